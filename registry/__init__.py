@@ -1,0 +1,1 @@
+"""Eventplane's contract registry: model, loading, validation, compatibility, routing, CLI."""

@@ -1,0 +1,88 @@
+"""One `Finding` type for every check, rendered the same way everywhere.
+
+Like Buf's file annotations: a rule id that reads as a claim, where (file and
+JSON pointer), what changed (old -> new) and what to do. Reports are sorted
+and deduplicated so output is stable across runs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+__all__ = ["Finding", "Severity", "Report"]
+
+
+class Severity:
+    """An ERROR rejects the change; a WARNING is shown but lets it through."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    pointer: str
+    rule_id: str
+    message: str
+    old: Any = None
+    new: Any = None
+    hint: str = ""
+    severity: str = Severity.ERROR
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def render(self) -> str:
+        where = self.file + (f"#{self.pointer}" if self.pointer else "")
+        text = f"{self.severity.upper():7} {self.rule_id}  {where}\n        {self.message}"
+        if self.old is not None or self.new is not None:
+            text += f"\n        {_short(self.old)} -> {_short(self.new)}"
+        if self.hint:
+            text += f"\n        fix: {self.hint}"
+        return text
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@dataclass
+class Report:
+    """The sorted, deduplicated findings of one run."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def extend(self, items: Iterable[Finding]) -> None:
+        self.findings.extend(items)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.sorted() if f.severity == Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def sorted(self) -> list[Finding]:
+        unique = {json.dumps(f.to_json(), sort_keys=True, default=str): f for f in self.findings}
+        return sorted(unique.values(), key=lambda f: (f.file, f.pointer, f.rule_id, f.message))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "findings": [f.to_json() for f in self.sorted()],
+        }
+
+    def render(self, title: str = "") -> str:
+        items = self.sorted()
+        lines = [title] if title else []
+        lines += [f.render() for f in items]
+        n_err = len(self.errors)
+        n_warn = len(items) - n_err
+        verdict = "REJECTED" if n_err else "OK"
+        lines.append(f"{verdict}: {n_err} error(s), {n_warn} warning(s)")
+        return "\n".join(lines)

@@ -1,0 +1,289 @@
+"""Per-stack configuration (`Pulumi.<stack>.yaml`) parsed into dataclasses.
+
+Pure: no pulumi import, so the gate, the offline plan and the tests read the
+same validated model the program builds from, and a wrong value fails with the
+file, the key and the fix before any resource is declared. Values arrive
+either native (read from the YAML) or as the JSON strings `pulumi.Config`
+hands the program; both parse the same way.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, NoReturn
+
+import yaml
+
+from registry.errors import InputError
+
+__all__ = [
+    "AUTH_TYPES",
+    "NAMESPACE",
+    "ApiAuth",
+    "ApiDestinationConfig",
+    "Alarms",
+    "Schedule",
+    "StackConfig",
+    "stack_file",
+    "known_stacks",
+    "read_stack_file",
+    "parse_stack_config",
+    "load_stack_config",
+]
+
+NAMESPACE = "eventplane"
+AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_CONFIG_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_FUNCTION_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
+_SCHEDULE_RE = re.compile(r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+
+
+@dataclass(frozen=True)
+class ApiAuth:
+    """Connection auth; `secret_key` names the secret config key holding the API key, password or client secret."""
+
+    type: str  # one of AUTH_TYPES
+    secret_key: str
+    header_name: str = ""  # API_KEY
+    username: str = ""  # BASIC
+    client_id: str = ""  # OAUTH_CLIENT_CREDENTIALS
+    authorization_endpoint: str = ""  # OAUTH_CLIENT_CREDENTIALS
+    http_method: str = "POST"  # OAUTH_CLIENT_CREDENTIALS token request
+
+
+@dataclass(frozen=True)
+class ApiDestinationConfig:
+    name: str
+    endpoint: str
+    method: str
+    rate_limit_per_second: int
+    auth: ApiAuth
+
+
+@dataclass(frozen=True)
+class Alarms:
+    """Thresholds of the alarms every DLQ carries."""
+
+    dlq_oldest_message_age_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A cron rule on the default bus: puts `detail_type` onto our bus, or runs `function`."""
+
+    name: str
+    expression: str
+    detail_type: str = ""
+    function: str = ""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    source: str  # the file the values came from, for messages
+    region: str
+    name_prefix: str
+    archive_retention_days: int
+    alarms: Alarms
+    api_destinations: Mapping[str, ApiDestinationConfig]
+    functions: Mapping[str, str]
+    enabled: tuple[str, ...] | None  # subscription ids ("team.name"); None = all
+    disabled: tuple[str, ...]
+    schedule: Schedule | None
+    secret_keys: tuple[str, ...] = field(default=())  # every secret config key the program will require
+
+    def subscription_enabled(self, sub_id: str) -> bool:
+        if sub_id in self.disabled:
+            return False
+        return self.enabled is None or sub_id in self.enabled
+
+
+def stack_file(root: Path, stack: str) -> Path:
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def known_stacks(root: Path) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` map of a stack file, keys as Pulumi writes them (`eventplane:namePrefix`)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read stack file: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0,
+        ) from exc
+    config = document.get("config", {}) if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise InputError(str(path), "expected a mapping with a `config:` mapping", pointer="/config",
+                         hint="write `config:` followed by `eventplane:<key>: value` lines")
+    return config
+
+
+def load_stack_config(root: Path, stack: str) -> StackConfig:
+    path = stack_file(root, stack)
+    return parse_stack_config(read_stack_file(path), stack=stack, source=path.name)
+
+
+def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) -> StackConfig:
+    """Validate a flat `{"<namespace>:<key>": value}` map (YAML values or Pulumi's JSON strings)."""
+    p = _Reader(values, source)
+    api = p.mapping("apiDestinations", {})
+    destinations = {name: _destination(p, name, spec) for name, spec in sorted(api.items())}
+    functions = p.mapping("functions", {})
+    for name, arn in functions.items():
+        if not isinstance(arn, str) or not _FUNCTION_ARN_RE.match(arn):
+            p.fail(f"functions/{name}", f"not a Lambda function ARN: {arn!r}",
+                   "write arn:aws:lambda:<region>:<account>:function:<name>")
+    subs = p.mapping("subscriptions", {})
+    unknown = sorted(set(subs) - {"enabled", "disabled"})
+    if unknown:
+        p.fail(f"subscriptions/{unknown[0]}", "unknown key", "use `enabled: [team.name, ...]` or `disabled: [...]`")
+    if "enabled" in subs and "disabled" in subs:
+        p.fail("subscriptions", "both `enabled` and `disabled` given", "keep one of the two lists")
+    secret_keys = tuple(sorted({d.auth.secret_key for d in destinations.values()}))
+    for key in secret_keys:
+        raw = values.get(f"{NAMESPACE}:{key}")
+        if raw is not None and not (isinstance(raw, dict) and set(raw) == {"secure"}):
+            p.fail(key, "a secret is written in plain text",
+                   f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`")
+    return StackConfig(
+        stack=stack,
+        source=source,
+        region=p.string("region", namespace="aws", pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"),
+                        hint="e.g. `aws:region: us-east-1`"),
+        name_prefix=p.string("namePrefix", pattern=_PREFIX_RE,
+                             hint="lowercase letters, digits and '-', at most 20 characters, e.g. ep-dev"),
+        archive_retention_days=p.integer("archiveRetentionDays", low=0, high=36500),
+        alarms=Alarms(dlq_oldest_message_age_seconds=_int(p, "alarms/dlqOldestMessageAgeSeconds",
+                                                          p.mapping("alarms", {}).get("dlqOldestMessageAgeSeconds", 300), 60, 1209600)),
+        api_destinations=destinations,
+        functions=dict(sorted(functions.items())),
+        enabled=_ids(p, "subscriptions/enabled", subs["enabled"]) if "enabled" in subs else None,
+        disabled=_ids(p, "subscriptions/disabled", subs.get("disabled", [])),
+        schedule=_schedule(p, p.mapping("schedule", None), functions),
+        secret_keys=secret_keys,
+    )
+
+
+class _Reader:
+    """Typed access to namespaced keys; every failure names the file, key and fix."""
+
+    def __init__(self, values: Mapping[str, Any], source: str) -> None:
+        self.values = values
+        self.source = source
+
+    def fail(self, key: str, message: str, hint: str) -> NoReturn:
+        first, _, rest = key.partition("/")
+        namespaced = first if ":" in first else f"{NAMESPACE}:{first}"
+        pointer = "/config/" + namespaced + (f"/{rest}" if rest else "")
+        raise InputError(self.source, message, pointer=pointer, hint=hint)
+
+    def raw(self, key: str, namespace: str = NAMESPACE) -> Any:
+        value = self.values.get(f"{namespace}:{key}")
+        if isinstance(value, str) and value[:1] in "{[":
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                self.fail(key, "not valid JSON", "write the value as YAML or valid JSON")
+        return value
+
+    def string(self, key: str, *, namespace: str = NAMESPACE, pattern: re.Pattern[str], hint: str) -> str:
+        value = self.raw(key, namespace)
+        label = f"{namespace}:{key}"
+        if value is None:
+            self.fail(label, "missing", f"add `{label}: ...` ({hint})")
+        if not isinstance(value, str) or not pattern.match(value):
+            self.fail(label, f"invalid value {value!r}", hint)
+        return value
+
+    def integer(self, key: str, *, low: int, high: int) -> int:
+        value = self.raw(key)
+        if value is None:
+            self.fail(key, "missing", f"add `{NAMESPACE}:{key}: <{low}..{high}>`")
+        return _int(self, key, value, low, high)
+
+    def mapping(self, key: str, default: Any) -> Any:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, dict):
+            self.fail(key, f"expected a mapping, got {type(value).__name__}", "write `key: value` pairs under it")
+        return value
+
+
+def _int(p: _Reader, key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        p.fail(key, f"expected a whole number in {low}..{high}, got {value!r}", f"set a number between {low} and {high}")
+    return value
+
+
+def _ids(p: _Reader, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and "." in v for v in value):
+        p.fail(key, f"expected a list of subscription ids, got {value!r}", "list ids as `team.subscription-name`")
+    return tuple(value)
+
+
+def _destination(p: _Reader, name: str, spec: Any) -> ApiDestinationConfig:
+    key = f"apiDestinations/{name}"
+    if not isinstance(spec, dict):
+        p.fail(key, "expected a mapping", "give endpoint, method, rateLimitPerSecond and auth")
+    endpoint = spec.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint.startswith("https://"):
+        p.fail(f"{key}/endpoint", f"expected an https:// URL, got {endpoint!r}", "API destinations accept only HTTPS endpoints")
+    method = spec.get("method", "POST")
+    if method not in _METHODS:
+        p.fail(f"{key}/method", f"unknown HTTP method {method!r}", f"use one of {', '.join(_METHODS)}")
+    rate = _int(p, f"{key}/rateLimitPerSecond", spec.get("rateLimitPerSecond"), 1, 300)
+    return ApiDestinationConfig(name=name, endpoint=endpoint, method=method, rate_limit_per_second=rate,
+                                auth=_auth(p, f"{key}/auth", spec.get("auth")))
+
+
+def _auth(p: _Reader, key: str, spec: Any) -> ApiAuth:
+    if not isinstance(spec, dict) or spec.get("type") not in AUTH_TYPES:
+        p.fail(f"{key}/type", f"expected auth.type one of {', '.join(AUTH_TYPES)}", "add `auth: {type: API_KEY, ...}`")
+    secret_key = spec.get("secretKey")
+    if not isinstance(secret_key, str) or not _CONFIG_KEY_RE.match(secret_key):
+        p.fail(f"{key}/secretKey", f"expected the name of a secret config key, got {secret_key!r}",
+               "name the key, e.g. `secretKey: deliveryApiKey`, and set it with `pulumi config set --secret`")
+    required = {"API_KEY": ("headerName",), "BASIC": ("username",),
+                "OAUTH_CLIENT_CREDENTIALS": ("clientId", "authorizationEndpoint")}[spec["type"]]
+    for field_name in required:
+        if not isinstance(spec.get(field_name), str) or not spec[field_name]:
+            p.fail(f"{key}/{field_name}", f"missing for auth type {spec['type']}", f"add `{field_name}: ...`")
+    endpoint = spec.get("authorizationEndpoint", "")
+    if endpoint and not endpoint.startswith("https://"):
+        p.fail(f"{key}/authorizationEndpoint", "expected an https:// URL", "use the token endpoint's HTTPS URL")
+    return ApiAuth(type=spec["type"], secret_key=secret_key, header_name=spec.get("headerName", ""),
+                   username=spec.get("username", ""), client_id=spec.get("clientId", ""),
+                   authorization_endpoint=endpoint, http_method=spec.get("httpMethod", "POST"))
+
+
+def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule | None:
+    if spec is None:
+        return None
+    expression = spec.get("expression")
+    if not isinstance(expression, str) or not _SCHEDULE_RE.match(expression):
+        p.fail("schedule/expression", f"expected cron(...) or rate(...), got {expression!r}",
+               "e.g. `expression: cron(0 2 * * ? *)`")
+    name = spec.get("name", "schedule")
+    if not isinstance(name, str) or not _PREFIX_RE.match(name):
+        p.fail("schedule/name", f"invalid name {name!r}", "lowercase letters, digits and '-'")
+    detail_type, function = spec.get("detailType", ""), spec.get("function", "")
+    if bool(detail_type) == bool(function):
+        p.fail("schedule", "give exactly one of `detailType` (put an event) or `function` (run a Lambda)",
+               "e.g. `detailType: MetricsRollupRequested`")
+    if function and function not in functions:
+        p.fail("schedule/function", f"unknown function {function!r}", f"add it under `{NAMESPACE}:functions`")
+    return Schedule(name=name, expression=expression, detail_type=detail_type, function=function)

@@ -1,0 +1,30 @@
+# Every target creates .venv and installs the pinned requirements on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+
+.PHONY: demo check plan test bench catalog clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+demo: $(STAMP)  ## the main job: the whole platform end to end, offline
+	$(PY) -m registry local --stack dev
+
+check: $(STAMP)  ## the PR gate over contracts/
+	$(PY) -m registry check
+
+plan: $(STAMP)  ## what `pulumi up` would create for the dev stack, offline
+	$(PY) -m registry plan --stack dev
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 -p no:cacheprovider
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(PY) $$b | tail -1; done
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

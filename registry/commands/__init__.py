@@ -1,0 +1,1 @@
+"""One module per `python -m registry` subcommand; each exposes `register(parser)`."""

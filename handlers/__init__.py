@@ -1,0 +1,1 @@
+"""Lambda code deployed by Eventplane. Never imports pulumi: it runs in Lambda."""

@@ -1,0 +1,200 @@
+"""Turn one SQS record into a countable `MetricEvent` or a `Rejection` with its reason.
+
+Each SQS record body is the EventBridge envelope a rule delivered. It is
+validated against the contract versions the bundle carries (validators
+generated at build time by `registry.bundle`, imported lazily per contract
+version so a cold start compiles nothing), then reduced to the counters it
+bumps and the idempotency key that makes it count once.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from types import ModuleType
+from typing import Any, Callable, Mapping
+
+from fastjsonschema import JsonSchemaValueException
+
+__all__ = [
+    "TOTAL_SK",
+    "Increment",
+    "MetricEvent",
+    "Rejection",
+    "ContractIndex",
+    "bundled_contracts",
+    "parse_record",
+    "day_pk",
+    "drink_sk",
+]
+
+TOTAL_SK = "TOTAL"
+_VALIDATORS = f"{__package__}.validators"
+
+Validate = Callable[[Any], Any]
+# (source, detail-type) -> {"key", "dedupe_key": [...], "versions": {n: module name}}
+ContractIndex = Mapping[tuple[str, str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True, order=True)
+class Increment:
+    """Add 1 to `attribute` of the item (pk, sk)."""
+
+    pk: str
+    sk: str
+    attribute: str
+
+
+@dataclass(frozen=True)
+class MetricEvent:
+    message_id: str
+    key: str  # the idempotency record's pk: IDEMPOTENCY#<sha256 of source, detail-type, dedupe values>
+    day: str  # YYYY-MM-DD of the envelope's `time` (UTC)
+    increments: tuple[Increment, ...]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record that can never be counted: reported so it reaches the DLQ."""
+
+    message_id: str
+    reason: str
+
+
+def day_pk(day: str) -> str:
+    return f"DAY#{day}"
+
+
+def drink_sk(drink: str) -> str:
+    return f"DRINK#{drink}"
+
+
+class _Invalid(Exception):
+    """Internal: why a record was rejected."""
+
+
+def _drink(detail: Mapping[str, Any]) -> str:
+    """The drink of a Serverlesspresso order: `drinkOrder` is an object or JSON text of one."""
+    order = detail.get("drinkOrder")
+    if isinstance(order, str):
+        try:
+            order = json.loads(order)
+        except ValueError as exc:
+            raise _Invalid(f"/detail/drinkOrder is a string but not JSON ({exc.msg})") from None
+    drink = order.get("drink") if isinstance(order, dict) else None
+    if not isinstance(drink, str) or not drink.strip():
+        raise _Invalid("/detail/drinkOrder/drink is missing or not a non-empty string")
+    return drink.strip()
+
+
+def _orders(detail: Mapping[str, Any], day: str) -> tuple[Increment, ...]:
+    return (Increment(day_pk(day), TOTAL_SK, "orders"), Increment(day_pk(day), drink_sk(_drink(detail)), "count"))
+
+
+def _cancelled(detail: Mapping[str, Any], day: str) -> tuple[Increment, ...]:
+    return (Increment(day_pk(day), TOTAL_SK, "cancelled"),)
+
+
+def _completed(detail: Mapping[str, Any], day: str) -> tuple[Increment, ...]:
+    return (Increment(day_pk(day), TOTAL_SK, "completed"),)
+
+
+# detail-type -> the counters one event bumps. An event type is counted only when
+# its contract is also in the bundle (OrderCompleted waits for its contract).
+RULES: dict[str, Callable[[Mapping[str, Any], str], tuple[Increment, ...]]] = {
+    "OrderManager.WaitingCompletion": _orders,
+    "OrderManager.OrderCancelled": _cancelled,
+    "OrderManager.OrderCompleted": _completed,
+}
+
+
+def bundled_contracts() -> ContractIndex:
+    """The contract index the bundle generated (cheap: no schema code is imported)."""
+    return importlib.import_module(_VALIDATORS).CONTRACTS
+
+
+def _validator(module: str) -> Validate:
+    mod: ModuleType = importlib.import_module(f"{_VALIDATORS}.{module}")
+    return mod.validate
+
+
+def _pointer(name: str) -> str:
+    """fastjsonschema's `data.a[0].b` as a JSON pointer into the envelope: `/detail/a/0/b`."""
+    rest = name[len("data"):] if name.startswith("data") else name
+    return "/detail" + rest.replace("[", ".").replace("]", "").replace(".", "/")
+
+
+def _validate(detail: Any, contract: Mapping[str, Any], load: Callable[[str], Validate]) -> None:
+    """Valid when any bundled version accepts it; otherwise every version's first error is reported."""
+    errors = []
+    for number, module in sorted(contract["versions"].items(), reverse=True):
+        try:
+            load(module)(detail)
+            return
+        except JsonSchemaValueException as exc:
+            errors.append(f"{_pointer(exc.name or 'data')}: {exc.message} (contract {contract['key']} v{number})")
+    raise _Invalid("; ".join(errors))
+
+
+def _path(envelope: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = envelope
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise _Invalid(f"dedupe key path {dotted!r} is missing from the event")
+        value = value[part]
+    if value is None or value == "" or isinstance(value, (dict, list)):
+        raise _Invalid(f"dedupe key path {dotted!r} must be a non-empty scalar, got {json.dumps(value)[:60]}")
+    return value
+
+
+def _idempotency_key(envelope: Mapping[str, Any], contract: Mapping[str, Any]) -> str:
+    """Scoped by source and detail-type so two events sharing an order id never collide."""
+    values = [envelope["source"], envelope["detail-type"]] + [_path(envelope, p) for p in contract["dedupe_key"]]
+    digest = hashlib.sha256(json.dumps(values, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
+    return f"IDEMPOTENCY#{digest}"
+
+
+def _day(envelope: Mapping[str, Any]) -> str:
+    text = envelope.get("time")
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        raise _Invalid(f"/time must be an ISO 8601 timestamp, got {json.dumps(text)[:60]}") from None
+
+
+def _envelope(body: Any) -> dict[str, Any]:
+    try:
+        envelope = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise _Invalid(f"body is not JSON ({exc})") from None
+    if not isinstance(envelope, dict):
+        raise _Invalid("body is not an EventBridge event (a JSON object)")
+    for name in ("source", "detail-type", "detail", "time"):
+        if name not in envelope:
+            raise _Invalid(f"/{name} is missing: the body must be the EventBridge event envelope")
+    if not isinstance(envelope["source"], str) or not isinstance(envelope["detail-type"], str):
+        raise _Invalid("/source and /detail-type must be strings")
+    return envelope
+
+
+def parse_record(
+    record: Mapping[str, Any],
+    contracts: ContractIndex,
+    load: Callable[[str], Validate] = _validator,
+) -> MetricEvent | Rejection:
+    """Never raises for bad input: every problem becomes a `Rejection` with its reason."""
+    message_id = str(record.get("messageId", ""))
+    try:
+        envelope = _envelope(record.get("body"))
+        source, detail_type = envelope["source"], envelope["detail-type"]
+        contract = contracts.get((source, detail_type))
+        rule = RULES.get(detail_type)
+        if contract is None or rule is None:
+            raise _Invalid(f"no metrics contract for source {source!r} detail-type {detail_type!r}")
+        _validate(envelope["detail"], contract, load)
+        day = _day(envelope)
+        return MetricEvent(message_id, _idempotency_key(envelope, contract), day, rule(envelope["detail"], day))
+    except _Invalid as exc:
+        return Rejection(message_id, str(exc))

@@ -1,0 +1,146 @@
+"""SQS batch -> exactly-once business metrics in DynamoDB, with partial batch failure.
+
+Per invocation: parse and validate every record (invalid ones are logged and
+reported, never blocking the rest), drop duplicates within the batch, pack
+the distinct events into as few transactions as the limits allow (see
+`plan.py` for the key design and costs), and write each transaction with its
+idempotency records. A canceled transaction whose idempotency Put failed its
+condition carries a duplicate from an earlier batch: that event is dropped
+(and acknowledged) and the rest retried. Throttling and conflicts are retried
+with bounded exponential backoff and full jitter; after that only the
+messages of the affected transaction are reported as failed.
+
+A message is acknowledged only once its dedupe key is recorded (by it, by an
+earlier delivery, or by a copy in the same batch). Nothing mutable lives at
+module level except the cached DynamoDB client: every invocation starts with
+fresh state, as in Powertools' batch processor.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from .events import ContractIndex, MetricEvent, Rejection, bundled_contracts, parse_record
+from .plan import Transaction, plan, transaction_for
+from .store import DynamoMetricsStore, StoreError, Throttled, TransactionCanceled
+
+__all__ = ["IDEMPOTENCY_TTL_SECONDS", "RetryPolicy", "process", "lambda_handler"]
+
+# SQS keeps a message at most 14 days; a record must outlive any redelivery.
+IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600
+_RETRYABLE_REASONS = frozenset({"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with full jitter (AWS Architecture Blog)."""
+
+    max_attempts: int = 6
+    base_seconds: float = 0.05
+    cap_seconds: float = 2.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        return rng.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))
+
+
+def _log(level: str, message: str, **fields: Any) -> None:
+    """One JSON line per fact, as CloudWatch Logs Insights reads it."""
+    sys.stdout.write(json.dumps({"level": level, "message": message, **fields}, sort_keys=True) + "\n")
+
+
+@dataclass
+class _Batch:
+    """State of one invocation; created fresh each time."""
+
+    failed: set[str] = field(default_factory=set)
+    copies: dict[str, list[str]] = field(default_factory=dict)  # idempotency key -> message ids carrying it
+    counted: int = 0
+    duplicates: int = 0
+
+    def fail(self, events: Iterable[MetricEvent], reason: str) -> None:
+        events = list(events)
+        for event in events:
+            self.failed.update(self.copies[event.key])
+        if events:
+            _log("ERROR", "metrics not written", reason=reason,
+                 messageIds=sorted(m for e in events for m in self.copies[e.key]))
+
+
+def _write(tx: Transaction, store: Any, batch: _Batch, policy: RetryPolicy, now: Callable[[], float],
+           sleep: Callable[[float], None], rng: random.Random) -> None:
+    attempt = 0
+    while tx.events:
+        try:
+            store.write(tx, int(now()), IDEMPOTENCY_TTL_SECONDS)
+            batch.counted += len(tx.events)
+            return
+        except TransactionCanceled as exc:
+            codes = exc.codes
+            dupes = {e.key for e, code in zip(tx.events, codes) if code == "ConditionalCheckFailed"}
+            others = {c for c in codes if c not in ("None", "ConditionalCheckFailed")}
+            if others - _RETRYABLE_REASONS or (not dupes and not others):
+                batch.fail(tx.events, f"transaction canceled: {sorted(others) or list(codes)}")
+                return
+            if dupes:
+                batch.duplicates += len(dupes)
+                _log("INFO", "duplicate events dropped", count=len(dupes))
+                tx = transaction_for(e for e in tx.events if e.key not in dupes)
+            if not others:
+                continue  # the rest never conflicted: retry at once, the event set shrank
+            reason = f"transaction canceled: {sorted(others)}"
+        except Throttled as exc:
+            reason = f"throttled: {exc}"
+        except StoreError as exc:
+            batch.fail(tx.events, str(exc))
+            return
+        attempt += 1
+        if attempt >= policy.max_attempts:
+            batch.fail(tx.events, f"{reason} after {attempt} attempts")
+            return
+        sleep(policy.delay(attempt, rng))
+
+
+def process(
+    records: list[Mapping[str, Any]],
+    store: Any,
+    contracts: ContractIndex,
+    *,
+    load: Callable[[str], Callable[[Any], Any]] | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    now: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> dict[str, list[dict[str, str]]]:
+    """The handler's logic with every dependency passed in; returns the SQS partial-failure response."""
+    batch = _Batch()
+    distinct: dict[str, MetricEvent] = {}
+    for record in records:
+        parsed = parse_record(record, contracts) if load is None else parse_record(record, contracts, load)
+        if isinstance(parsed, Rejection):
+            _log("WARNING", "event rejected", messageId=parsed.message_id, reason=parsed.reason)
+            batch.failed.add(parsed.message_id)
+            continue
+        batch.copies.setdefault(parsed.key, []).append(parsed.message_id)
+        distinct.setdefault(parsed.key, parsed)
+    rng = rng or random.Random()
+    for tx in plan(distinct.values()):
+        _write(tx, store, batch, policy, now, sleep, rng)
+    in_batch_dupes = sum(len(ids) - 1 for ids in batch.copies.values())
+    _log("INFO", "batch done", records=len(records), counted=batch.counted,
+         duplicates=batch.duplicates + in_batch_dupes, failed=len(batch.failed))
+    return {"batchItemFailures": [{"itemIdentifier": r.get("messageId", "")} for r in records
+                                  if r.get("messageId", "") in batch.failed]}
+
+
+_store: DynamoMetricsStore | None = None  # the client survives warm starts; nothing else does
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    global _store
+    if _store is None:
+        _store = DynamoMetricsStore.from_env()
+    return process(list(event.get("Records", [])), _store, bundled_contracts())

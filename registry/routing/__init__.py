@@ -1,0 +1,23 @@
+"""Routing semantics: AWS-exact EventBridge event patterns and SNS filter policies.
+
+Validate once (`PatternError` with a JSON pointer), compile into closures,
+match many events; `Router` matches one event against many subscriptions;
+`pattern_fields` lists what a pattern names for the contract-aware checks
+in `registry.routing.contract_checks`.
+"""
+from registry.routing.errors import PatternError
+from registry.routing.eventbridge import EventPattern, compile_pattern
+from registry.routing.fields import FieldCondition, pattern_fields
+from registry.routing.router import Router
+from registry.routing.sns import FilterPolicy, compile_policy
+
+__all__ = [
+    "PatternError",
+    "compile_pattern",
+    "compile_policy",
+    "EventPattern",
+    "FilterPolicy",
+    "Router",
+    "FieldCondition",
+    "pattern_fields",
+]

@@ -1,0 +1,60 @@
+"""What differs between EventBridge (event-ruler) and SNS filter policies.
+
+Both services take the same JSON shape but document different limits and
+operators; matching code is shared and reads these facts instead of
+branching on the service name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Dialect", "EVENTBRIDGE", "SNS"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    # Numbers are compared after scaling by 10**decimals and rounding, as
+    # event-ruler's ComparableNumber does; values outside +-limit never match
+    # numerically and are rejected in patterns.
+    numeric_limit: float
+    decimals: int
+    operators: frozenset[str]
+    # EventBridge: JSON null is a value (exists:true matches it, anything-but
+    # can match it). SNS: exists:true needs "a non-null and non-empty value".
+    null_is_value: bool
+    # Forms only EventBridge documents.
+    prefix_ignore_case: bool
+    anything_but_ignore_case: bool
+    anything_but_wildcard: bool
+
+    def canon(self, number: float) -> int | None:
+        """The comparable form of a JSON number, None when outside the service's range."""
+        if number != number or number < -self.numeric_limit or number > self.numeric_limit:
+            return None
+        return round(number * 10**self.decimals)
+
+
+EVENTBRIDGE = Dialect(
+    name="EventBridge",
+    numeric_limit=5.0e9,
+    decimals=6,
+    operators=frozenset(
+        {"prefix", "suffix", "equals-ignore-case", "wildcard", "anything-but", "numeric", "exists", "cidr"}
+    ),
+    null_is_value=True,
+    prefix_ignore_case=True,
+    anything_but_ignore_case=True,
+    anything_but_wildcard=True,
+)
+
+SNS = Dialect(
+    name="SNS",
+    numeric_limit=1.0e9,
+    decimals=5,
+    operators=frozenset({"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr"}),
+    null_is_value=False,
+    prefix_ignore_case=False,
+    anything_but_ignore_case=False,
+    anything_but_wildcard=False,
+)

@@ -1,0 +1,154 @@
+"""The object level shared by event patterns and MessageBody policies.
+
+A pattern object is compiled into one closure over the event node: every
+key must hold (AND), a nested object descends (into any element of an
+array of objects, so fields matched together come from the same element,
+as event-ruler's array consistency requires), `$or` needs one branch.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from registry.routing.dialects import Dialect
+from registry.routing.errors import PatternError, child
+from registry.routing.leaf import LeafMatcher, compile_leaf
+
+__all__ = ["NodeMatcher", "compile_object", "is_or", "leaf_values", "RESERVED"]
+
+NodeMatcher = Callable[[Mapping[str, Any]], bool]
+_EMPTY: Mapping[str, Any] = {}
+# event-ruler treats "$or" as a plain field name unless it holds 2+ objects
+# none of whose keys is an operator keyword (README, "$or" primitive).
+RESERVED = frozenset(
+    {"prefix", "suffix", "equals-ignore-case", "wildcard", "anything-but", "numeric", "exists", "cidr"}
+)
+
+
+def is_or(key: str, value: Any) -> bool:
+    return (
+        key == "$or"
+        and isinstance(value, list)
+        and len(value) >= 2
+        and all(isinstance(b, dict) for b in value)
+        and not any(k in RESERVED for b in value for k in b)
+    )
+
+
+def leaf_values(value: Any) -> tuple[Any, ...]:
+    """The scalars a field contributes: array elements (flattened), nothing for objects or absence."""
+    t = type(value)
+    if t is list:
+        out: list[Any] = []
+        _flatten(value, out)
+        return tuple(out)
+    if t is dict:
+        return ()
+    return (value,)
+
+
+def _flatten(items: list[Any], out: list[Any]) -> None:
+    for item in items:
+        if type(item) is list:
+            _flatten(item, out)
+        elif type(item) is not dict:
+            out.append(item)
+
+
+def _objects(items: list[Any]) -> list[Mapping[str, Any]]:
+    out: list[Mapping[str, Any]] = []
+    for item in items:
+        if type(item) is dict:
+            out.append(item)
+        elif type(item) is list:
+            out.extend(_objects(item))
+    return out
+
+
+def compile_object(
+    pattern: Any,
+    pointer: str,
+    dialect: Dialect,
+    on_leaf: Callable[[str, LeafMatcher], None] | None = None,
+    nested: bool = True,
+) -> NodeMatcher:
+    """Validate and compile one pattern object; `nested=False` forbids sub-objects (SNS attributes)."""
+    if not isinstance(pattern, dict):
+        raise PatternError("a pattern must be a JSON object of field names", pointer)
+    if not pattern:
+        raise PatternError("Empty objects are not allowed: name at least one field", pointer)
+    checks: list[NodeMatcher] = []
+    for key, value in pattern.items():
+        at = child(pointer, key)
+        if is_or(key, value):
+            branches = tuple(
+                compile_object(b, child(at, i), dialect, on_leaf, nested) for i, b in enumerate(value)
+            )
+            checks.append(_any_branch(branches))
+        elif isinstance(value, dict):
+            if not nested:
+                raise PatternError(
+                    f"{dialect.name} MessageAttributes policies cannot nest objects: use a MessageBody policy for nested keys",
+                    at,
+                )
+            checks.append(_descend(key, compile_object(value, at, dialect, on_leaf, nested)))
+        elif isinstance(value, list):
+            leaf = compile_leaf(value, at, dialect)
+            if on_leaf is not None:
+                on_leaf(at, leaf)
+            checks.append(_field(key, leaf))
+        else:
+            raise PatternError(f'"{key}" must be an object or an array (write ["{value}"] for an exact match)', at)
+    return _all(tuple(checks))
+
+
+def _all(checks: tuple[NodeMatcher, ...]) -> NodeMatcher:
+    if len(checks) == 1:
+        return checks[0]
+
+    def match(node: Mapping[str, Any]) -> bool:
+        for check in checks:
+            if not check(node):
+                return False
+        return True
+
+    return match
+
+
+def _any_branch(branches: tuple[NodeMatcher, ...]) -> NodeMatcher:
+    def match(node: Mapping[str, Any]) -> bool:
+        for branch in branches:
+            if branch(node):
+                return True
+        return False
+
+    return match
+
+
+def _field(key: str, leaf: LeafMatcher) -> NodeMatcher:
+    match_values = leaf.__call__
+
+    def match(node: Mapping[str, Any]) -> bool:
+        value = node.get(key, _EMPTY)
+        if value is _EMPTY:
+            return match_values(())
+        t = type(value)
+        if t is str or t is int or t is float or t is bool or value is None:
+            return match_values((value,))
+        return match_values(leaf_values(value))
+
+    return match
+
+
+def _descend(key: str, sub: NodeMatcher) -> NodeMatcher:
+    def match(node: Mapping[str, Any]) -> bool:
+        value = node.get(key)
+        t = type(value)
+        if t is dict:
+            return sub(value)
+        if t is list:
+            objects = _objects(value)
+            if objects:
+                return any(sub(o) for o in objects)
+        return sub(_EMPTY)
+
+    return match

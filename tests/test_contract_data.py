@@ -623,3 +623,13 @@ def test_no_schema_uses_content_keywords() -> None:
     for key, number, schema in SCHEMAS:
         text = json.dumps(schema)
         assert "contentMediaType" not in text and "contentEncoding" not in text, f"{key} v{number}"
+
+
+def test_the_registry_loader_accepts_all_of_it() -> None:
+    """Beyond plain jsonschema: the project's own loader (fastjsonschema, file formats, limits) finds nothing."""
+    from registry.loader import load_with_findings
+
+    registry, findings = load_with_findings(ROOT, ROOT.parent)
+    assert [f"{f.file}{f.pointer}: {f.message}" for f in findings if f.severity == "error"] == []
+    assert set(registry.events) == EXPECTED_EVENTS
+    assert sorted(s.id for s in registry.subscriptions) == sorted(f"{Path(f).stem}.{s['name']}" for f, s in ALL_SUBS)

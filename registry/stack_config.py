@@ -21,6 +21,7 @@ from registry.errors import InputError
 __all__ = [
     "AUTH_TYPES",
     "NAMESPACE",
+    "CONFIG_KEYS",
     "ApiAuth",
     "ApiDestinationConfig",
     "Alarms",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 NAMESPACE = "eventplane"
+# The non-secret keys the program reads (secrets are read by name, with `require_secret`).
+CONFIG_KEYS = ("namePrefix", "archiveRetentionDays", "alarms", "apiDestinations", "functions", "subscriptions", "schedule")
 AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -73,12 +76,11 @@ class Alarms:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A cron rule on the default bus: puts `detail_type` onto our bus, or runs `function`."""
+    """A cron rule (schedules live on the default bus): runs `function`, or forwards its event to our bus."""
 
     name: str
     expression: str
-    detail_type: str = ""
-    function: str = ""
+    function: str = ""  # a name under `functions`; empty = forward the scheduled event to our bus
 
 
 @dataclass(frozen=True)
@@ -280,10 +282,10 @@ def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule |
     name = spec.get("name", "schedule")
     if not isinstance(name, str) or not _PREFIX_RE.match(name):
         p.fail("schedule/name", f"invalid name {name!r}", "lowercase letters, digits and '-'")
-    detail_type, function = spec.get("detailType", ""), spec.get("function", "")
-    if bool(detail_type) == bool(function):
-        p.fail("schedule", "give exactly one of `detailType` (put an event) or `function` (run a Lambda)",
-               "e.g. `detailType: MetricsRollupRequested`")
+    unknown = sorted(set(spec) - {"name", "expression", "function"})
+    if unknown:
+        p.fail(f"schedule/{unknown[0]}", "unknown key", "use `name`, `expression` and optionally `function`")
+    function = spec.get("function", "")
     if function and function not in functions:
         p.fail("schedule/function", f"unknown function {function!r}", f"add it under `{NAMESPACE}:functions`")
-    return Schedule(name=name, expression=expression, detail_type=detail_type, function=function)
+    return Schedule(name=name, expression=expression, function=function)

@@ -1,0 +1,60 @@
+"""`queue` delivery: a rule -> an SQS queue (FIFO where asked) with its DLQ, alarm and scoped policy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import TOKEN_PREFIX
+from components.common import QueueSpec, RouteContext, allow_service_send, event_rule, event_target, queue_pair, target_dlq
+from registry.model import EventContract, Subscription
+from registry.patterns import rule_pattern, to_aws_json
+
+__all__ = ["QueueDeliveryArgs", "QueueDelivery", "queue_spec"]
+
+
+@dataclass(frozen=True)
+class QueueDeliveryArgs:
+    route: RouteContext
+    subscription: Subscription
+    contract: EventContract
+
+
+def queue_spec(physical: str, options: dict, alarm_threshold_seconds: int) -> QueueSpec:
+    fifo = bool(options.get("fifo", False))
+    return QueueSpec(
+        physical=physical,
+        fifo=fifo,
+        content_based_deduplication=bool(options.get("content_based_deduplication", fifo)),
+        visibility_timeout_seconds=int(options.get("visibility_timeout_seconds", 30)),
+        retention_seconds=int(options.get("retention_seconds", 345600)),
+        max_receive_count=int(options.get("max_receive_count", 5)),
+        alarm_threshold_seconds=alarm_threshold_seconds,
+    )
+
+
+class QueueDelivery(pulumi.ComponentResource):
+    """The queue accepts messages only from its own rule (aws:SourceArn), so another rule cannot inject events."""
+
+    def __init__(self, name: str, args: QueueDeliveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(f"{TOKEN_PREFIX}QueueDelivery", name, None, opts)
+        sub, route = args.subscription, args.route
+        physical = route.physical(sub.id)
+        self.rule = event_rule(self, name, bus_name=route.bus_name, physical=physical,
+                               pattern=to_aws_json(rule_pattern(sub, args.contract)),
+                               description=f"{sub.id}: {args.contract.key} -> queue")
+        spec = queue_spec(physical, dict(sub.delivery.options), route.alarm_threshold_seconds)
+        pair = queue_pair(self, name, spec)
+        self.queue, self.dlq = pair.queue, pair.dlq
+        policy = allow_service_send(self, f"{name}-queue", self.queue, "events.amazonaws.com", self.rule.arn)
+        self.target_dlq = target_dlq(self, name, physical=physical, rule=self.rule,
+                                     alarm_threshold_seconds=route.alarm_threshold_seconds)
+        extra = {}
+        if spec.fifo:
+            extra["sqs_target"] = aws.cloudwatch.EventTargetSqsTargetArgs(
+                message_group_id=str(sub.delivery.options["message_group_id"]))
+        self.target = event_target(self, name, rule=self.rule, bus_name=route.bus_name, arn=self.queue.arn,
+                                   retry=sub.delivery.retry, dlq=self.target_dlq, extra=extra, depends_on=[policy])
+        self.register_outputs({"queueUrl": self.queue.url, "queueArn": self.queue.arn, "dlqUrl": self.dlq.url,
+                               "ruleArn": self.rule.arn})

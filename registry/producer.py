@@ -1,0 +1,237 @@
+"""Publish events through EventBridge PutEvents: validated, stamped, batched, retried, nothing lost.
+
+Each event is validated against its contract's latest version (compiled
+validators cached by schema fingerprint), external contracts are refused (we
+never speak for a producer we do not run), and full-state events get
+`metadata.idempotency-key` (uuid4) and `metadata.version` when absent. The key
+is stamped once, before the first attempt, so a retried entry that had in fact
+been delivered is dropped by consumers as a duplicate.
+
+Requests respect PutEvents' limits: at most 10 entries and 256 KB, an entry
+sized as AWS sizes it (UTF-8 bytes of Source, DetailType, Detail, Resources).
+Only failed entries are retried (per-entry ErrorCode, or the whole request
+when the call itself was throttled), with bounded exponential backoff and full
+jitter; whatever still fails is returned with its reason, never dropped.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import fastjsonschema
+from botocore.exceptions import ClientError
+
+from registry.loader import MAX_ENTRY_BYTES, entry_size, schema_validator
+from registry.model import EventContract, Registry
+
+__all__ = [
+    "MAX_ENTRIES_PER_REQUEST",
+    "MAX_REQUEST_BYTES",
+    "Event",
+    "Sent",
+    "Unsent",
+    "PublishResult",
+    "publish",
+]
+
+MAX_ENTRIES_PER_REQUEST = 10
+MAX_REQUEST_BYTES = 256 * 1024
+IDEMPOTENCY_PATH = "detail.metadata.idempotency-key"
+# Per-entry and per-call codes that retrying cannot fix; every other failure is retried.
+_PERMANENT = frozenset({
+    "ValidationException", "MalformedDetail", "InvalidArgument", "AccessDeniedException",
+    "NotAuthorizedForSourceException", "ResourceNotFoundException", "UnrecognizedClientException",
+})
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {}  # schema fingerprint -> compiled validator
+
+
+@dataclass(frozen=True)
+class Event:
+    """What to publish: `contract` is a contract key ("checkout/CheckoutPlaced"), a detail-type, or (source, detail-type)."""
+
+    contract: str | tuple[str, str]
+    detail: Any
+    resources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sent:
+    index: int  # position in the input
+    event_id: str
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class Unsent:
+    index: int
+    event: Event  # as it would have been sent (stamped), so the caller can retry it later
+    reason: str
+    code: str = ""  # AWS ErrorCode when AWS refused it; empty when it never left (validation, size...)
+
+
+@dataclass
+class PublishResult:
+    sent: list[Sent] = field(default_factory=list)
+    unsent: list[Unsent] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.unsent
+
+
+@dataclass
+class _Entry:
+    index: int
+    event: Event
+    contract: EventContract
+    detail_text: str
+    size: int
+    key: str | None
+    last_error: tuple[str, str] = ("", "")  # (code, message)
+
+    def request_entry(self, bus_name: str) -> dict[str, Any]:
+        entry = {"Source": self.contract.source, "DetailType": self.contract.detail_type,
+                 "Detail": self.detail_text, "EventBusName": bus_name}
+        if self.event.resources:
+            entry["Resources"] = list(self.event.resources)
+        return entry
+
+
+class _Refused(Exception):
+    """Internal: an event that is never sent, and why."""
+
+
+def _as_event(item: Event | Sequence[Any]) -> Event:
+    return item if isinstance(item, Event) else Event(item[0], item[1])
+
+
+def _resolve(registry: Registry, ref: str | tuple[str, str]) -> EventContract:
+    if isinstance(ref, tuple):
+        found = [c for c in registry.events.values() if (c.source, c.detail_type) == tuple(ref)]
+    elif ref in registry.events:
+        found = [registry.events[ref]]
+    else:
+        found = [c for c in registry.events.values() if c.detail_type == ref]
+    if len(found) != 1:
+        what = "no contract" if not found else f"{len(found)} contracts ({', '.join(sorted(c.key for c in found))})"
+        raise _Refused(f"{what} for {ref!r}: name it by contract key <domain>/<Event> or (source, detail-type)")
+    return found[0]
+
+
+def _validator(contract: EventContract) -> Callable[[Any], Any]:
+    latest = contract.latest
+    if latest.fingerprint not in _VALIDATORS:
+        _VALIDATORS[latest.fingerprint] = schema_validator(dict(latest.schema))
+    return _VALIDATORS[latest.fingerprint]
+
+
+def _stamp(contract: EventContract, detail: Any) -> tuple[Any, str | None]:
+    """Full-state events get an idempotency key and the version when absent; the input is not mutated."""
+    if IDEMPOTENCY_PATH not in contract.dedupe_key or not isinstance(detail, dict):
+        return detail, None
+    metadata = detail.get("metadata", {})
+    if not isinstance(metadata, dict):
+        return detail, None  # validation reports it
+    metadata = {**metadata}
+    metadata.setdefault("idempotency-key", str(uuid.uuid4()))
+    metadata.setdefault("version", str(contract.latest.number))
+    return {**detail, "metadata": metadata}, metadata["idempotency-key"]
+
+
+def _prepare(index: int, event: Event, registry: Registry) -> _Entry:
+    contract = _resolve(registry, event.contract)
+    if contract.external:
+        raise _Refused(f"{contract.key} is an external contract: its producer is not ours, so we never publish it")
+    detail, key = _stamp(contract, event.detail)
+    try:
+        _validator(contract)(detail)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        pointer = "/" + "/".join(str(p) for p in exc.path[1:])
+        raise _Refused(f"detail does not match {contract.latest.path} at {pointer}: {exc.message}") from None
+    text = json.dumps(detail, separators=(",", ":"), ensure_ascii=False)
+    size = entry_size(contract.source, contract.detail_type, detail, event.resources)
+    if size > MAX_ENTRY_BYTES:
+        raise _Refused(f"entry is {size} bytes, over EventBridge's {MAX_ENTRY_BYTES}: send a reference (claim check) instead")
+    return _Entry(index, Event(contract.key, detail, event.resources), contract, text, size, key)
+
+
+def _chunks(entries: list[_Entry]) -> Iterator[list[_Entry]]:
+    chunk: list[_Entry] = []
+    size = 0
+    for entry in entries:
+        if chunk and (len(chunk) == MAX_ENTRIES_PER_REQUEST or size + entry.size > MAX_REQUEST_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(entry)
+        size += entry.size
+    if chunk:
+        yield chunk
+
+
+def _send(chunk: list[_Entry], client: Any, bus_name: str, result: PublishResult) -> list[_Entry]:
+    """One PutEvents call; returns the entries worth retrying, records the rest."""
+    result.requests += 1
+    try:
+        response = client.put_events(Entries=[e.request_entry(bus_name) for e in chunk])
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "ClientError"), error.get("Message", str(exc))
+        for entry in chunk:
+            entry.last_error = (code, message)
+        if code in _PERMANENT:
+            result.unsent += [Unsent(e.index, e.event, f"PutEvents refused the request: {message}", code) for e in chunk]
+            return []
+        return chunk
+    retry = []
+    for entry, answer in zip(chunk, response.get("Entries", [])):
+        if answer.get("EventId") and not answer.get("ErrorCode"):
+            result.sent.append(Sent(entry.index, answer["EventId"], entry.key))
+            continue
+        entry.last_error = (answer.get("ErrorCode", "Unknown"), answer.get("ErrorMessage", ""))
+        if entry.last_error[0] in _PERMANENT:
+            result.unsent.append(Unsent(entry.index, entry.event, f"EventBridge refused it: {entry.last_error[1]}",
+                                        entry.last_error[0]))
+        else:
+            retry.append(entry)
+    return retry
+
+
+def publish(
+    events: Iterable[Event | Sequence[Any]],
+    *,
+    registry: Registry,
+    client: Any,
+    bus_name: str,
+    max_attempts: int = 5,
+    base_delay: float = 0.1,
+    max_delay: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> PublishResult:
+    """Send every valid event once; `result.unsent` holds each one that could not be sent and why."""
+    result = PublishResult()
+    pending: list[_Entry] = []
+    for index, item in enumerate(events):
+        event = _as_event(item)
+        try:
+            pending.append(_prepare(index, event, registry))
+        except _Refused as exc:
+            result.unsent.append(Unsent(index, event, str(exc)))
+    rng = rng or random.Random()
+    for attempt in range(1, max_attempts + 1):
+        pending = [entry for chunk in _chunks(pending) for entry in _send(chunk, client, bus_name, result)]
+        if not pending:
+            break
+        if attempt < max_attempts:
+            sleep(rng.uniform(0, min(max_delay, base_delay * 2**attempt)))
+    for entry in pending:
+        code, message = entry.last_error
+        result.unsent.append(Unsent(entry.index, entry.event, f"still failing after {max_attempts} attempts: {message}", code))
+    result.sent.sort(key=lambda s: s.index)
+    result.unsent.sort(key=lambda u: u.index)
+    return result

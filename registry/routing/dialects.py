@@ -27,6 +27,9 @@ class Dialect:
     prefix_ignore_case: bool
     anything_but_ignore_case: bool
     anything_but_wildcard: bool
+    # event-ruler keeps an exact number it cannot compare numerically (an
+    # account id) as text; SNS rejects any policy number outside its range.
+    exact_numbers_limited: bool
 
     def canon(self, number: float) -> int | None:
         """The comparable form of a JSON number, None when outside the service's range."""
@@ -46,6 +49,7 @@ EVENTBRIDGE = Dialect(
     prefix_ignore_case=True,
     anything_but_ignore_case=True,
     anything_but_wildcard=True,
+    exact_numbers_limited=False,
 )
 
 SNS = Dialect(
@@ -57,4 +61,5 @@ SNS = Dialect(
     prefix_ignore_case=False,
     anything_but_ignore_case=False,
     anything_but_wildcard=False,
+    exact_numbers_limited=True,
 )

@@ -43,6 +43,7 @@ class _Groups:
 
     strings: set[str] = field(default_factory=set)
     numbers: set[int] = field(default_factory=set)
+    big_numbers: set[float] = field(default_factory=set)  # exact numbers beyond numeric range, compared as written
     literals: set[Any] = field(default_factory=set)  # True / False / None, compared by identity
     prefixes: list[str] = field(default_factory=list)
     suffixes: list[str] = field(default_factory=list)
@@ -88,7 +89,8 @@ def _parse_one(rule: Any, pointer: str, dialect: Dialect) -> Condition:
     if rule is None or isinstance(rule, (str, bool)):
         return Condition("equals", rule, pointer)
     if is_number(rule):
-        _check_number(rule, pointer, dialect)
+        if dialect.exact_numbers_limited:
+            _check_number(rule, pointer, dialect)
         return Condition("equals", rule, pointer)
     if not isinstance(rule, dict):
         raise PatternError("Match value must be String, number, true, false, or null (nested arrays are not allowed)", pointer)
@@ -272,6 +274,7 @@ def _build(conditions: tuple[Condition, ...], dialect: Dialect) -> Callable[[Val
     for cond in conditions:
         _add(g, cond, dialect)
     strings, numbers, literals = frozenset(g.strings), frozenset(g.numbers), g.literals
+    big_numbers = frozenset(g.big_numbers)
     prefixes, suffixes = tuple(g.prefixes), tuple(g.suffixes)
     iprefixes, isuffixes, iequals = tuple(g.iprefixes), tuple(g.isuffixes), frozenset(g.iequals)
     others = tuple(g.others)
@@ -305,6 +308,8 @@ def _build(conditions: tuple[Condition, ...], dialect: Dialect) -> Callable[[Val
             elif t is int or t is float:
                 if numbers and canon(v) in numbers:
                     return True
+                if big_numbers and v in big_numbers:
+                    return True
             elif literals and any(v is lit for lit in literals):
                 return True
             for other in others:
@@ -320,8 +325,15 @@ def _add(g: _Groups, cond: Condition, dialect: Dialect) -> None:
     if op == "equals":
         if isinstance(x, str):
             g.strings.add(x)
+            address = _ip_or_none(x)
+            if address is not None:  # event-ruler compiles an IP literal as a range: "::1" equals "0:0::1"
+                g.others.append(_cidr_test(ipaddress.ip_network(address)))
         elif is_number(x):
-            g.numbers.add(dialect.canon(x))  # type: ignore[arg-type]
+            n = dialect.canon(x)
+            if n is None:
+                g.big_numbers.add(x)
+            else:
+                g.numbers.add(n)
         else:
             g.literals.add(x)
     elif op in ("prefix", "suffix"):
@@ -344,6 +356,15 @@ def _add(g: _Groups, cond: Condition, dialect: Dialect) -> None:
         g.others.append(_cidr_test(_network(x, cond.pointer)))
     elif op == "anything-but":
         g.others.append(_anything_but_test(x, cond.pointer, dialect))
+
+
+def _ip_or_none(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not any(c in text for c in ".:"):
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def _string_test(test: Callable[[str], Any]) -> Callable[[Any], bool]:

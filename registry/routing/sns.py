@@ -33,6 +33,8 @@ class FilterPolicy:
 
     def matches(self, event: Any) -> bool:
         """MessageAttributes: the attributes as Publish takes them; MessageBody: the body (parsed, or its raw text)."""
+        if not self.policy:
+            return True
         if self.scope == "MessageBody":
             body = event
             if isinstance(body, (str, bytes)):
@@ -62,6 +64,8 @@ def compile_policy(policy: Any, scope: str | None = "MessageAttributes") -> Filt
     size = len(json.dumps(policy, separators=(",", ":"), ensure_ascii=False).encode())
     if size > POLICY_MAX_BYTES:
         raise PatternError(f"the filter policy is {size} bytes; SNS allows 256 KB", "")
+    if not policy:
+        return FilterPolicy(policy, scope, _everything)  # "{}" is how SNS removes a filter
     matcher = compile_object(policy, "", SNS, nested=scope == "MessageBody")
     _check_keys(policy, scope)
     combinations = _combinations(policy)
@@ -124,6 +128,10 @@ def _attribute_values(attributes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _IGNORED = object()
+
+
+def _everything(node: Mapping[str, Any]) -> bool:
+    return True
 
 
 def _attribute_value(attr: Any) -> Any:

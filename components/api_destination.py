@@ -90,5 +90,6 @@ def _auth_parameters(auth: ApiAuth, secret: pulumi.Output[str]) -> aws.cloudwatc
     return aws.cloudwatch.EventConnectionAuthParametersArgs(
         oauth=aws.cloudwatch.EventConnectionAuthParametersOauthArgs(
             authorization_endpoint=auth.authorization_endpoint, http_method=auth.http_method,
+            oauth_http_parameters=aws.cloudwatch.EventConnectionAuthParametersOauthOauthHttpParametersArgs(),
             client_parameters=aws.cloudwatch.EventConnectionAuthParametersOauthClientParametersArgs(
                 client_id=auth.client_id, client_secret=secret)))

@@ -29,8 +29,8 @@ from typing import Any, Mapping
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.settings import get_root_resource, set_root_resource
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.settings import set_root_resource
+from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from registry.errors import EventplaneError, UsageError
@@ -144,26 +144,32 @@ def _run(stack: str, program: Path, config: dict[str, str], secret_keys: list[st
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor,
                            organization=ORGANIZATION)
+    # set_mocks finishes its root Stack at once, which closes it to `pulumi.run`; the language host
+    # instead finishes the Stack after the program, so a fresh one stands in for the program's run.
+    set_root_resource(None)  # type: ignore[arg-type]
+    root = Stack()
     program_dir = str(program.parent)
     sys.path.insert(0, program_dir)
     try:
-        _sync_await(run_pulumi_func(lambda: _program(program)))
+        _sync_await(run_pulumi_func(lambda: _program(program, root)))
     except Exception as exc:  # noqa: BLE001 mapped to the named errors callers handle
         raise _named(exc) from exc
     finally:
         sys.path.remove(program_dir)
-    outputs = _resolve_outputs(get_root_resource().outputs)  # type: ignore[union-attr]
+    outputs = _resolve_outputs(root.outputs)
     return Plan(stack=stack, resources=sorted(monitor.recorded, key=lambda r: r.urn), outputs=outputs,
                 reads=sorted(monitor.reads))
 
 
-async def _program(program: Path) -> None:
-    """What the Pulumi language host does: run the module, then await its `pulumi.run` entry point."""
-    runpy.run_path(str(program), run_name="__main__")  # a fresh module namespace on every plan
-    stack = get_root_resource()
-    entry = stack._take_async_program()  # type: ignore[union-attr]
-    if entry is not None:
-        stack._add_program_outputs(await entry())  # type: ignore[union-attr]
+async def _program(program: Path, stack: Stack) -> None:
+    """What the language host's `run_in_stack` does: run the module, await its `pulumi.run` entry, finish the Stack."""
+    try:
+        runpy.run_path(str(program), run_name="__main__")  # a fresh module namespace on every plan
+        entry = stack._take_async_program()
+        if entry is not None:
+            stack._add_program_outputs(await entry())
+    finally:
+        stack._finish()
 
 
 def _named(exc: BaseException) -> BaseException:
@@ -185,9 +191,11 @@ def _resolve_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _public(value: Any) -> Any:
-    """Inputs with every secret replaced by SECRET (the wire marks them)."""
+    """Inputs as JSON: every secret replaced by SECRET (the wire marks them), archives by their path."""
     if rpc.is_rpc_secret(value):
         return SECRET
+    if isinstance(value, pulumi.FileArchive):
+        return {"fileArchive": value.path}
     if isinstance(value, dict):
         return {k: _public(v) for k, v in value.items()}
     if isinstance(value, list):

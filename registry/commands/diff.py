@@ -1,0 +1,66 @@
+"""`diff OLD.json NEW.json [--mode MODE] [--json]`: compatibility of two plain schema files.
+
+Exit 0 compatible, 1 incompatible, 2 unreadable input or unknown mode.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from registry.compat import MODES, check_compatibility
+from registry.compat.check import directions, load
+from registry.compat.engine import diff_documents
+from registry.errors import InputError
+from registry.findings import Report
+
+__all__ = ["register", "run"]
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", metavar="OLD.json", help="the earlier schema")
+    parser.add_argument("new", metavar="NEW.json", help="the proposed schema")
+    parser.add_argument("--mode", default="BACKWARD", metavar="MODE",
+                        help=f"one of {', '.join(MODES)} (default BACKWARD)")
+    parser.add_argument("--json", action="store_true", help="machine-readable result")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    mode = args.mode.upper()
+    directions(mode)  # unknown mode -> UsageError before any file is read
+    old, new = _read(args.old), _read(args.new)
+    old_doc, new_doc = load(old, args.old), load(new, args.new)
+    report = Report()
+    report.extend(check_compatibility(old, new, mode, old_file=args.old, new_file=args.new))
+    if args.json:
+        changes = [{"direction": "backward", **c.to_json()} for c in diff_documents(old_doc.root, new_doc.root)]
+        if "forward" in directions(mode):
+            changes += [{"direction": "forward", **c.to_json()} for c in diff_documents(new_doc.root, old_doc.root)]
+        print(json.dumps({"compatible": report.ok, "mode": mode,
+                          "findings": [f.to_json() for f in report.sorted()], "changes": changes},
+                         indent=2, sort_keys=True, default=str))
+    else:
+        print(report.render(f"compatibility of {args.new} against {args.old} ({mode})"))
+        print(f"{'COMPATIBLE' if report.ok else 'INCOMPATIBLE'} under {mode}")
+    return 0 if report.ok else 1
+
+
+def _read(file: str) -> Any:
+    path = Path(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(file, "file not found", hint="check the path") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(file, f"cannot read the file: {exc}", hint="pass a readable UTF-8 JSON file") from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(file, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno,
+                         hint="fix the JSON syntax at that line and column") from exc
+    if not isinstance(document, (dict, bool)):
+        raise InputError(file, f"a schema must be a JSON object or boolean, not {type(document).__name__}",
+                         hint="wrap the schema in an object, e.g. {\"type\": \"object\"}")
+    return document

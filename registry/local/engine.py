@@ -1,0 +1,441 @@
+"""Deliver events through a stood-up topology as AWS would.
+
+EventBridge: every enabled rule on the bus is matched with our AWS-exact
+matcher (`registry.routing`); each target of a matching rule gets the event
+(or its input-transformed payload). SQS targets get a message (FIFO: the
+target's message group, the event id as deduplication id); SNS targets fan out
+to their subscriptions, each filter policy matched by our matcher in its scope;
+API destinations get a real HTTP call with the connection's auth, paced by the
+rate limit and retried per the retry policy (429, 409, 401, 407 and 5xx are
+retried, other 4xx are not), ending in the target's DLQ; Lambda targets run
+in-process. Event source mappings then poll their queues in batches and call
+the real handler; failed items become visible again at once (the visibility
+timeout is scaled to zero locally) and SQS moves a message to its DLQ once its
+receive count reaches maxReceiveCount, exactly as the redrive policy says.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from registry.local.endpoint import Credentials, LocalEndpoint
+from registry.local.standup import ACCOUNT, REGION, Deployment
+from registry.local.topology import ApiDestination, Function, Rule, Target, Topology
+from registry.local.transform import apply_input_transformer
+
+__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "Step", "Trace", "ApiAttempt", "Engine", "import_handler"]
+
+RETRY_CAP = 10  # retries per failed delivery locally, whatever the policy allows (AWS: up to 185)
+BACKOFF_SECONDS = (0.005, 0.05)  # first and longest local backoff (AWS: seconds to minutes)
+AGE_SCALE = 1000.0  # one local second stands for this many seconds of event age
+_RETRYABLE = {401, 407, 409, 429}
+_MAX_POLLS = 1000
+
+Handler = Callable[[Mapping[str, Any], Any], Any]
+
+
+@dataclass
+class Step:
+    """One hop of an event: a rule, filter, queue, API call, function or DLQ; `ok` false means it stopped there."""
+
+    kind: str
+    name: str
+    ok: bool
+    why: str = ""
+
+
+@dataclass
+class Trace:
+    label: str
+    event_id: str
+    source: str
+    detail_type: str
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class ApiAttempt:
+    destination: str
+    label: str
+    status: int
+    attempt: int
+
+
+@dataclass
+class _Invocation:
+    function: str
+    records: int
+    failed: int
+    error: str = ""
+
+
+def import_handler(function: Function) -> Handler | None:
+    """The handler a Lambda `handler` string names (`pkg.module.func`), tried as is and under `handlers.`."""
+    module_name, _, attr = function.handler.rpartition(".")
+    for candidate in (module_name, f"handlers.{module_name}"):
+        if not candidate:
+            continue
+        try:
+            module = __import__(candidate, fromlist=[attr])
+        except ImportError:
+            continue
+        found = getattr(module, attr, None)
+        if callable(found):
+            return found
+    return None
+
+
+class _Context:
+    """The bits of a Lambda context object handlers commonly read."""
+
+    def __init__(self, function: Function) -> None:
+        self.function_name = function.physical
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function.physical}"
+        self.memory_limit_in_mb = 128
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30000
+
+
+class Engine:
+    """Routes envelopes and drains pollers; records a `Trace` per event and everything it delivered."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        deployment: Deployment,
+        endpoint: LocalEndpoint,
+        *,
+        resolve_handler: Callable[[Function], Handler | None] = import_handler,
+    ) -> None:
+        from registry.routing import compile_pattern, compile_policy  # the conformance-tested matcher
+
+        self.topology = topology
+        self.dep = deployment
+        self.endpoint = endpoint
+        self.resolve_handler = resolve_handler
+        self.rules = [r for r in topology.rules if r.enabled and r.pattern]
+        self.patterns = {r.name: compile_pattern(json.loads(r.pattern or "{}")) for r in self.rules}
+        self.policies = {
+            s.name: compile_policy(json.loads(s.filter_policy), s.filter_policy_scope)
+            for t in topology.topics.values()
+            for s in t.subscriptions
+            if s.filter_policy
+        }
+        self.traces: list[Trace] = []
+        self.delivered: dict[str, list[str]] = {}  # queue -> labels of events sent to it
+        self.api_attempts: list[ApiAttempt] = []
+        self.invocations: list[_Invocation] = []
+        self.handler_log_lines = 0
+        self.credentials: dict[str, Credentials] = {}
+        self._last_call: dict[str, float] = {}
+        self._tokens: dict[str, str] = {}
+        self._labels: dict[str, str] = {}  # event id -> label
+        self._urls: dict[str, str] = {}
+        self._setup_endpoint()
+
+    # -- API destinations ---------------------------------------------------------------
+    def _setup_endpoint(self) -> None:
+        for dest in self.topology.api_destinations.values():
+            conn = dest.connection
+            creds = Credentials.placeholder(conn.auth_type, conn.auth) if conn else None
+            if creds is not None:
+                self.credentials[dest.name] = creds
+            parsed = urllib.parse.urlsplit(dest.endpoint)
+            if parsed.hostname in ("127.0.0.1", "localhost"):
+                self._urls[dest.name] = dest.endpoint  # the stack's own local endpoint: call it as is
+            else:
+                self._urls[dest.name] = self.endpoint.url_for(dest.name, parsed.path or "/")
+
+    def configure_api(self, behaviour: Mapping[str, Any]) -> None:
+        """Statuses the local endpoint answers per destination (by logical or physical name)."""
+        for dest in self.topology.api_destinations.values():
+            spec = behaviour.get(dest.name, behaviour.get(dest.physical, {}))
+            status = spec.get("status", 200) if isinstance(spec, Mapping) else 200
+            statuses = status if isinstance(status, list) else [status]
+            self.endpoint.add(dest.name, self.credentials.get(dest.name), statuses)
+
+    def _auth_headers(self, dest: ApiDestination) -> dict[str, str]:
+        creds = self.credentials.get(dest.name)
+        if creds is None:
+            return {}
+        if creds.auth_type == "API_KEY":
+            return {creds.header_name: creds.api_key}
+        if creds.auth_type == "BASIC":
+            raw = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
+            return {"Authorization": f"Basic {raw}"}
+        if dest.name not in self._tokens:
+            self._tokens[dest.name] = self._fetch_token(dest, creds)
+        return {"Authorization": f"Bearer {self._tokens[dest.name]}"}
+
+    def _fetch_token(self, dest: ApiDestination, creds: Credentials) -> str:
+        oauth = (dest.connection.auth if dest.connection else {}).get("oauth") or {}
+        url = str(oauth.get("authorizationEndpoint") or "")
+        if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
+            url = self.endpoint.token_url(dest.name)
+        raw = base64.b64encode(f"{creds.client_id}:{creds.client_secret}".encode()).decode()
+        request = urllib.request.Request(
+            url,
+            data=b"grant_type=client_credentials",
+            method=str(oauth.get("httpMethod") or "POST"),
+            headers={"Authorization": f"Basic {raw}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return str(json.loads(response.read())["access_token"])
+        except (urllib.error.URLError, KeyError, ValueError):
+            return ""  # the calls then fail with 401, which the summary shows
+
+    def _call(self, dest: ApiDestination, payload: str) -> int:
+        if dest.rate_limit_per_second:
+            gap = 1.0 / dest.rate_limit_per_second
+            wait = self._last_call.get(dest.name, 0.0) + gap - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last_call[dest.name] = time.monotonic()
+        request = urllib.request.Request(
+            self._urls[dest.name],
+            data=payload.encode(),
+            method=dest.method,
+            headers={"Content-Type": "application/json", **self._auth_headers(dest)},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+        except urllib.error.URLError:
+            return 503
+
+    def _deliver_api(self, trace: Trace, rule: Rule, target: Target, payload: str) -> None:
+        dest = self.topology.api_destinations[target.ref]
+        retries = min(target.retry_attempts, RETRY_CAP)
+        started = time.monotonic()
+        status, attempt, condition = 0, 0, ""
+        while True:
+            status = self._call(dest, payload)
+            self.api_attempts.append(ApiAttempt(dest.name, trace.label, status, attempt))
+            if 200 <= status < 300:
+                trace.steps.append(Step("api", dest.name, True, f"HTTP {status} after {attempt} retries"))
+                return
+            if status not in _RETRYABLE and status < 500:
+                condition = "not retried (client error)"
+                break
+            if attempt >= retries:
+                condition = "MaximumRetryAttemptsExhausted"
+                break
+            if (time.monotonic() - started) * AGE_SCALE > target.retry_age_seconds:
+                condition = "MaximumEventAgeExhausted"
+                break
+            time.sleep(min(BACKOFF_SECONDS[1], BACKOFF_SECONDS[0] * 2**attempt))
+            attempt += 1
+        why = f"HTTP {status} after {attempt} retries ({condition})"
+        trace.steps.append(Step("api", dest.name, False, why))
+        self._dead_letter(trace, rule, target, payload, f"HTTP {status}", condition)
+
+    # -- SQS, SNS, Lambda targets -------------------------------------------------------
+    def _send(self, queue: str, body: str, label: str, event_id: str, group: str | None = None, attrs: Any = None) -> None:
+        args: dict[str, Any] = {"QueueUrl": self.dep.queue_urls[queue], "MessageBody": body}
+        if self.topology.queues[queue].fifo:
+            args["MessageGroupId"] = group or "default"
+            args["MessageDeduplicationId"] = event_id
+        if attrs:
+            args["MessageAttributes"] = attrs
+        self.dep.sqs.send_message(**args)
+        self.delivered.setdefault(queue, []).append(label)
+
+    def _dead_letter(self, trace: Trace, rule: Rule, target: Target, payload: str, error: str, condition: str) -> None:
+        if not target.dlq:
+            trace.steps.append(Step("dropped", target.target_id, False, "no dead-letter queue on the target"))
+            return
+        attrs = {
+            "RULE_ARN": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule.bus}/{rule.physical}",
+            "TARGET_ARN": target.arn,
+            "ERROR_CODE": error,
+            "EXHAUSTED_RETRY_CONDITION": condition,
+        }
+        typed = {k: {"DataType": "String", "StringValue": v or "-"} for k, v in attrs.items()}
+        self._send(target.dlq, payload, trace.label, trace.event_id, attrs=typed)
+        trace.steps.append(Step("dlq", target.dlq, False, condition))
+
+    def _deliver_topic(self, trace: Trace, topic_name: str, message: str, envelope: Mapping[str, Any]) -> None:
+        topic = self.topology.topics[topic_name]
+        for sub in topic.subscriptions:
+            policy = self.policies.get(sub.name)
+            if policy is not None:
+                # EventBridge publishes the event JSON with no message attributes
+                subject: Any = envelope if sub.filter_policy_scope == "MessageBody" else {}
+                if not policy.matches(subject):
+                    trace.steps.append(Step("filter", sub.name, False, f"filter policy {sub.filter_policy} did not match"))
+                    continue
+                trace.steps.append(Step("filter", sub.name, True, f"filter policy {sub.filter_policy} matched"))
+            else:
+                trace.steps.append(Step("filter", sub.name, True, "no filter policy"))
+            if sub.endpoint_kind != "queue":
+                trace.steps.append(Step("subscription", sub.endpoint, False, f"{sub.protocol} endpoint outside the stack"))
+                continue
+            body = message if sub.raw_message_delivery else json.dumps(self._sns_notification(topic_name, message))
+            self._send(sub.endpoint, body, trace.label, f"{trace.event_id}-{sub.name}"[:128])
+            trace.steps.append(Step("queue", sub.endpoint, True, "via SNS"))
+
+    def _sns_notification(self, topic: str, message: str) -> dict[str, Any]:
+        return {
+            "Type": "Notification",
+            "MessageId": str(uuid.uuid4()),
+            "TopicArn": self.dep.topic_arns[topic],
+            "Message": message,
+            "Timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",
+            "SignatureVersion": "1",
+        }
+
+    def _deliver_function(self, trace: Trace, rule: Rule, target: Target, payload: str) -> None:
+        function = self.topology.functions.get(target.ref)
+        handler = self.resolve_handler(function) if function else None
+        if function is None or handler is None:
+            trace.steps.append(Step("function", target.arn, True, "function outside the stack: invocation recorded, not run"))
+            return
+        attempts = 1 + min(target.retry_attempts, 2)  # async invoke: Lambda retries twice
+        for attempt in range(attempts):
+            error, _ = self._invoke(function, handler, json.loads(payload))
+            if not error:
+                trace.steps.append(Step("function", function.name, True, f"ran after {attempt} retries"))
+                return
+        trace.steps.append(Step("function", function.name, False, error))
+        self._dead_letter(trace, rule, target, payload, error, "MaximumRetryAttemptsExhausted")
+
+    def _invoke(self, function: Function, handler: Handler, event: Any) -> tuple[str, Any]:
+        """Run the handler with its environment: (error text or '', what it returned)."""
+        env = {k: self.dep.tables.get(v, self._table_name(v)) for k, v in function.environment.items()}
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                result = handler(event, _Context(function))
+            return "", result
+        except Exception as exc:  # a handler's crash is a failed invocation, as on Lambda
+            return f"{type(exc).__name__}: {exc}", None
+        finally:
+            self.handler_log_lines += out.getvalue().count("\n")
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _table_name(self, value: str) -> str:
+        """An env value that names a table by its mock id/ARN becomes the table's embedded name."""
+        for table in self.topology.tables.values():
+            if value.rstrip("/").split("/")[-1] in (table.name, table.physical):
+                return table.physical
+        return value
+
+    # -- routing ------------------------------------------------------------------------
+    def route(self, envelope: Mapping[str, Any], label: str, redeliveries: int = 0, bus: str | None = None) -> Trace:
+        """Match every rule of `bus` (all buses when None); deliver to each match's targets `1 + redeliveries` times."""
+        trace = Trace(label, str(envelope["id"]), str(envelope.get("source")), str(envelope.get("detail-type")))
+        self._labels[trace.event_id] = label
+        self.traces.append(trace)
+        for rule in self.rules:
+            if bus is not None and rule.bus != bus:
+                continue
+            if not self.patterns[rule.name].matches(envelope):
+                continue
+            trace.steps.append(Step("rule", rule.name, True, f"pattern {rule.pattern} matched"))
+            for target in rule.targets:
+                for _ in range(1 + redeliveries):
+                    self._deliver(trace, rule, target, envelope)
+        if not any(s.kind == "rule" for s in trace.steps):
+            trace.steps.append(Step("rule", "-", False, "no rule on the bus matched"))
+        return trace
+
+    def _deliver(self, trace: Trace, rule: Rule, target: Target, envelope: Mapping[str, Any]) -> None:
+        if target.input_template is not None:
+            payload = apply_input_transformer(envelope, target.input_paths, target.input_template, rule.physical)
+        else:
+            payload = json.dumps(envelope)
+        if target.kind == "queue":
+            self._send(target.ref, payload, trace.label, trace.event_id, target.message_group_id)
+            trace.steps.append(Step("queue", target.ref, True, f"target {target.target_id}"))
+        elif target.kind == "topic":
+            self._deliver_topic(trace, target.ref, payload, envelope)
+        elif target.kind == "api":
+            self._deliver_api(trace, rule, target, payload)
+        elif target.kind == "function":
+            self._deliver_function(trace, rule, target, payload)
+        else:
+            trace.steps.append(Step("target", target.arn, False, "target outside the stack: not delivered locally"))
+
+    # -- event source mappings ----------------------------------------------------------
+    def drain(self) -> None:
+        """Poll every event source mapping until its queue is empty (failures end in the DLQ)."""
+        mappings = [m for m in self.topology.mappings if m.enabled]
+        for _ in range(_MAX_POLLS):
+            if not any([self._poll(m) for m in mappings]):
+                return
+
+    def _poll(self, mapping: Any) -> bool:
+        url = self.dep.queue_urls[mapping.queue]
+        queue = self.topology.queues[mapping.queue]
+        messages: list[dict[str, Any]] = []
+        while len(messages) < mapping.batch_size:
+            got = self.dep.sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(10, mapping.batch_size - len(messages)),
+                WaitTimeSeconds=0,
+                VisibilityTimeout=queue.visibility_timeout,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not got:
+                break
+            messages.extend(got)
+        if not messages:
+            return False
+        function = self.topology.functions.get(mapping.function)
+        handler = self.resolve_handler(function) if function else None
+        if function is None or handler is None:
+            raise RuntimeError(f"event source mapping {mapping.name}: no handler for {mapping.function}")
+        event = {"Records": [self._record(m, queue.physical) for m in messages]}
+        error, result = self._invoke(function, handler, event)
+        failed = {m["MessageId"] for m in messages}
+        if not error:
+            failed = set()
+            if mapping.report_batch_item_failures and isinstance(result, Mapping):
+                failed = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
+        self.invocations.append(_Invocation(function.name, len(messages), len(failed), error))
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])]
+            self.dep.sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+        for m in messages:
+            if m["MessageId"] in failed:  # visible again at once: the local stand-in for the visibility timeout
+                self.dep.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+        return True
+
+    @staticmethod
+    def _record(message: Mapping[str, Any], queue: str) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": dict(message.get("Attributes") or {}),
+            "messageAttributes": dict(message.get("MessageAttributes") or {}),
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}",
+            "awsRegion": REGION,
+        }

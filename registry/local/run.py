@@ -1,0 +1,233 @@
+"""One embedded run: plan -> topology -> moto -> publish -> deliver -> drain -> figures.
+
+Each scenario gets a fresh embedded AWS (`moto.mock_aws`) so its queue depths
+and metrics are its own. Contracts we design are published through the
+producer helper (validated, idempotency-stamped, batched PutEvents); external
+contracts' events are put straight on the bus as their real producer does.
+The metrics Lambda runs from the bundle the deployment would upload
+(`registry.bundle`), so its build-time validators are the ones that ship.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import sys
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from registry.local.endpoint import LocalEndpoint
+from registry.local.engine import Engine, Handler, import_handler
+from registry.local.scenario import Scenario, ScenarioEvent
+from registry.local.standup import ACCOUNT, REGION, Deployment, stand_up
+from registry.local.topology import Function, PlanResource, Topology, build_topology
+from registry.model import Registry
+
+__all__ = ["ScenarioRun", "LocalRun", "run_scenarios", "BundledHandlers"]
+
+
+@dataclass
+class ScenarioRun:
+    """What one scenario did: traces, queue figures, API calls, metrics, and what could not be sent."""
+
+    scenario: Scenario
+    engine: Engine
+    depths: dict[str, tuple[int, int]]  # queue -> (visible, in flight)
+    metrics: dict[str, dict[str, Any]]  # day -> {orders, completed, cancelled, drinks}
+    unsent: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LocalRun:
+    stack: str
+    topology: Topology
+    runs: list[ScenarioRun]
+    endpoint_url: str
+
+
+class BundledHandlers:
+    """Imports a Lambda's handler from the deployment bundle when the plan's handler is the bundle's."""
+
+    def __init__(self, registry: Registry, workdir: Path) -> None:
+        self.registry = registry
+        self.workdir = workdir
+        self._loaded: dict[str, Handler | None] = {}
+
+    def __call__(self, function: Function) -> Handler | None:
+        if function.handler not in self._loaded:
+            self._loaded[function.handler] = self._load(function)
+        return self._loaded[function.handler]
+
+    def _load(self, function: Function) -> Handler | None:
+        from registry import bundle
+
+        if function.handler != bundle.METRICS_HANDLER:
+            return import_handler(function)
+        archive = bundle.build_bundle_from_registry(self.registry, self.workdir)
+        target = self.workdir / "bundle"
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(target)
+        module_name, _, attr = function.handler.rpartition(".")
+        top = module_name.split(".")[0]
+        for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+            del sys.modules[name]  # a bundle from an earlier run must not shadow this one
+        sys.path.insert(0, str(target))
+        try:
+            return getattr(importlib.import_module(module_name), attr)
+        finally:
+            sys.path.remove(str(target))
+
+
+@contextlib.contextmanager
+def _embedded_aws() -> Iterator[Any]:
+    """A fresh in-process AWS, with throwaway credentials so nothing can reach a real account."""
+    import boto3
+    from moto import mock_aws
+
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with mock_aws():
+            yield boto3.Session(region_name=REGION)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class _Bus:
+    """The EventBridge client the producer and external producers talk to: PutEvents feeds the engine."""
+
+    def __init__(self, engine: Engine, bus: str, label: Callable[[], tuple[str, int]]) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.label = label
+        self.meta = type("Meta", (), {"region_name": REGION})()
+
+    def put_events(self, Entries: Sequence[Mapping[str, Any]], **_: Any) -> dict[str, Any]:  # noqa: N803 (boto3's name)
+        results = []
+        for entry in Entries:
+            event_id = str(uuid.uuid4())
+            when = entry.get("Time")
+            if isinstance(when, datetime):
+                when = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            envelope = {
+                "version": "0",
+                "id": event_id,
+                "detail-type": entry["DetailType"],
+                "source": entry["Source"],
+                "account": ACCOUNT,
+                "time": when or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": REGION,
+                "resources": list(entry.get("Resources") or []),
+                "detail": json.loads(entry.get("Detail") or "{}"),
+            }
+            label, redeliver = self.label()
+            self.engine.route(envelope, label, redeliver, bus=entry.get("EventBusName") or "default")
+            results.append({"EventId": event_id})
+        return {"FailedEntryCount": 0, "Entries": results}
+
+
+def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
+    """Put one scenario event `repeat` times; returns why any could not be sent."""
+    contract = registry.events[item.event]
+    unsent: list[str] = []
+    for _ in range(item.repeat):
+        if contract.external:  # its real producer puts it straight on the bus
+            entry: dict[str, Any] = {
+                "Source": contract.source,
+                "DetailType": contract.detail_type,
+                "Detail": json.dumps(item.detail),
+                "EventBusName": bus.bus,
+            }
+            if item.time:
+                entry["Time"] = datetime.fromisoformat(item.time.replace("Z", "+00:00"))
+            bus.put_events(Entries=[entry])
+            continue
+        from registry.producer import publish
+
+        result = publish([(item.event, item.detail)], registry=registry, client=bus, bus_name=bus.bus)
+        unsent += [f"{item.label}: {reason}" for reason in _reasons(result)]
+    return unsent
+
+
+def _reasons(result: Any) -> list[str]:
+    items = getattr(result, "unsent", None) or []
+    return [str(getattr(u, "reason", u)) for u in items]
+
+
+def _depths(topology: Topology, dep: Deployment) -> dict[str, tuple[int, int]]:
+    found = {}
+    for name, url in sorted(dep.queue_urls.items()):
+        attrs = dep.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        found[name] = (int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"]))
+    return found
+
+
+def _metrics(dep: Deployment) -> dict[str, dict[str, Any]]:
+    """Per day: orders, completed, cancelled and drinks, read from the metrics table's items."""
+    days: dict[str, dict[str, Any]] = {}
+    for table in dep.tables.values():
+        for page in dep.dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                pk, sk = item.get("pk", {}).get("S", ""), item.get("sk", {}).get("S", "")
+                if not pk.startswith("DAY#"):
+                    continue
+                day = days.setdefault(pk[4:], {"orders": 0, "completed": 0, "cancelled": 0, "drinks": {}})
+                if sk == "TOTAL":
+                    for key in ("orders", "completed", "cancelled"):
+                        day[key] = int(item.get(key, {}).get("N", "0"))
+                elif sk.startswith("DRINK#"):
+                    day["drinks"][sk[6:]] = int(item.get("count", {}).get("N", "0"))
+    return dict(sorted(days.items()))
+
+
+def _run_one(
+    topology: Topology, registry: Registry, scenario: Scenario, endpoint: LocalEndpoint, handlers: BundledHandlers
+) -> ScenarioRun:
+    with _embedded_aws() as session:
+        dep = stand_up(topology, session)
+        engine = Engine(topology, dep, endpoint, resolve_handler=handlers)
+        engine.configure_api(scenario.api)
+        current: list[tuple[str, int]] = [("", 0)]
+        bus = _Bus(engine, topology.buses[0] if topology.buses else "default", lambda: current[0])
+        unsent: list[str] = []
+        for item in scenario.events:
+            current[0] = (item.label, item.redeliver)
+            unsent += _publish(registry, bus, item)
+        engine.drain()
+        return ScenarioRun(scenario, engine, _depths(topology, dep), _metrics(dep), unsent, list(dep.warnings))
+
+
+def run_scenarios(
+    stack: str, resources: Sequence[PlanResource], registry: Registry, scenarios: Sequence[Scenario]
+) -> LocalRun:
+    """Run each scenario on its own embedded AWS against the topology of `resources`."""
+    topology = build_topology(resources)
+    endpoint = LocalEndpoint()
+    endpoint.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="eventplane-local-") as tmp:
+            handlers = BundledHandlers(registry, Path(tmp))
+            runs = [_run_one(topology, registry, s, endpoint, handlers) for s in scenarios]
+        return LocalRun(stack, topology, runs, endpoint.base_url)
+    finally:
+        endpoint.stop()

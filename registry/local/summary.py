@@ -1,0 +1,202 @@
+"""What a local run shows: per event where it went and why, queues, API calls, metrics; and scenario checks.
+
+Text for people and `--json` for machines carry the same facts. Secrets never
+appear: the placeholder credentials live only in the engine and the endpoint.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from registry.local.engine import BACKOFF_SECONDS, RETRY_CAP
+from registry.local.run import LocalRun, ScenarioRun
+
+__all__ = ["LOCAL_TIMING_NOTE", "mismatches", "render_text", "to_json"]
+
+LOCAL_TIMING_NOTE = (
+    f"local timing: failed SQS messages are visible again at once (visibility timeout scaled to 0); "
+    f"API retries follow each target's retry policy, capped at {RETRY_CAP}, with backoff "
+    f"{int(BACKOFF_SECONDS[0] * 1000)}-{int(BACKOFF_SECONDS[1] * 1000)} ms (AWS: seconds to minutes); "
+    f"batching windows are not waited for"
+)
+
+
+def _queue_of(run: ScenarioRun, name: str) -> str | None:
+    """A queue as a scenario names it: the plan's logical name or the physical one."""
+    queues = run.engine.topology.queues
+    if name in queues:
+        return name
+    return next((q.name for q in queues.values() if name in (q.physical, q.physical.removesuffix(".fifo"))), None)
+
+
+def _destination_of(run: ScenarioRun, name: str) -> str | None:
+    dests = run.engine.topology.api_destinations
+    if name in dests:
+        return name
+    return next((d.name for d in dests.values() if d.physical == name), None)
+
+
+def _api_statuses(run: ScenarioRun) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for attempt in run.engine.api_attempts:
+        found.setdefault(attempt.destination, []).append(attempt.status)
+    return found
+
+
+def mismatches(run: ScenarioRun) -> list[str]:
+    """Every way the run differs from what its scenario expects (empty when it matches)."""
+    expect = run.scenario.expect
+    if expect is None:
+        return []
+    problems: list[str] = []
+    for name, want in sorted(expect.deliveries.items()):
+        queue = _queue_of(run, name)
+        if queue is None:
+            problems.append(f"deliveries: no queue {name!r} in the stack (known: {', '.join(sorted(run.engine.topology.queues))})")
+            continue
+        got = run.engine.delivered.get(queue, [])
+        if isinstance(want, int) and len(got) != want:
+            problems.append(f"deliveries to {name}: expected {want}, got {len(got)} {sorted(got)}")
+        elif not isinstance(want, int) and Counter(want) != Counter(got):
+            problems.append(f"deliveries to {name}: expected {sorted(want)}, got {sorted(got)}")
+    for name, want in sorted(expect.dlq.items()):
+        queue = _queue_of(run, name)
+        if queue is None:
+            problems.append(f"dlq: no queue {name!r} in the stack (known: {', '.join(sorted(run.engine.topology.queues))})")
+            continue
+        depth = sum(run.depths.get(queue, (0, 0)))
+        if depth != want:
+            problems.append(f"depth of {name}: expected {want}, got {depth}")
+    statuses = _api_statuses(run)
+    for name, (calls, want_statuses) in sorted(expect.api_calls.items()):
+        dest = _destination_of(run, name)
+        if dest is None:
+            problems.append(f"api_calls: no API destination {name!r} (known: {', '.join(sorted(run.engine.topology.api_destinations))})")
+            continue
+        got = statuses.get(dest, [])
+        if len(got) != calls:
+            problems.append(f"API calls to {name}: expected {calls}, got {len(got)} {got}")
+        elif want_statuses is not None and list(want_statuses) != got:
+            problems.append(f"API statuses from {name}: expected {list(want_statuses)}, got {got}")
+    for day, want in sorted(expect.metrics.items()):
+        have = run.metrics.get(day, {"orders": 0, "completed": 0, "cancelled": 0, "drinks": {}})
+        for key, value in sorted(want.items()):
+            if have.get(key) != value:
+                problems.append(f"metrics {day} {key}: expected {value}, got {have.get(key)}")
+    problems += [f"not sent: {reason}" for reason in run.unsent]
+    return problems
+
+
+def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
+    engine = run.engine
+    return {
+        "scenario": run.scenario.name,
+        "file": run.scenario.file,
+        "events": [
+            {
+                "label": t.label,
+                "id": t.event_id,
+                "source": t.source,
+                "detail-type": t.detail_type,
+                "steps": [{"kind": s.kind, "name": s.name, "ok": s.ok, "why": s.why} for s in t.steps],
+            }
+            for t in engine.traces
+        ],
+        "queues": {
+            name: {"visible": v, "in_flight": f, "delivered": len(engine.delivered.get(name, [])),
+                   "is_dlq": name in engine.topology.dlqs}
+            for name, (v, f) in run.depths.items()
+        },
+        "api_calls": [
+            {"destination": a.destination, "event": a.label, "attempt": a.attempt, "status": a.status}
+            for a in engine.api_attempts
+        ],
+        "lambda_invocations": [
+            {"function": i.function, "records": i.records, "failed": i.failed, "error": i.error}
+            for i in engine.invocations
+        ],
+        "metrics": run.metrics,
+        "unsent": run.unsent,
+        "warnings": run.warnings,
+        "mismatches": mismatches(run),
+    }
+
+
+def to_json(result: LocalRun) -> dict[str, Any]:
+    return {
+        "stack": result.stack,
+        "endpoint": result.endpoint_url,
+        "note": LOCAL_TIMING_NOTE,
+        "scenarios": [_scenario_json(r) for r in result.runs],
+        "ok": not any(mismatches(r) for r in result.runs),
+    }
+
+
+def _steps_text(run: ScenarioRun) -> list[str]:
+    lines = []
+    for trace in run.engine.traces:
+        lines.append(f"  {trace.label}  ({trace.detail_type} from {trace.source}, id {trace.event_id[:8]})")
+        for step in trace.steps:
+            mark = "->" if step.ok else "x "
+            lines.append(f"    {mark} {step.kind:12} {step.name}  {step.why}".rstrip())
+    return lines
+
+
+def _queues_text(run: ScenarioRun) -> list[str]:
+    dlqs = run.engine.topology.dlqs
+    width = max((len(n) for n in run.depths), default=5)
+    lines = [f"  {'queue':{width}}  delivered  depth  in-flight"]
+    for name, (visible, flight) in run.depths.items():
+        delivered = len(run.engine.delivered.get(name, []))
+        if not (delivered or visible or flight):
+            continue
+        tag = "  (DLQ)" if name in dlqs else ""
+        lines.append(f"  {name:{width}}  {delivered:9}  {visible:5}  {flight:9}{tag}")
+    if len(lines) == 1:
+        lines.append("  (every queue is empty)")
+    return lines
+
+
+def _api_text(run: ScenarioRun) -> list[str]:
+    statuses = _api_statuses(run)
+    if not statuses:
+        return ["  (no API calls)"]
+    lines = []
+    for dest, got in sorted(statuses.items()):
+        counts = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(got).items()))
+        lines.append(f"  {dest}: {len(got)} call(s): {counts}")
+    return lines
+
+
+def _metrics_text(run: ScenarioRun) -> list[str]:
+    if not run.metrics:
+        return ["  (no metrics recorded)"]
+    lines = [f"  {'day':10}  {'orders':>6}  {'completed':>9}  {'cancelled':>9}  drinks"]
+    for day, fig in run.metrics.items():
+        drinks = ", ".join(f"{d} {n}" for d, n in sorted(fig["drinks"].items())) or "-"
+        lines.append(f"  {day:10}  {fig['orders']:6}  {fig['completed']:9}  {fig['cancelled']:9}  {drinks}")
+    return lines
+
+
+def render_text(result: LocalRun) -> str:
+    lines = [
+        f"Eventplane local run of stack {result.stack} (embedded AWS: moto; API endpoint {result.endpoint_url})",
+        f"  {LOCAL_TIMING_NOTE}",
+    ]
+    for run in result.runs:
+        lines += ["", f"== {run.scenario.name}" + (f" ({run.scenario.file})" if run.scenario.file else "")]
+        lines += [f"Events ({len(run.engine.traces)} put on the bus)"] + _steps_text(run)
+        lines += ["Queues"] + _queues_text(run)
+        lines += ["API calls"] + _api_text(run)
+        invocations = run.engine.invocations
+        if invocations:
+            failed = sum(i.failed for i in invocations)
+            lines.append(f"Lambda: {len(invocations)} invocation(s), {sum(i.records for i in invocations)} record(s), {failed} reported failed")
+        lines += ["Metrics"] + _metrics_text(run)
+        lines += [f"warning: {w}" for w in run.warnings]
+        problems = mismatches(run)
+        if run.scenario.expect is not None:
+            lines += [f"MISMATCH {p}" for p in problems] or ["OK: every expectation met"]
+        else:
+            lines += [f"not sent: {u}" for u in run.unsent]
+    return "\n".join(lines)

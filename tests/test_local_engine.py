@@ -1,0 +1,190 @@
+"""The delivery engine on moto, driven by the real contracts, producer, matcher and metrics bundle.
+
+The topology comes from the hand-written plan in tests/fixtures/local_plan.json
+(same format as `plan --json`), so these tests pin the engine's semantics
+independently of how the Pulumi program names things. All scenarios run in
+one `run_scenarios` call (one endpoint, one bundle build), each on its own
+embedded AWS.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import types
+from pathlib import Path
+
+import pytest
+
+from registry.loader import load_registry
+from registry.local.run import run_scenarios
+from registry.local.scenario import examples_scenario, parse_scenario
+from registry.local.summary import mismatches, render_text, to_json
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = json.loads((Path(__file__).parent / "fixtures" / "local_plan.json").read_text())
+DAY = "2026-11-23"
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(ROOT / "contracts")
+
+
+def _example(registry, key, version=1, index=0):
+    return copy.deepcopy(registry.events[key].version(version).examples[index])
+
+
+def _checkout(registry, amount):
+    detail = _example(registry, "checkout/CheckoutPlaced")
+    detail["data"]["amount"] = amount
+    detail["metadata"].pop("idempotency-key", None)
+    return detail
+
+
+def _coffee(registry, key, order_id, drink):
+    detail = _example(registry, key)
+    detail["orderId"] = order_id
+    if isinstance(detail.get("drinkOrder"), str):
+        order = json.loads(detail["drinkOrder"])
+        order["drink"] = drink
+        detail["drinkOrder"] = json.dumps(order)
+    else:
+        detail["drinkOrder"]["drink"] = drink
+    return detail
+
+
+@pytest.fixture(scope="module")
+def scenarios(registry):
+    t = f"{DAY}T09:00:00Z"
+    specs = {
+        "coffee": {
+            "events": [
+                {"label": "latte-1", "event": "coffeeshop/WaitingCompletion", "time": t,
+                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-1", "Latte"), "repeat": 2, "redeliver": 1},
+                {"label": "latte-2", "event": "coffeeshop/WaitingCompletion", "time": t,
+                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-2", "Latte")},
+                {"label": "mocha", "event": "coffeeshop/WaitingCompletion", "time": t,
+                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-3", "Mocha")},
+                {"label": "cancel", "event": "coffeeshop/OrderCancelled", "time": t, "repeat": 2,
+                 "detail": {**_example(registry, "coffeeshop/OrderCancelled"), "orderId": "o-3"}},
+            ],
+            "expect": {"deliveries": {"metrics-queue": 8}, "dlq": {"metrics-dlq": 0, "metrics-queue": 0}},
+        },
+        "checkout": {
+            "events": [
+                {"label": "small", "event": "checkout/CheckoutPlaced", "detail": _checkout(registry, 99.99)},
+                {"label": "big", "event": "checkout/CheckoutPlaced", "detail": _checkout(registry, 100)},
+            ],
+            "expect": {"deliveries": {"checkout-backup": ["small", "big"], "checkout-replay": ["small", "big"],
+                                      "checkout-analytics": ["big"]}},
+        },
+        "api-500": {
+            "api": {"delivery-dest": {"status": 500}},
+            "events": [{"label": "started", "event": "delivery/DeliveryStarted", "example": "v1#0"}],
+            "expect": {"api_calls": {"delivery-dest": {"calls": 11, "statuses": [500] * 11}},
+                       "dlq": {"delivery-dlq": 1}, "deliveries": {"delivery-dlq": ["started"]}},
+        },
+        "api-flaky": {
+            "api": {"delivery-dest": {"status": [503, 429, 202]}},
+            "events": [{"label": "started", "event": "delivery/DeliveryStarted", "example": "v1#0"}],
+            "expect": {"api_calls": {"delivery-dest": {"statuses": [503, 429, 202]}}, "dlq": {"delivery-dlq": 0}},
+        },
+        "api-400": {
+            "api": {"delivery-dest": {"status": 400}},
+            "events": [{"label": "started", "event": "delivery/DeliveryStarted", "example": "v1#0"}],
+            "expect": {"api_calls": {"delivery-dest": 1}, "dlq": {"delivery-dlq": 1}},
+        },
+        "s3": {
+            "events": [{"label": f"s3-{i}", "event": "aws/S3ObjectCreated", "example": f"v1#{i}"}
+                       for i in range(len(registry.events["aws/S3ObjectCreated"].version(1).examples))],
+        },
+    }
+    parsed = [parse_scenario({"name": name, **spec}, f"{name}.json", registry) for name, spec in specs.items()]
+    parsed.append(examples_scenario(registry))
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def result(registry, scenarios):
+    resources = [types.SimpleNamespace(**r) for r in PLAN["resources"]]
+    return run_scenarios("dev", resources, registry, scenarios)
+
+
+def _run(result, name):
+    return next(r for r in result.runs if r.scenario.name == name)
+
+
+def test_coffee_drinks_are_counted_exactly_once_despite_retries_and_redelivery(result):
+    run = _run(result, "coffee")
+    assert mismatches(run) == []
+    assert run.metrics == {DAY: {"orders": 3, "completed": 0, "cancelled": 1, "drinks": {"Latte": 2, "Mocha": 1}}}
+    assert all(i.failed == 0 for i in run.engine.invocations)
+
+
+def test_checkout_threshold_routes_by_the_sns_filter_policy(result):
+    run = _run(result, "checkout")
+    assert mismatches(run) == []
+    small = next(t for t in run.engine.traces if t.label == "small")
+    rejected = [s.name for s in small.steps if s.kind == "filter" and not s.ok]
+    assert rejected == ["checkout-analytics-sub"]
+
+
+def test_api_destination_answering_500_is_retried_then_dead_lettered(result):
+    run = _run(result, "api-500")
+    assert mismatches(run) == []
+    (trace,) = run.engine.traces
+    assert trace.steps[-1].kind == "dlq" and trace.steps[-1].why == "MaximumRetryAttemptsExhausted"
+
+
+def test_retryable_statuses_are_retried_until_success(result):
+    assert mismatches(_run(result, "api-flaky")) == []
+
+
+def test_client_error_is_not_retried(result):
+    assert mismatches(_run(result, "api-400")) == []
+
+
+def test_api_calls_carry_the_connection_auth_header(result):
+    run = _run(result, "api-flaky")
+    assert all(a.status != 401 for a in run.engine.api_attempts)
+
+
+def test_s3_objects_outside_source_prefix_are_not_delivered(registry, result):
+    run = _run(result, "s3")
+    examples = registry.events["aws/S3ObjectCreated"].version(1).examples
+    inside = {f"s3-{i}" for i, e in enumerate(examples)
+              if e["bucket"]["name"] == "eventplane-ingest" and e["object"]["key"].startswith("source/")}
+    assert inside and len(inside) < len(examples)
+    assert sorted(run.engine.delivered.get("ingest", [])) == sorted(inside)
+    assert run.depths["ingest"] == (len(inside), 0)
+
+
+def test_notification_queue_receives_only_its_three_events(result):
+    run = _run(result, "contract examples")
+    got = {label.split(" ")[0] for label in run.engine.delivered["notifications"]}
+    assert got == {"inventory/ItemNotAvailable", "payments/PaymentMade", "payments/PaymentFailed"}
+
+
+def test_mismatches_are_reported_not_hidden(registry, result):
+    run = _run(result, "checkout")
+    wrong = parse_scenario({"name": "checkout", "events": [{"event": "checkout/CheckoutPlaced", "example": "v1#0"}],
+                            "expect": {"deliveries": {"checkout-analytics": 5, "nope": 1}}}, "w.json", registry)
+    run.scenario, saved = wrong, run.scenario
+    try:
+        problems = mismatches(run)
+    finally:
+        run.scenario = saved
+    assert problems[0].startswith("deliveries to checkout-analytics: expected 5, got 1")
+    assert problems[1].startswith("deliveries: no queue 'nope' in the stack")
+
+
+def test_text_and_json_summaries_tell_the_same_story_without_secrets(result):
+    text = render_text(result)
+    data = to_json(result)
+    assert data["ok"] is True and len(data["scenarios"]) == len(result.runs)
+    assert "checkout-analytics-sub" in text and "Latte 2, Mocha 1" in text
+    assert "x500" not in text and "500 x11" in text
+    dumped = json.dumps(data)
+    for run in result.runs:
+        for creds in run.engine.credentials.values():
+            assert creds.api_key not in text and creds.api_key not in dumped

@@ -34,6 +34,14 @@ def is_or(key: str, value: Any) -> bool:
     )
 
 
+def _lone_or_branch(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) < 2
+        and all(isinstance(b, dict) and not any(k in RESERVED for k in b) for b in value)
+    )
+
+
 def leaf_values(value: Any) -> tuple[Any, ...]:
     """The scalars a field contributes: array elements (flattened), nothing for objects or absence."""
     t = type(value)
@@ -79,6 +87,8 @@ def compile_object(
     checks: list[NodeMatcher] = []
     for key, value in pattern.items():
         at = child(pointer, key)
+        if key == "$or" and _lone_or_branch(value):
+            raise PatternError("There must be at least 2 objects in $or: add another branch or drop $or", at)
         if is_or(key, value):
             branches = tuple(
                 compile_object(b, child(at, i), dialect, on_leaf, nested) for i, b in enumerate(value)

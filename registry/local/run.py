@@ -1,7 +1,7 @@
 """One embedded run: plan -> topology -> moto -> publish -> deliver -> drain -> figures.
 
-Each scenario gets a fresh embedded AWS (`moto.mock_aws`) so its queue depths
-and metrics are its own. Contracts we design are published through the
+Each scenario gets a fresh embedded AWS (moto's state is reset between
+scenarios, the clients are kept) so its queue depths and metrics are its own. Contracts we design are published through the
 producer helper (validated, idempotency-stamped, batched PutEvents); external
 contracts' events are put straight on the bus as their real producer does.
 The metrics Lambda runs from the bundle the deployment would upload
@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from registry.local.endpoint import LocalEndpoint
 from registry.local.engine import Engine, Handler, import_handler
 from registry.local.scenario import Scenario, ScenarioEvent
-from registry.local.standup import ACCOUNT, REGION, Deployment, stand_up
+from registry.local.standup import ACCOUNT, REGION, Deployment, connect, stand_up
 from registry.local.topology import Function, PlanResource, Topology, build_topology
 from registry.model import Registry
 
@@ -86,8 +86,8 @@ class BundledHandlers:
 
 
 @contextlib.contextmanager
-def _embedded_aws() -> Iterator[Any]:
-    """A fresh in-process AWS, with throwaway credentials so nothing can reach a real account."""
+def _embedded_aws() -> Iterator[tuple[Any, Any]]:
+    """(mock, session): an in-process AWS, with throwaway credentials so nothing can reach a real account."""
     import boto3
     from moto import mock_aws
 
@@ -101,8 +101,8 @@ def _embedded_aws() -> Iterator[Any]:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        with mock_aws():
-            yield boto3.Session(region_name=REGION)
+        with mock_aws() as mock:
+            yield mock, boto3.Session(region_name=REGION)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -201,20 +201,24 @@ def _metrics(dep: Deployment) -> dict[str, dict[str, Any]]:
 
 
 def _run_one(
-    topology: Topology, registry: Registry, scenario: Scenario, endpoint: LocalEndpoint, handlers: BundledHandlers
+    topology: Topology,
+    registry: Registry,
+    scenario: Scenario,
+    clients: Deployment,
+    endpoint: LocalEndpoint,
+    handlers: BundledHandlers,
 ) -> ScenarioRun:
-    with _embedded_aws() as session:
-        dep = stand_up(topology, session)
-        engine = Engine(topology, dep, endpoint, resolve_handler=handlers)
-        engine.configure_api(scenario.api)
-        current: list[tuple[str, int]] = [("", 0)]
-        bus = _Bus(engine, topology.buses[0] if topology.buses else "default", lambda: current[0])
-        unsent: list[str] = []
-        for item in scenario.events:
-            current[0] = (item.label, item.redeliver)
-            unsent += _publish(registry, bus, item)
-        engine.drain()
-        return ScenarioRun(scenario, engine, _depths(topology, dep), _metrics(dep), unsent, list(dep.warnings))
+    dep = stand_up(topology, clients)
+    engine = Engine(topology, dep, endpoint, resolve_handler=handlers)
+    engine.configure_api(scenario.api)
+    current: list[tuple[str, int]] = [("", 0)]
+    bus = _Bus(engine, topology.buses[0] if topology.buses else "default", lambda: current[0])
+    unsent: list[str] = []
+    for item in scenario.events:
+        current[0] = (item.label, item.redeliver)
+        unsent += _publish(registry, bus, item)
+    engine.drain()
+    return ScenarioRun(scenario, engine, _depths(topology, dep), _metrics(dep), unsent, list(dep.warnings))
 
 
 def run_scenarios(
@@ -225,9 +229,13 @@ def run_scenarios(
     endpoint = LocalEndpoint()
     endpoint.start()
     try:
-        with tempfile.TemporaryDirectory(prefix="eventplane-local-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="eventplane-local-") as tmp, _embedded_aws() as (mock, session):
             handlers = BundledHandlers(registry, Path(tmp))
-            runs = [_run_one(topology, registry, s, endpoint, handlers) for s in scenarios]
+            clients = connect(session)
+            runs = []
+            for scenario in scenarios:
+                mock.reset()  # every scenario starts on an empty account
+                runs.append(_run_one(topology, registry, scenario, clients, endpoint, handlers))
         return LocalRun(stack, topology, runs, endpoint.base_url)
     finally:
         endpoint.stop()

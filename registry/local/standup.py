@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from registry.local.topology import Topology
 
-__all__ = ["ACCOUNT", "REGION", "Deployment", "stand_up"]
+__all__ = ["ACCOUNT", "REGION", "Deployment", "connect", "stand_up"]
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -39,7 +39,8 @@ class Deployment:
     warnings: list[str] = field(default_factory=list)
 
 
-def _clients(session: Any) -> Deployment:
+def connect(session: Any) -> Deployment:
+    """Clients of the embedded AWS (made once: creating a botocore client costs ~0.1 s)."""
     make = lambda service: session.client(service, region_name=REGION)  # noqa: E731
     return Deployment(make("sqs"), make("sns"), make("events"), make("dynamodb"))
 
@@ -185,9 +186,9 @@ def _tables(topology: Topology, dep: Deployment) -> None:
         dep.tables[table.name] = table.physical
 
 
-def stand_up(topology: Topology, session: Any) -> Deployment:
-    """Create every queue, topic, rule, destination and table; call inside `moto.mock_aws()`."""
-    dep = _clients(session)
+def stand_up(topology: Topology, clients: Deployment) -> Deployment:
+    """Create every queue, topic, rule, destination and table with `clients` (inside `moto.mock_aws()`)."""
+    dep = Deployment(clients.sqs, clients.sns, clients.events, clients.dynamodb)
     _queues(topology, dep)
     _topics(topology, dep)
     _rules(topology, dep)

@@ -95,4 +95,5 @@ def _finding(change: Change, direction: str, old_file: str, new_file: str, *, sw
     if new_side is None and old_side is not None:
         message += f" (gone from {new_file}; the pointer is into {old_file})"
     return Finding(file=new_file, pointer=new_side or old_side or "", rule_id=change.rule_id, message=message,
-                   old=old_value, new=new_value, hint=rule.hint, severity=Severity.ERROR)
+                   old=old_value, new=new_value, hint=rule.hint_for("forward" if swapped else "backward"),
+                   severity=Severity.ERROR)

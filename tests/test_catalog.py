@@ -60,21 +60,22 @@ EVENTS: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
     "payments/PaymentTaken": ({"owner": "payments-team", "service": "payment-service", "action": "The payment was taken"}, [PAYMENT_V1]),
     "checkout/CheckoutPlaced": ({"owner": "checkout-team", "service": "checkout-service", "action": "A checkout was placed",
                                  "compatibility": "FULL_TRANSITIVE"}, [CHECKOUT_V1]),
+    "notifications/EmailSent": ({"owner": "notifications-team", "service": "notification-service", "action": "A mail was sent"},
+                                [full_state({"to": {"type": "string"}}, ["to"], {"to": "a@example.com"})]),
     "coffeeshop/WaitingCompletion": ({"owner": "serverlesspresso", "service": "order-manager", "action": "An order waits for the barista",
                                       "external": True, "dedupe-key": ["detail.orderId", "detail-type"]}, [BREW_V1]),
 }
 
 SUBSCRIPTIONS: dict[str, list[dict[str, Any]]] = {
-    "payments-team": [{"name": "charge-orders", "event": "orders/OrderCreated", "versions": [1, 2], "description": "Charge the customer",
-                       "filter": {"data": {"amount": [{"numeric": [">", 0]}]}}, "delivery": {"type": "queue"}}],
-    "orders-team": [{"name": "confirm-paid", "event": "payments/PaymentTaken", "description": "Mark the order paid",
-                     "delivery": {"type": "lambda", "function": "confirm"}}],
-    "analytics": [{"name": "big-checkouts", "event": "checkout/CheckoutPlaced", "description": "Big baskets",
-                   "filter": {"data": {"total": [{"numeric": [">=", 100]}]}}, "delivery": {"type": "fork", "pipeline": "analytics"}},
-                  {"name": "checkout-backup", "event": "checkout/CheckoutPlaced", "delivery": {"type": "fork", "pipeline": "backup"}}],
+    "order-saga": [{"name": "payments-charge", "event": "orders/OrderCreated", "versions": [1, 2], "description": "Charge the customer",
+                    "filter": {"data": {"amount": [{"numeric": [">", 0]}]}}, "delivery": {"type": "queue"}},
+                   {"name": "orders-confirm-paid", "event": "payments/PaymentTaken", "description": "Mark the order paid",
+                    "delivery": {"type": "lambda", "function": "confirm"}}],
+    "checkout-pipelines": [{"name": "big-checkouts", "event": "checkout/CheckoutPlaced", "description": "Big baskets",
+                            "filter": {"data": {"total": [{"numeric": [">=", 100]}]}}, "delivery": {"type": "fork", "pipeline": "analytics"}},
+                           {"name": "checkout-backup", "event": "checkout/CheckoutPlaced", "delivery": {"type": "fork", "pipeline": "backup"}}],
     "metrics": [{"name": "coffee", "event": "coffeeshop/WaitingCompletion", "description": "Count drinks", "delivery": {"type": "metrics"}}],
-    "notifications": [{"name": "order-mail", "event": "orders/OrderCreated", "description": "Mail the customer",
-                       "delivery": {"type": "api", "destination": "mailer"}},
+    "notifications": [{"name": "order-mail", "event": "orders/OrderCreated", "description": "Mail the customer", "delivery": {"type": "queue"}},
                       {"name": "checkout-mail", "event": "checkout/CheckoutPlaced", "delivery": {"type": "api", "destination": "mailer"}}],
 }
 
@@ -110,22 +111,29 @@ def test_attributes_are_flattened_with_types_and_required_only_when_every_parent
     assert attributes_of({"type": "string"}) == []
 
 
-def test_flows_link_producers_through_subscriptions_and_keep_listen_only_teams_as_leaves(registry: Registry) -> None:
-    catalog = build_catalog(registry)
-    flows = {f.title: f for f in catalog.flows}
-    # orders and payments form one saga; notifications reads both orders and checkout without merging them.
-    assert sorted(flows) == ["checkout", "coffeeshop", "orders + payments"]
-    saga = {r.service: r for r in flows["orders + payments"].rows}
-    assert sorted(saga) == ["notifications", "order-service", "payment-service"]
+def test_flows_are_one_per_subscribing_team_with_consumers_derived_from_the_contracts(registry: Registry) -> None:
+    flows = {f.title: f for f in build_catalog(registry).flows}
+    assert sorted(flows) == ["checkout-pipelines", "metrics", "notifications", "order-saga"]
+    # a saga file names each step after the service taking it: payments-charge is payment-service's step
+    saga = {r.service: r for r in flows["order-saga"].rows}
+    assert sorted(saga) == ["order-service", "payment-service"]
     assert saga["payment-service"].listens == ("orders/OrderCreated",)
     assert saga["payment-service"].emits == ("payments/PaymentTaken",)
+    assert saga["payment-service"].team == "payments-team"
     assert saga["order-service"].listens == ("payments/PaymentTaken",)
-    assert saga["notifications"].emits == ()
-    assert any("API destination mailer" in d for d in saga["notifications"].does)
-    checkout = {r.service for r in flows["checkout"].rows}
-    assert checkout == {"analytics", "checkout-service", "notifications"}
-    coffee = {r.service: r for r in flows["coffeeshop"].rows}
-    assert coffee["metrics"].does == ("Count drinks: SQS -> metrics Lambda -> DynamoDB metrics table",)
+    assert saga["order-service"].emits == ("orders/OrderCreated",)
+    # a team named like a domain is that domain's service; an API delivery's consumer is the endpoint
+    notifications = {r.service: r for r in flows["notifications"].rows}
+    assert sorted(notifications) == ["checkout-service", "mailer (external API)", "notification-service", "order-service"]
+    assert notifications["notification-service"].listens == ("orders/OrderCreated",)
+    assert notifications["notification-service"].emits == ("notifications/EmailSent",)
+    assert notifications["mailer (external API)"].does == ("checkout-mail (API destination mailer (+DLQ))",)
+    # a pure producer in a flow shows only the events read there, not everything it emits
+    assert notifications["order-service"].emits == ("orders/OrderCreated",)
+    coffee = {r.service: r for r in flows["metrics"].rows}
+    assert sorted(coffee) == ["metrics", "order-manager"]
+    assert coffee["metrics"].does == ("Count drinks (SQS -> metrics Lambda -> DynamoDB metrics table)",)
+    assert flows["order-saga"].events == ("orders/OrderCreated", "payments/PaymentTaken")
 
 
 def test_routing_graph_goes_bus_rules_targets_handlers(registry: Registry) -> None:
@@ -133,10 +141,10 @@ def test_routing_graph_goes_bus_rules_targets_handlers(registry: Registry) -> No
     edges = {(e.source, e.target) for e in graph.edges}
     assert ("bus", "rule:topic:checkout/CheckoutPlaced") in edges
     assert ("rule:topic:checkout/CheckoutPlaced", "topic:checkout/CheckoutPlaced") in edges
-    assert ("topic:checkout/CheckoutPlaced", "queue:analytics.big-checkouts") in edges
+    assert ("topic:checkout/CheckoutPlaced", "queue:checkout-pipelines.big-checkouts") in edges
     assert ("queue:metrics.coffee", "fn:metrics") in edges and ("fn:metrics", "table:metrics") in edges
-    assert ("rule:notifications.order-mail", "api:mailer") in edges
-    assert ("rule:orders-team.confirm-paid", "fn:confirm") in edges
+    assert ("rule:notifications.checkout-mail", "api:mailer") in edges
+    assert ("rule:order-saga.orders-confirm-paid", "fn:confirm") in edges
     # one topic rule per forked event, however many fork subscriptions it has
     assert sum(1 for n in graph.nodes if n.startswith("rule:topic:")) == 1
 
@@ -144,6 +152,7 @@ def test_routing_graph_goes_bus_rules_targets_handlers(registry: Registry) -> No
 def test_layout_puts_every_edge_left_to_right_and_never_overlaps_boxes(registry: Registry) -> None:
     graph = build_catalog(registry).routing
     placed = layout(graph)
+    assert placed.back == frozenset()
     for edge in graph.edges:
         assert placed.boxes[edge.source].x < placed.boxes[edge.target].x
     boxes = list(placed.boxes.values())
@@ -154,15 +163,42 @@ def test_layout_puts_every_edge_left_to_right_and_never_overlaps_boxes(registry:
             assert apart
 
 
-def test_layout_survives_a_cycle_and_an_empty_graph() -> None:
-    graph = Graph("cycle")
+def test_a_cycle_is_drawn_from_its_first_node_with_the_closing_edge_as_back_edge() -> None:
+    graph = Graph("saga")
+    for name in ("start", "middle", "end"):
+        graph.node(name, name, "service")
+    graph.edge("start", "middle")
+    graph.edge("middle", "end")
+    graph.edge("end", "start", "compensate")
+    placed = layout(graph)
+    assert placed.boxes["start"].x < placed.boxes["middle"].x < placed.boxes["end"].x
+    assert placed.back == frozenset({("end", "start")})
+    svg = to_svg(graph, "saga")
+    assert svg.count("<path d=") == 3 + 1  # three edges and the arrow marker
+    assert 'text-anchor="start">compensate</text>' in svg
+
+
+def test_a_source_node_starts_the_walk_even_when_inserted_last_and_empty_graphs_lay_out() -> None:
+    graph = Graph("late source")
     graph.node("a", "a", "service")
     graph.node("b", "b", "service")
+    graph.node("src", "src", "service")
     graph.edge("a", "b")
     graph.edge("b", "a")
-    assert set(layout(graph).boxes) == {"a", "b"}
+    graph.edge("src", "a")
+    placed = layout(graph)
+    assert placed.boxes["src"].x < placed.boxes["a"].x < placed.boxes["b"].x and placed.back == frozenset({("b", "a")})
     empty = layout(Graph("empty"))
     assert empty.boxes == {} and empty.width > 0
+
+
+def test_parallel_edges_merge_into_one_listing_every_label() -> None:
+    graph = Graph("forks")
+    graph.edge("e", "team", "backup (fork)")
+    graph.edge("e", "team", "replay (fork)")
+    graph.edge("e", "team", "backup (fork)")
+    graph.edge("e", "other")
+    assert [(e.target, e.label) for e in graph.edges] == [("team", "backup (fork), replay (fork)"), ("other", "")]
 
 
 def test_mermaid_and_svg_escape_labels_that_would_break_them() -> None:
@@ -181,13 +217,13 @@ def test_mermaid_and_svg_escape_labels_that_would_break_them() -> None:
 def test_site_has_index_pages_per_event_and_one_self_contained_html(registry: Registry) -> None:
     files = render_site(build_catalog(registry))
     assert sorted(files) == ["events/checkout/CheckoutPlaced.md", "events/coffeeshop/WaitingCompletion.md",
-                             "events/orders/OrderCreated.md", "events/payments/PaymentTaken.md", "index.html", "index.md"]
+                             "events/notifications/EmailSent.md", "events/orders/OrderCreated.md", "events/payments/PaymentTaken.md", "index.html", "index.md"]
     html = files["index.html"]
     assert "<script" not in html and not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "@import" not in html and "url(http" not in html
-    assert html.count("<svg") == 4  # three flows and the routing
+    assert html.count("<svg") == 5  # four flows and the routing
     index = files["index.md"]
-    assert index.count("```mermaid") == 4
+    assert index.count("```mermaid") == 5
     assert "| [orders/OrderCreated](events/orders/OrderCreated.md) | orders-team / order-service | A customer placed an order | v1, v2 | FORWARD_TRANSITIVE | no | 2 |" in index
     assert "| [coffeeshop/WaitingCompletion](events/coffeeshop/WaitingCompletion.md) | serverlesspresso / order-manager |" in index
     assert "| `data.orderId` | string | yes | the order |" in index
@@ -199,8 +235,8 @@ def test_event_page_has_versions_examples_changelog_and_subscribers_with_filters
     assert "Example `v1#0`:" in page and "Example `v2#0`:" in page
     assert "### v1 -> v2" in page
     assert re.search(r"\| backward \| `[A-Z_]+` \| `#/properties/data/properties/note` \|", page)
-    assert '| payments-team.charge-orders | v1, v2 | SQS queue (+DLQ) | `{"data": {"amount": [{"numeric": [">", 0]}]}}` | Charge the customer |' in page
-    assert "| notifications.order-mail |" in page
+    assert '| order-saga.payments-charge | v1, v2 | SQS queue (+DLQ) | `{"data": {"amount": [{"numeric": [">", 0]}]}}` | Charge the customer |' in page
+    assert "| notifications.order-mail | v1, v2 | SQS queue (+DLQ) | everything | Mail the customer |" in page
     single = render_site(build_catalog(registry))["events/payments/PaymentTaken.md"]
     assert "_One version, nothing to compare._" in single
 

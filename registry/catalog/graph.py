@@ -26,7 +26,7 @@ class Edge:
 
 @dataclass
 class Graph:
-    """Nodes and edges in insertion order; adding twice is a no-op (stable output)."""
+    """Nodes and edges in insertion order; adding a node twice is a no-op (stable output)."""
 
     title: str
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -37,6 +37,11 @@ class Graph:
         return id
 
     def edge(self, source: str, target: str, label: str = "") -> None:
-        edge = Edge(source, target, label)
-        if edge not in self.edges:
-            self.edges.append(edge)
+        """Parallel edges become one whose label lists each (labels would overlap otherwise)."""
+        for i, existing in enumerate(self.edges):
+            if (existing.source, existing.target) == (source, target):
+                labels = [x for x in existing.label.split(", ") if x]
+                if label and label not in labels:
+                    self.edges[i] = Edge(source, target, ", ".join([*labels, label]))
+                return
+        self.edges.append(Edge(source, target, label))

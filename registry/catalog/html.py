@@ -32,7 +32,8 @@ code,pre{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font
 pre{background:#fff;border:1px solid #cbd5e1;padding:8px;overflow:auto;max-height:420px}
 .bad{color:#b91c1c;font-weight:bold}
 .ok{color:#15803d}
-.diagram{display:block;background:#fff;border:1px solid #cbd5e1;margin:8px 0 16px;max-width:100%;height:auto}
+.figure{overflow-x:auto;margin:8px 0 16px}
+.diagram{display:block;background:#fff;border:1px solid #cbd5e1}
 .diagram text{font-family:system-ui,sans-serif;font-size:12px;fill:#0f172a}
 .diagram text.edge-label{font-size:10px;fill:#334155}
 .legend span{display:inline-block;border:1px solid #475569;border-radius:4px;padding:0 6px;margin:0 4px 4px 0;font-size:12px}
@@ -84,12 +85,11 @@ def _events(catalog: Catalog) -> str:
     out = ['<h2 id="events">Events</h2>',
            _table(["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers"], rows, "events")]
     out.append("<h3>Attributes (latest version)</h3>")
-    attr_rows = []
     for event in catalog.events:
-        for a in attributes_of(event.latest.schema):
-            attr_rows.append([escape(f"{event.key} v{event.latest.number}"), f"<code>{escape(a.path)}</code>", escape(a.type),
-                              "yes" if a.required else "no", escape(a.description)])
-    out.append(_table(["event", "attribute", "type", "required", "description"], attr_rows, "attributes"))
+        rows = [[f"<code>{escape(a.path)}</code>", escape(a.type), "yes" if a.required else "no", escape(a.description)]
+                for a in attributes_of(event.latest.schema)]
+        out.append(f"<details class=\"attributes\"><summary>{escape(event.key)} v{event.latest.number} ({len(rows)} attributes)</summary>"
+                   + _table(["attribute", "type", "required", "description"], rows, "attributes") + "</details>")
     return "\n".join(out)
 
 
@@ -106,14 +106,14 @@ def _flows(catalog: Catalog) -> str:
         rows = [[escape(r.service), escape(r.team), _lines(r.listens), _lines(r.does), _lines(r.emits)] for r in flow.rows]
         out += [f'<h3 id="flow-{escape(flow.slug)}">{escape(flow.title)}</h3>',
                 _table(["service", "team", "listens to", "does", "emits"], rows, "design"),
-                to_svg(flow.graph, f"svg-flow-{flow.slug}")]
+                f'<div class="figure">{to_svg(flow.graph, f"svg-flow-{flow.slug}")}</div>']
     return "\n".join(out)
 
 
 def _routing(catalog: Catalog) -> str:
     return "\n".join(['<h2 id="routing">Routing</h2>',
                       "<p>Event bus &rarr; rules &rarr; topics, queues and destinations &rarr; handlers.</p>",
-                      to_svg(catalog.routing, "svg-routing")])
+                      f'<div class="figure">{to_svg(catalog.routing, "svg-routing")}</div>'])
 
 
 def _event_sections(catalog: Catalog) -> str:

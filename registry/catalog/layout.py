@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from registry.catalog.graph import Graph
 
-__all__ = ["Box", "Layout", "layout", "text_width"]
+__all__ = ["Box", "Layout", "layout", "text_width", "BACK_LABEL_HEIGHT"]
 
 NODE_HEIGHT = 34
 ROW_GAP = 18
 LAYER_GAP = 70
 PADDING = 12
+BACK_EDGE_ROOM = 34
+BACK_LABEL_HEIGHT = 12
 CHAR_WIDTH = 7.0  # 12 px sans-serif, averaged; generous so labels never overflow
 
 
@@ -32,6 +34,7 @@ class Layout:
     boxes: dict[str, Box]
     width: float
     height: float
+    back: frozenset[tuple[str, str]] = frozenset()  # edges drawn right to left, under the boxes
 
 
 def text_width(label: str) -> float:
@@ -39,23 +42,30 @@ def text_width(label: str) -> float:
 
 
 def layout(graph: Graph) -> Layout:
-    layers = _layers(graph)
+    layers, back = _layers(graph)
     order = _order(graph, layers)
     widths = [max(text_width(graph.nodes[n].label) for n in column) for column in order]
     tallest = max((len(column) for column in order), default=0)
-    height = max(tallest * (NODE_HEIGHT + ROW_GAP) - ROW_GAP, NODE_HEIGHT) + 2 * PADDING
+    content = _content_height(tallest)
+    # back edges (a saga returning to its start) loop under the boxes, labels stacked per target
+    per_target = [sum(1 for _, t in back if t == target) for target in {t for _, t in back}]
+    height = content + (BACK_EDGE_ROOM + BACK_LABEL_HEIGHT * (max(per_target) - 1) if per_target else 0)
     gaps = _gaps(graph, layers, len(order))
     boxes: dict[str, Box] = {}
     x = PADDING
     for column, width, gap in zip(order, widths, gaps):
         column_height = len(column) * (NODE_HEIGHT + ROW_GAP) - ROW_GAP
-        y = (height - column_height) / 2
+        y = (content - column_height) / 2
         for node_id in column:
             boxes[node_id] = Box(x, y, width, NODE_HEIGHT)
             y += NODE_HEIGHT + ROW_GAP
         x += width + gap
     total_width = max(x - (gaps[-1] if gaps else 0) + PADDING, 2 * PADDING)
-    return Layout(boxes, total_width, height)
+    return Layout(boxes, total_width, height, frozenset(back))
+
+
+def _content_height(tallest: int) -> float:
+    return max(tallest * (NODE_HEIGHT + ROW_GAP) - ROW_GAP, NODE_HEIGHT) + 2 * PADDING
 
 
 def _gaps(graph: Graph, layers: dict[str, int], count: int) -> list[float]:
@@ -68,26 +78,46 @@ def _gaps(graph: Graph, layers: dict[str, int], count: int) -> list[float]:
     return gaps
 
 
-def _layers(graph: Graph) -> dict[str, int]:
-    """Longest path from a source; a back edge (a cycle) is ignored rather than looping."""
+def _layers(graph: Graph) -> tuple[dict[str, int], set[tuple[str, str]]]:
+    """Longest path from the sources once cycles are broken.
+
+    A depth-first walk from the sources (then from the first-inserted node
+    left) marks edges back to a node still on the walk as back edges: a saga
+    returning to its start is drawn from its first step, left to right.
+    """
+    outgoing: dict[str, list[str]] = {n: [] for n in graph.nodes}
+    has_incoming = {e.target for e in graph.edges}
+    for edge in graph.edges:
+        outgoing[edge.source].append(edge.target)
+    state: dict[str, int] = {}  # 1 on the walk, 2 done
+    back: set[tuple[str, str]] = set()
+
+    def walk(node: str) -> None:
+        state[node] = 1
+        for target in outgoing[node]:
+            if state.get(target) == 1:
+                back.add((node, target))
+            elif target not in state:
+                walk(target)
+        state[node] = 2
+
+    for node in [n for n in graph.nodes if n not in has_incoming] + list(graph.nodes):
+        if node not in state:
+            walk(node)
     incoming: dict[str, list[str]] = {n: [] for n in graph.nodes}
     for edge in graph.edges:
-        incoming[edge.target].append(edge.source)
+        if (edge.source, edge.target) not in back:
+            incoming[edge.target].append(edge.source)
     layer: dict[str, int] = {}
-    visiting: set[str] = set()
 
     def depth(node: str) -> int:
-        if node in layer:
-            return layer[node]
-        visiting.add(node)
-        parents = [p for p in incoming[node] if p not in visiting]
-        layer[node] = 1 + max((depth(p) for p in parents), default=-1)
-        visiting.discard(node)
+        if node not in layer:
+            layer[node] = 1 + max((depth(p) for p in incoming[node]), default=-1)
         return layer[node]
 
     for node in graph.nodes:
         depth(node)
-    return layer
+    return layer, back
 
 
 def _order(graph: Graph, layers: dict[str, int]) -> list[list[str]]:

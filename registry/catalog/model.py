@@ -108,9 +108,34 @@ def _type_of(schema: Mapping[str, Any]) -> str:
 
 
 def consumer_name(sub: Subscription, registry: Registry) -> str:
-    """The consuming service: the service of events the team owns, else the team itself."""
-    services = sorted({e.service for e in registry.events.values() if e.owner == sub.team and not e.external})
-    return services[0] if len(services) == 1 else sub.team
+    """The service behind a subscription, derived from the contracts (first rule that applies).
+
+    1. an `api` delivery: the external endpoint it calls;
+    2. the one service producing events the team owns;
+    3. the service of the domain the subscription name starts with (`inventory-reserve-items`),
+       as a shared saga file names each step after the service that takes it;
+    4. the service of the domain named like the team (`notifications`);
+    5. the team itself (a pure consumer such as `metrics`).
+    """
+    if sub.delivery.type == "api":
+        return f"{sub.delivery.options.get('destination', sub.team)} (external API)"
+    owned = sorted({e.service for e in registry.events.values() if e.owner == sub.team and not e.external})
+    if len(owned) == 1:
+        return owned[0]
+    domains = _domain_services(registry)
+    for domain in sorted(domains, key=lambda d: (-len(d), d)):
+        if sub.name.startswith(domain + "-"):
+            return domains[domain]
+    return domains.get(sub.team, sub.team)
+
+
+def _domain_services(registry: Registry) -> dict[str, str]:
+    """Domains whose (non-external) events all come from one service."""
+    services: dict[str, set[str]] = {}
+    for event in registry.events.values():
+        if not event.external:
+            services.setdefault(event.domain, set()).add(event.service)
+    return {domain: next(iter(names)) for domain, names in services.items() if len(names) == 1}
 
 
 def delivery_summary(sub: Subscription) -> str:
@@ -132,65 +157,58 @@ def delivery_summary(sub: Subscription) -> str:
 
 
 def _flows(registry: Registry) -> tuple[Flow, ...]:
-    """Producing services linked when one consumes what another emits; pure consumers are leaves.
-
-    A team that only listens (notifications, analytics) joins every flow it
-    reads from without merging those flows into one.
-    """
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    producers = {e.key: e.service for e in registry.events.values()}
-    for service in producers.values():
-        find(service)
-    for sub in registry.subscriptions:
-        consumer = consumer_name(sub, registry)
-        if consumer in parent and sub.event in producers:
-            a, b = sorted((find(producers[sub.event]), find(consumer)))
-            parent[b] = a
-    groups: dict[str, list[str]] = {}
-    for key in sorted(producers):
-        groups.setdefault(find(producers[key]), []).append(key)
-    flows = [_flow(registry, keys) for keys in groups.values()]
-    return tuple(sorted(flows, key=lambda f: f.slug))
+    """One flow per subscription file (team): the events it reads, who emits them, who handles them."""
+    teams = sorted({sub.team for sub in registry.subscriptions})
+    return tuple(_flow(registry, team) for team in teams)
 
 
-def _flow(registry: Registry, keys: list[str]) -> Flow:
-    events = [registry.events[k] for k in keys]
-    domains = sorted({e.domain for e in events})
-    title = " + ".join(domains)
-    graph = Graph(title=f"Flow: {title}")
+def _flow(registry: Registry, team: str) -> Flow:
+    # file order: a saga file lists its steps in order, so the diagram starts at the first one
+    subs = sorted((s for s in registry.subscriptions if s.team == team), key=lambda s: _position(s.pointer))
+    graph = Graph(title=f"Flow: {team}")
     rows: dict[str, dict[str, Any]] = {}
 
-    def row(service: str, team: str) -> dict[str, Any]:
-        return rows.setdefault(service, {"team": team, "listens": set(), "does": set(), "emits": set()})
+    owners = {e.service: e.owner for e in sorted(registry.events.values(), key=lambda e: e.key, reverse=True)}
 
-    for event in events:
+    def row(service: str, team: str) -> dict[str, Any]:
+        return rows.setdefault(service, {"team": owners.get(service, team), "listens": set(), "does": set(), "emits": set()})
+
+    def emit(event: EventContract) -> None:
         producer = row(event.service, event.owner)
         producer["emits"].add(event.key)
         producer["does"].add(event.action)
         graph.node(f"svc:{event.service}", event.service, "service")
         graph.node(f"evt:{event.key}", event.detail_type, "event")
         graph.edge(f"svc:{event.service}", f"evt:{event.key}", "emits")
-    for sub in sorted(registry.subscriptions, key=lambda s: s.id):
-        if sub.event not in keys:
-            continue
+
+    consumers: dict[str, Subscription] = {}
+    for sub in subs:
+        emit(registry.events[sub.event])
+        consumers.setdefault(consumer_name(sub, registry), sub)
+    for sub in subs:
         consumer = consumer_name(sub, registry)
         entry = row(consumer, sub.team)
         entry["listens"].add(sub.event)
-        entry["does"].add(f"{sub.description or sub.name}: {delivery_summary(sub)}".strip())
-        graph.node(f"svc:{consumer}", consumer, "service" if consumer != sub.team else "team")
+        entry["does"].add(f"{sub.description or sub.name} ({delivery_summary(sub)})")
+        kind = "service" if any(e.service == consumer for e in registry.events.values()) else "team"
+        graph.node(f"svc:{consumer}", consumer, kind)
         graph.edge(f"evt:{sub.event}", f"svc:{consumer}", f"{sub.name} ({sub.delivery.type})")
+    # A consuming service's own events belong to the flow too: they are its next step.
+    for event in sorted(registry.events.values(), key=lambda e: e.key):
+        if event.service in consumers and not event.external:
+            emit(event)
     table = tuple(
         ServiceRow(service, r["team"], tuple(sorted(r["listens"])), tuple(sorted(r["does"])), tuple(sorted(r["emits"])))
         for service, r in sorted(rows.items())
     )
-    slug = "-".join(domains)
-    return Flow(title=title, slug=slug, events=tuple(keys), rows=table, graph=graph)
+    events = tuple(sorted({key for r in table for key in r.emits}))
+    return Flow(title=team, slug=team, events=events, rows=table, graph=graph)
+
+
+def _position(pointer: str) -> int:
+    """The index of a subscription in its file, from its pointer `/subscriptions/<i>`."""
+    tail = pointer.rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def _routing(registry: Registry) -> Graph:
@@ -201,7 +219,7 @@ def _routing(registry: Registry) -> Graph:
         event = registry.events[sub.event]
         kind = sub.delivery.type
         options = sub.delivery.options
-        team = graph.node(f"team:{sub.team}", sub.team, "team")
+        handler = consumer_name(sub, registry)
         if kind == "fork":
             rule = graph.node(f"rule:topic:{event.key}", f"rule {event.detail_type} -> topic", "rule")
             topic = graph.node(f"topic:{event.key}", f"SNS {event.detail_type}", "topic")
@@ -209,18 +227,18 @@ def _routing(registry: Registry) -> Graph:
             graph.edge(bus, rule)
             graph.edge(rule, topic)
             graph.edge(topic, queue, "filter policy" if sub.filter else "")
-            graph.edge(queue, team)
+            graph.edge(queue, graph.node(f"svc:{handler}", handler, "service"))
             continue
-        rule = graph.node(f"rule:{sub.id}", f"rule {sub.id}", "rule")
-        graph.edge(bus, rule, event.detail_type)
+        rule = graph.node(f"rule:{sub.id}", f"rule {sub.id}: {event.detail_type}", "rule")
+        graph.edge(bus, rule)
         if kind == "queue":
             queue = graph.node(f"queue:{sub.id}", f"SQS {sub.id}" + (" (FIFO)" if options.get("fifo") else ""), "queue")
             graph.edge(rule, queue)
-            graph.edge(queue, team)
+            graph.edge(queue, graph.node(f"svc:{handler}", handler, "service"))
         elif kind == "api":
             destination = graph.node(f"api:{options.get('destination')}", f"API destination {options.get('destination')}", "destination")
             graph.edge(rule, destination)
-            graph.edge(destination, team)
+            graph.edge(destination, graph.node(f"svc:{handler}", handler, "service"))
         elif kind == "metrics":
             queue = graph.node(f"queue:{sub.id}", f"SQS {sub.id}", "queue")
             function = graph.node("fn:metrics", "metrics Lambda", "function")
@@ -231,5 +249,4 @@ def _routing(registry: Registry) -> Graph:
         elif kind == "lambda":
             function = graph.node(f"fn:{options.get('function')}", f"Lambda {options.get('function')}", "function")
             graph.edge(rule, function)
-            graph.edge(function, team)
     return graph

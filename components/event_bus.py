@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -75,10 +76,16 @@ class EventBus(pulumi.ComponentResource):
         converted = to_draft4(contract.version(number).schema)
         return aws.schemas.Schema(
             f"{name}-schema-{contract.domain}-{contract.name}-v{number}",
-            name=f"{contract.source}@{contract.detail_type}-v{number}",
+            name=_schema_name(contract, number),
             registry_name=self.schema_registry.name,
             type="JSONSchemaDraft4",
             content=json.dumps(converted.schema, sort_keys=True, separators=(",", ":")),
             description=f"{contract.key} v{number}. {converted.note()}"[:256],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def _schema_name(contract: EventContract, number: int) -> str:
+    """`<source>@<DetailType>-v<N>`, as schema discovery names them, within the registry's character set."""
+    detail_type = re.sub(r"[^A-Za-z0-9._-]", "", contract.detail_type)
+    return f"{contract.source}@{detail_type}-v{number}"[:385]

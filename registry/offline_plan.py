@@ -88,8 +88,9 @@ class PlanRejected(EventplaneError):
 
     exit_code = 1
 
-    def __init__(self, report: Report, message: str) -> None:
+    def __init__(self, report: Report, message: str, declared: list[str]) -> None:
         self.report = report
+        self.declared = declared  # URNs registered before the rejection: empty by design
         super().__init__(message)
 
 
@@ -153,7 +154,7 @@ def _run(stack: str, program: Path, config: dict[str, str], secret_keys: list[st
     try:
         _sync_await(run_pulumi_func(lambda: _program(program, root)))
     except Exception as exc:  # noqa: BLE001 mapped to the named errors callers handle
-        raise _named(exc) from exc
+        raise _named(exc, [r.urn for r in monitor.recorded]) from exc
     finally:
         sys.path.remove(program_dir)
     outputs = _resolve_outputs(root.outputs)
@@ -172,10 +173,10 @@ async def _program(program: Path, stack: Stack) -> None:
         stack._finish()
 
 
-def _named(exc: BaseException) -> BaseException:
+def _named(exc: BaseException, declared: list[str]) -> BaseException:
     report = getattr(exc, "report", None)
     if isinstance(report, Report):
-        return PlanRejected(report, report.render())
+        return PlanRejected(report, report.render(), declared)
     if isinstance(exc.__cause__, EventplaneError):
         return exc.__cause__
     return exc
@@ -196,6 +197,8 @@ def _public(value: Any) -> Any:
         return SECRET
     if isinstance(value, pulumi.FileArchive):
         return {"fileArchive": value.path}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire carries every number as a double; the program sent an int
     if isinstance(value, dict):
         return {k: _public(v) for k, v in value.items()}
     if isinstance(value, list):

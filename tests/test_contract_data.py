@@ -633,3 +633,41 @@ def test_the_registry_loader_accepts_all_of_it() -> None:
     assert [f"{f.file}{f.pointer}: {f.message}" for f in findings if f.severity == "error"] == []
     assert set(registry.events) == EXPECTED_EVENTS
     assert sorted(s.id for s in registry.subscriptions) == sorted(f"{Path(f).stem}.{s['name']}" for f, s in ALL_SUBS)
+
+
+@pytest.mark.parametrize("key", sorted(CONTRACTS))
+def test_every_version_is_compatible_under_its_events_mode(key: str) -> None:
+    from registry.compat.check import check_history
+
+    meta, versions = CONTRACTS[key]
+    for n in range(2, len(versions) + 1):
+        history = [(f"{key}/v{i}.json", versions[i - 1]) for i in range(1, n + 1)]
+        assert [(f.rule_id, f.pointer) for f in check_history(history, meta["compatibility"])] == []
+
+
+def _with_content_model(schema: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The same schema with every nested object made open (model None) or closed (False)."""
+    result = copy.deepcopy(schema)
+    for _, sub in _property_schemas(result):
+        if sub.get("type") == "object":
+            sub.pop("additionalProperties", None)
+            if model is not None:
+                sub["additionalProperties"] = model
+    return result
+
+
+@pytest.mark.parametrize(
+    "model,failing_mode,rule",
+    [(None, "BACKWARD", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), (False, "FORWARD", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL")],
+    ids=["open", "closed"],
+)
+def test_checkout_would_not_be_full_with_an_open_or_closed_model(model: Any, failing_mode: str, rule: str) -> None:
+    """Why the partially open model: the two obvious models each fail one direction of FULL."""
+    from registry.compat.check import check_compatibility
+
+    v1, v2 = (_with_content_model(v, model) for v in CONTRACTS["checkout/CheckoutPlaced"][1])
+    findings = check_compatibility(v1, v2, "FULL_TRANSITIVE")
+    assert {(f.rule_id, f.pointer) for f in findings} == {(rule, "/properties/data/properties/couponCode")}
+    assert check_compatibility(v1, v2, failing_mode)
+    other = {"BACKWARD": "FORWARD", "FORWARD": "BACKWARD"}[failing_mode]
+    assert check_compatibility(v1, v2, other) == []

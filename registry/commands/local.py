@@ -27,21 +27,29 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from registry.loader import load_registry
+    from registry.local.planner import start_plan
     from registry.local.scenario import examples_scenario, load_scenarios
-    from registry.offline_plan import plan_stack
+    from registry.stack_config import load_stack_config
 
     root: Path = args.root
     if args.events is not None and not args.events.exists():
         raise InputError(file=str(args.events), message="no such file or directory",
                          hint="point --events at a scenario file or a directory of them")
-    registry = load_registry(root / "contracts")
-    scenarios = load_scenarios(args.events, registry) if args.events is not None else [examples_scenario(registry)]
-    plan = plan_stack(args.stack, root)
+    config = load_stack_config(root, args.stack)  # an unknown stack fails here, before anything starts
+    pending = start_plan(args.stack, root)
+    try:
+        registry = load_registry(root / "contracts")
+        scenarios = load_scenarios(args.events, registry) if args.events is not None else [examples_scenario(registry)]
+        from registry.local.run import auth_hints, prepare, run_scenarios
+        from registry.local.summary import mismatches, render_text, to_json
 
-    from registry.local.run import run_scenarios
-    from registry.local.summary import mismatches, render_text, to_json
-
-    result = run_scenarios(args.stack, plan.resources, registry, scenarios)
+        prepare()
+        resources = pending.resources()
+    finally:
+        if pending.process.poll() is None:
+            pending.process.kill()
+            pending.process.wait()
+    result = run_scenarios(args.stack, resources, registry, scenarios, auth_hints(config))
     if args.json:
         sys.stdout.write(json.dumps(to_json(result), indent=2, sort_keys=True, default=str) + "\n")
     else:

@@ -120,6 +120,7 @@ class Engine:
         endpoint: LocalEndpoint,
         *,
         resolve_handler: Callable[[Function], Handler | None] = import_handler,
+        auth_hints: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         from registry.routing import compile_pattern, compile_policy  # the conformance-tested matcher
 
@@ -145,13 +146,18 @@ class Engine:
         self._tokens: dict[str, str] = {}
         self._labels: dict[str, str] = {}  # event id -> label
         self._urls: dict[str, str] = {}
-        self._setup_endpoint()
+        self._auth: dict[str, Mapping[str, Any]] = {}
+        self._setup_endpoint(auth_hints or {})
 
     # -- API destinations ---------------------------------------------------------------
-    def _setup_endpoint(self) -> None:
+    def _setup_endpoint(self, hints: Mapping[str, Mapping[str, Any]]) -> None:
+        """Placeholder credentials per connection; `hints` (stack config name -> non-secret auth parts)
+        fill in what a plan masks whole (a destination `ep-dev-api-delivery-service` takes `delivery-service`)."""
         for dest in self.topology.api_destinations.values():
             conn = dest.connection
-            creds = Credentials.placeholder(conn.auth_type, conn.auth) if conn else None
+            hint = next((h for n, h in hints.items() if dest.physical.endswith(n) or dest.name == n), {})
+            self._auth[dest.name] = (conn.auth if conn else {}) or hint
+            creds = Credentials.placeholder(conn.auth_type, self._auth[dest.name]) if conn else None
             if creds is not None:
                 self.credentials[dest.name] = creds
             parsed = urllib.parse.urlsplit(dest.endpoint)
@@ -182,7 +188,7 @@ class Engine:
         return {"Authorization": f"Bearer {self._tokens[dest.name]}"}
 
     def _fetch_token(self, dest: ApiDestination, creds: Credentials) -> str:
-        oauth = (dest.connection.auth if dest.connection else {}).get("oauth") or {}
+        oauth = self._auth.get(dest.name, {}).get("oauth") or {}
         url = str(oauth.get("authorizationEndpoint") or "")
         if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
             url = self.endpoint.token_url(dest.name)
@@ -354,7 +360,7 @@ class Engine:
                 continue
             if not self.patterns[rule.name].matches(envelope):
                 continue
-            trace.steps.append(Step("rule", rule.name, True, f"pattern {rule.pattern} matched"))
+            trace.steps.append(Step("rule", rule.name, True, "its event pattern matched"))
             for target in rule.targets:
                 for _ in range(1 + redeliveries):
                     self._deliver(trace, rule, target, envelope)

@@ -29,7 +29,7 @@ from registry.local.standup import ACCOUNT, REGION, Deployment, connect, stand_u
 from registry.local.topology import Function, PlanResource, Topology, build_topology
 from registry.model import Registry
 
-__all__ = ["ScenarioRun", "LocalRun", "run_scenarios", "BundledHandlers"]
+__all__ = ["ScenarioRun", "LocalRun", "run_scenarios", "BundledHandlers", "auth_hints", "prepare"]
 
 
 @dataclass
@@ -70,8 +70,12 @@ class BundledHandlers:
 
         if function.handler != bundle.METRICS_HANDLER:
             return import_handler(function)
-        archive = bundle.build_bundle_from_registry(self.registry, self.workdir)
-        target = self.workdir / "bundle"
+        shipped = Path(function.archive) if function.archive else None
+        if shipped is not None and shipped.is_file():
+            archive = shipped  # the very zip the deployment uploads
+        else:
+            archive = bundle.build_bundle_from_registry(self.registry, self.workdir)
+        target = self.workdir / f"bundle-{function.name}"
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(target)
         module_name, _, attr = function.handler.rpartition(".")
@@ -83,6 +87,19 @@ class BundledHandlers:
             return getattr(importlib.import_module(module_name), attr)
         finally:
             sys.path.remove(str(target))
+
+
+def prepare() -> None:
+    """Import moto's backends and botocore's service models now (e.g. while the plan runs), not mid-run."""
+    import boto3
+    import moto.dynamodb.models  # noqa: F401
+    import moto.events.models  # noqa: F401
+    import moto.sns.models  # noqa: F401
+    import moto.sqs.models  # noqa: F401
+
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    for service in ("sqs", "sns", "events", "dynamodb"):
+        session._session.get_service_model(service)  # cached in botocore's loader for later clients
 
 
 @contextlib.contextmanager
@@ -200,6 +217,23 @@ def _metrics(dep: Deployment) -> dict[str, dict[str, Any]]:
     return dict(sorted(days.items()))
 
 
+def auth_hints(config: Any) -> dict[str, dict[str, Any]]:
+    """Non-secret auth parts per API destination of a `StackConfig`, in the plan's authParameters shape."""
+    hints: dict[str, dict[str, Any]] = {}
+    for name, dest in config.api_destinations.items():
+        auth = dest.auth
+        hints[name] = {
+            "apiKey": {"key": auth.header_name},
+            "basic": {"username": auth.username},
+            "oauth": {
+                "authorizationEndpoint": auth.authorization_endpoint,
+                "httpMethod": auth.http_method,
+                "clientParameters": {"clientId": auth.client_id},
+            },
+        }
+    return hints
+
+
 def _run_one(
     topology: Topology,
     registry: Registry,
@@ -207,9 +241,10 @@ def _run_one(
     clients: Deployment,
     endpoint: LocalEndpoint,
     handlers: BundledHandlers,
+    hints: Mapping[str, Mapping[str, Any]],
 ) -> ScenarioRun:
     dep = stand_up(topology, clients)
-    engine = Engine(topology, dep, endpoint, resolve_handler=handlers)
+    engine = Engine(topology, dep, endpoint, resolve_handler=handlers, auth_hints=hints)
     engine.configure_api(scenario.api)
     current: list[tuple[str, int]] = [("", 0)]
     bus = _Bus(engine, topology.buses[0] if topology.buses else "default", lambda: current[0])
@@ -222,9 +257,16 @@ def _run_one(
 
 
 def run_scenarios(
-    stack: str, resources: Sequence[PlanResource], registry: Registry, scenarios: Sequence[Scenario]
+    stack: str,
+    resources: Sequence[PlanResource],
+    registry: Registry,
+    scenarios: Sequence[Scenario],
+    hints: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> LocalRun:
-    """Run each scenario on its own embedded AWS against the topology of `resources`."""
+    """Run each scenario on its own embedded AWS against the topology of `resources`.
+
+    `hints` are the non-secret auth parts per API destination (`auth_hints(stack_config)`),
+    for plans that mask a connection's authParameters whole."""
     topology = build_topology(resources)
     endpoint = LocalEndpoint()
     endpoint.start()
@@ -235,7 +277,7 @@ def run_scenarios(
             runs = []
             for scenario in scenarios:
                 mock.reset()  # every scenario starts on an empty account
-                runs.append(_run_one(topology, registry, scenario, clients, endpoint, handlers))
+                runs.append(_run_one(topology, registry, scenario, clients, endpoint, handlers, hints or {}))
         return LocalRun(stack, topology, runs, endpoint.base_url)
     finally:
         endpoint.stop()

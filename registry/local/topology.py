@@ -123,7 +123,7 @@ class Connection:
     name: str
     physical: str
     auth_type: str  # API_KEY | BASIC | OAUTH_CLIENT_CREDENTIALS
-    auth: Mapping[str, Any]  # authParameters as the program sends them (secrets masked)
+    auth: Mapping[str, Any]  # authParameters as the program sends them; {} when the plan masks them whole
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,7 @@ class Function:
     physical: str
     handler: str
     environment: Mapping[str, str]
+    archive: str | None = None  # the code archive's path, when the program sends a file archive
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,7 @@ def _connection(res: PlanResource | None) -> Connection | None:
         name=res.name,
         physical=physical_name(res),
         auth_type=str(res.inputs.get("authorizationType", "")),
-        auth=dict(res.inputs.get("authParameters") or {}),
+        auth=dict(auth) if isinstance(auth := res.inputs.get("authParameters"), Mapping) else {},
     )
 
 
@@ -400,8 +401,16 @@ def _functions(index: _Index) -> dict[str, Function]:
             physical=physical_name(res),
             handler=str(res.inputs.get("handler", "")),
             environment={str(k): str(v) for k, v in env.items()},
+            archive=_archive_path(res.inputs.get("code")),
         )
     return found
+
+
+def _archive_path(code: Any) -> str | None:
+    if isinstance(code, Mapping):
+        path = code.get("fileArchive") or code.get("path")
+        return str(path) if path else None
+    return None
 
 
 def _mappings(index: _Index) -> tuple[EventSourceMapping, ...]:

@@ -1,0 +1,52 @@
+"""Plan the stack in a child process while this one gets the embedded AWS ready.
+
+`plan_stack` (the real Pulumi program under the mock engine) is CPU bound, and
+so are loading the contracts, importing moto and building the metrics bundle;
+the GIL would serialise them in threads. `python -m registry plan --json` in a
+child process runs the same `plan_stack` on the second core and prints the
+fixed plan format, which maps one-to-one onto `PlannedResource`.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from registry.errors import EventplaneError
+
+__all__ = ["PlanFailed", "PendingPlan", "start_plan"]
+
+
+class PlanFailed(EventplaneError):
+    """`plan` refused (gate rejection: exit 1) or could not run (unknown stack: exit 2); carries its output."""
+
+    def __init__(self, exit_code: int, output: str) -> None:
+        self.exit_code = exit_code
+        super().__init__(output.strip() or f"plan exited {exit_code}")
+
+
+@dataclass
+class PendingPlan:
+    stack: str
+    process: subprocess.Popen[str]
+
+    def resources(self) -> list[Any]:
+        """The planned resources (`urn`, `type`, `name`, `parent`, `inputs`), once the child is done."""
+        out, err = self.process.communicate()
+        if self.process.returncode != 0:
+            raise PlanFailed(self.process.returncode or 2, f"{out}\n{err}")
+        try:
+            data = json.loads(out)
+        except json.JSONDecodeError as exc:
+            raise PlanFailed(2, f"plan --json printed something that is not JSON ({exc}):\n{out[:500]}\n{err}") from exc
+        return [SimpleNamespace(**r) for r in data["resources"]]
+
+
+def start_plan(stack: str, root: Path) -> PendingPlan:
+    command = [sys.executable, "-m", "registry", "plan", "--stack", stack, "--json"]
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return PendingPlan(stack, process)

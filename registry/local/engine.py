@@ -166,13 +166,15 @@ class Engine:
             else:
                 self._urls[dest.name] = self.endpoint.url_for(dest.name, parsed.path or "/")
 
-    def configure_api(self, behaviour: Mapping[str, Any]) -> None:
-        """Statuses the local endpoint answers per destination (by logical or physical name)."""
+    def configure_api(self, behaviour: Mapping[str, Any]) -> list[str]:
+        """Statuses the local endpoint answers per destination; returns the names that match none."""
+        chosen = {self.topology.destination_named(name): spec for name, spec in behaviour.items()}
         for dest in self.topology.api_destinations.values():
-            spec = behaviour.get(dest.name, behaviour.get(dest.physical, {}))
+            spec = chosen.get(dest.name, {})
             status = spec.get("status", 200) if isinstance(spec, Mapping) else 200
             statuses = status if isinstance(status, list) else [status]
             self.endpoint.add(dest.name, self.credentials.get(dest.name), statuses)
+        return [name for name in behaviour if self.topology.destination_named(name) is None]
 
     def _auth_headers(self, dest: ApiDestination) -> dict[str, str]:
         creds = self.credentials.get(dest.name)
@@ -384,6 +386,11 @@ class Engine:
             self._deliver_function(trace, rule, target, payload)
         else:
             trace.steps.append(Step("target", target.arn, False, "target outside the stack: not delivered locally"))
+
+    def touched_queues(self) -> set[str]:
+        """Queues that can hold messages: only the engine sends, and SQS moves to a queue's own DLQ."""
+        sent = set(self.delivered)
+        return sent | {d for q in sent if (d := self.topology.queues[q].dlq)}
 
     # -- event source mappings ----------------------------------------------------------
     def drain(self) -> None:

@@ -1,7 +1,8 @@
 """One embedded run: plan -> topology -> moto -> publish -> deliver -> drain -> figures.
 
-Each scenario gets a fresh embedded AWS (moto's state is reset between
-scenarios, the clients are kept) so its queue depths and metrics are its own. Contracts we design are published through the
+The topology is stood up once per run; between scenarios the queues that
+received anything are purged and the tables recreated, so each scenario's
+queue depths and metrics are its own. Contracts we design are published through the
 producer helper (validated, idempotency-stamped, batched PutEvents); external
 contracts' events are put straight on the bus as their real producer does.
 The metrics Lambda runs from the bundle the deployment would upload
@@ -25,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from registry.local.endpoint import LocalEndpoint
 from registry.local.engine import Engine, Handler, import_handler
 from registry.local.scenario import Scenario, ScenarioEvent
-from registry.local.standup import ACCOUNT, REGION, Deployment, connect, stand_up
+from registry.local.standup import ACCOUNT, REGION, Deployment, connect, empty, stand_up
 from registry.local.topology import Function, PlanResource, Topology, build_topology
 from registry.model import Registry
 
@@ -103,8 +104,8 @@ def prepare() -> None:
 
 
 @contextlib.contextmanager
-def _embedded_aws() -> Iterator[tuple[Any, Any]]:
-    """(mock, session): an in-process AWS, with throwaway credentials so nothing can reach a real account."""
+def _embedded_aws() -> Iterator[Any]:
+    """A boto3 session on an in-process AWS, with throwaway credentials so nothing can reach a real account."""
     import boto3
     from moto import mock_aws
 
@@ -118,8 +119,8 @@ def _embedded_aws() -> Iterator[tuple[Any, Any]]:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        with mock_aws() as mock:
-            yield mock, boto3.Session(region_name=REGION)
+        with mock_aws():
+            yield boto3.Session(region_name=REGION)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -189,9 +190,13 @@ def _reasons(result: Any) -> list[str]:
     return [str(getattr(u, "reason", u)) for u in items]
 
 
-def _depths(topology: Topology, dep: Deployment) -> dict[str, tuple[int, int]]:
+def _depths(dep: Deployment, touched: set[str]) -> dict[str, tuple[int, int]]:
+    """(visible, in flight) per queue; a queue nothing was sent to is empty without asking."""
     found = {}
     for name, url in sorted(dep.queue_urls.items()):
+        if name not in touched:
+            found[name] = (0, 0)
+            continue
         attrs = dep.sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         )["Attributes"]
@@ -238,22 +243,21 @@ def _run_one(
     topology: Topology,
     registry: Registry,
     scenario: Scenario,
-    clients: Deployment,
+    dep: Deployment,
     endpoint: LocalEndpoint,
     handlers: BundledHandlers,
     hints: Mapping[str, Mapping[str, Any]],
 ) -> ScenarioRun:
-    dep = stand_up(topology, clients)
     engine = Engine(topology, dep, endpoint, resolve_handler=handlers, auth_hints=hints)
-    engine.configure_api(scenario.api)
+    unknown = engine.configure_api(scenario.api)
     current: list[tuple[str, int]] = [("", 0)]
     bus = _Bus(engine, topology.buses[0] if topology.buses else "default", lambda: current[0])
-    unsent: list[str] = []
+    unsent = [f"api: no API destination {n!r} in the stack" for n in unknown]
     for item in scenario.events:
         current[0] = (item.label, item.redeliver)
         unsent += _publish(registry, bus, item)
     engine.drain()
-    return ScenarioRun(scenario, engine, _depths(topology, dep), _metrics(dep), unsent, list(dep.warnings))
+    return ScenarioRun(scenario, engine, _depths(dep, engine.touched_queues()), _metrics(dep), unsent, list(dep.warnings))
 
 
 def run_scenarios(
@@ -271,13 +275,14 @@ def run_scenarios(
     endpoint = LocalEndpoint()
     endpoint.start()
     try:
-        with tempfile.TemporaryDirectory(prefix="eventplane-local-") as tmp, _embedded_aws() as (mock, session):
+        with tempfile.TemporaryDirectory(prefix="eventplane-local-") as tmp, _embedded_aws() as session:
             handlers = BundledHandlers(registry, Path(tmp))
-            clients = connect(session)
-            runs = []
+            dep = stand_up(topology, connect(session))
+            runs: list[ScenarioRun] = []
             for scenario in scenarios:
-                mock.reset()  # every scenario starts on an empty account
-                runs.append(_run_one(topology, registry, scenario, clients, endpoint, handlers, hints or {}))
+                if runs:  # every scenario starts from an empty stack
+                    empty(topology, dep, runs[-1].engine.touched_queues())
+                runs.append(_run_one(topology, registry, scenario, dep, endpoint, handlers, hints or {}))
         return LocalRun(stack, topology, runs, endpoint.base_url)
     finally:
         endpoint.stop()

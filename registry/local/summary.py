@@ -22,18 +22,11 @@ LOCAL_TIMING_NOTE = (
 
 
 def _queue_of(run: ScenarioRun, name: str) -> str | None:
-    """A queue as a scenario names it: the plan's logical name or the physical one."""
-    queues = run.engine.topology.queues
-    if name in queues:
-        return name
-    return next((q.name for q in queues.values() if name in (q.physical, q.physical.removesuffix(".fifo"))), None)
+    return run.engine.topology.queue_named(name)
 
 
 def _destination_of(run: ScenarioRun, name: str) -> str | None:
-    dests = run.engine.topology.api_destinations
-    if name in dests:
-        return name
-    return next((d.name for d in dests.values() if d.physical == name), None)
+    return run.engine.topology.destination_named(name)
 
 
 def _api_statuses(run: ScenarioRun) -> dict[str, list[int]]:

@@ -177,6 +177,14 @@ class Topology:
     mappings: tuple[EventSourceMapping, ...]
     tables: Mapping[str, Table]
 
+    def queue_named(self, name: str) -> str | None:
+        """The queue a person names: logical or physical name, or a unique `-`-suffix of either."""
+        return _named(name, {q.name: q.physical.removesuffix(".fifo") for q in self.queues.values()})
+
+    def destination_named(self, name: str) -> str | None:
+        """The API destination a person names (e.g. its stack config name `delivery-service`)."""
+        return _named(name, {d.name: d.physical for d in self.api_destinations.values()})
+
     @property
     def dlqs(self) -> set[str]:
         """Queues that some queue, subscription or target uses as its dead-letter queue."""
@@ -187,6 +195,15 @@ class Topology:
 
 
 _SEGMENT = re.compile(r"[:/]")
+
+
+def _named(name: str, physical: Mapping[str, str]) -> str | None:
+    bare = name.removesuffix(".fifo")
+    exact = [k for k, v in physical.items() if bare in (k, v)]
+    if exact:
+        return exact[0]
+    suffix = [k for k, v in physical.items() if k.endswith("-" + bare) or v.endswith("-" + bare)]
+    return suffix[0] if len(suffix) == 1 else None
 
 
 class _Index:

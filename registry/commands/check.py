@@ -1,0 +1,38 @@
+"""`check`: the PR gate. Exit 0 ok, 1 rejected, 2 unreadable input."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from registry.gate import GateResult, evaluate
+
+DEFAULT_CONTRACTS = Path("contracts")
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR", help="contracts directory (default: contracts)")
+    parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
+    parser.add_argument("--json", action="store_true", help="machine-readable report")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = evaluate(args.contracts, against=args.against)
+    print(json.dumps(_as_json(result), indent=2, sort_keys=True) if args.json else _as_text(result, args.against))
+    return result.exit_code
+
+
+def _as_json(result: GateResult) -> dict[str, object]:
+    return {"exit_code": result.exit_code, **result.report.to_json()}
+
+
+def _as_text(result: GateResult, against: str | None) -> str:
+    registry = result.registry
+    if registry is None:
+        title = "Eventplane gate: the contract files could not be loaded"
+    else:
+        versions = sum(len(e.versions) for e in registry.events.values())
+        base = f", compared with {against}" if against else ""
+        title = f"Eventplane gate: {len(registry.events)} events, {versions} versions, {len(registry.subscriptions)} subscriptions{base}"
+    return result.report.render(title)

@@ -1,0 +1,38 @@
+"""`lock`: record new versions as published, only once the gate passes.
+
+Only new keys are added: an edited published version stays rejected,
+because re-locking it would hide the edit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from registry.commands.check import DEFAULT_CONTRACTS
+from registry.gate import evaluate, version_key
+from registry.loader import LOCK_FILE_NAME
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR", help="contracts directory (default: contracts)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = evaluate(args.contracts)
+    if result.registry is None or not result.report.ok:
+        print(result.report.render("Not locked: the gate rejects the registry"))
+        return result.exit_code
+    published = dict(result.registry.lock)
+    added = []
+    for event in result.registry.events.values():
+        for version in event.versions:
+            key = version_key(event.key, version.number)
+            if key not in published:
+                published[key] = version.fingerprint
+                added.append(key)
+    path = Path(args.contracts) / LOCK_FILE_NAME
+    path.write_text(json.dumps({"lockVersion": 1, "published": dict(sorted(published.items()))}, indent=2) + "\n")
+    print(f"locked {len(added)} new version(s) in {path}" + "".join(f"\n  + {key}" for key in added))
+    return 0

@@ -1,0 +1,183 @@
+"""The gate: every check that can reject a change, in one place.
+
+`python -m registry check` (the PR gate) and `__main__.py` (before `pulumi up`
+declares anything) both call `run_gate`, so a PR that passes review cannot
+fail differently at deploy time.
+"""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from registry.compat import check_history
+from registry.errors import UsageError
+from registry.findings import Finding, Report
+from registry.gate_rules import finding
+from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
+from registry.model import Registry, SchemaVersion
+from registry.routing.contract_checks import check_subscription
+
+__all__ = ["Baseline", "GateResult", "evaluate", "run_gate", "baseline_from_git", "checkout_to", "version_key"]
+
+
+def version_key(event_key: str, number: int) -> str:
+    return f"{event_key}/v{number}"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What a change is compared with: the base branch's versions and lock."""
+
+    ref: str
+    fingerprints: Mapping[str, str]  # version key -> fingerprint of the file on the base ref
+    lock: Mapping[str, str]
+
+
+def run_gate(registry: Registry, *, deployed: Mapping[str, str] | None = None, baseline: Baseline | None = None) -> Report:
+    """Every finding against a loaded (valid) registry; `report.ok` decides."""
+    current = {version_key(e.key, v.number): v for e in registry.events.values() for v in e.versions}
+    report = Report()
+    report.extend(_immutability(registry, current))
+    if baseline is not None:
+        report.extend(_against_baseline(registry, current, baseline))
+    if deployed:
+        report.extend(_against_deployed(registry, current, deployed))
+    report.extend(_compatibility(registry, baseline))
+    for sub in registry.subscriptions:
+        report.extend(check_subscription(sub, registry.events[sub.event]))
+    return report
+
+
+def _lock_file(registry: Registry) -> str:
+    return str(Path(registry.root) / LOCK_FILE_NAME)
+
+
+def _immutability(registry: Registry, current: Mapping[str, SchemaVersion]) -> list[Finding]:
+    findings: list[Finding] = []
+    for key, locked in sorted(registry.lock.items()):
+        version = current.get(key)
+        if version is None:
+            findings.append(finding("PUBLISHED_VERSION_DELETED", _lock_file(registry), f"/published/{key.replace('/', '~1')}",
+                                    f"published version {key} no longer exists", old=locked, new=None))
+        elif version.fingerprint != locked:
+            findings.append(finding("PUBLISHED_VERSION_EDITED", version.path, "",
+                                    f"published version {key} was edited in place", old=locked, new=version.fingerprint))
+    for key, version in sorted(current.items()):
+        if key not in registry.lock:
+            findings.append(finding("VERSION_UNLOCKED", version.path, "", f"{key} is new and not yet locked"))
+    return findings
+
+
+def _against_baseline(registry: Registry, current: Mapping[str, SchemaVersion], baseline: Baseline) -> list[Finding]:
+    """A version that exists on the base branch is published, locked or not; so is its lock entry."""
+    findings: list[Finding] = []
+    for key in sorted(set(baseline.lock) - set(registry.lock)):
+        findings.append(finding("LOCK_ENTRY_REMOVED", _lock_file(registry), "/published", f"{key} was locked on {baseline.ref} and is no longer", old=key, new=None))
+    for key in sorted(set(baseline.lock) | set(baseline.fingerprints)):
+        before = baseline.lock.get(key) or baseline.fingerprints[key]
+        version = current.get(key)
+        reported_by_lock = key in registry.lock and (version is None or registry.lock[key] != version.fingerprint)
+        if reported_by_lock:
+            continue
+        if version is None:
+            findings.append(finding("PUBLISHED_VERSION_DELETED", _lock_file(registry), "", f"{key} exists on {baseline.ref} and was deleted", old=before, new=None))
+        elif version.fingerprint != before:
+            findings.append(finding("PUBLISHED_VERSION_EDITED", version.path, "", f"{key} differs from {baseline.ref} (its lock entry too)", old=before, new=version.fingerprint))
+    return findings
+
+
+def _against_deployed(registry: Registry, current: Mapping[str, SchemaVersion], deployed: Mapping[str, str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for key, live in sorted(deployed.items()):
+        version = current.get(key)
+        if version is None:
+            findings.append(finding("DEPLOYED_VERSION_REMOVED", _lock_file(registry), "", f"{key} is live on this stack and was removed", old=live, new=None))
+        elif version.fingerprint != live:
+            findings.append(finding("DEPLOYED_VERSION_CHANGED", version.path, "", f"{key} differs from what this stack runs", old=live, new=version.fingerprint))
+    return findings
+
+
+def _compatibility(registry: Registry, baseline: Baseline | None) -> list[Finding]:
+    """Each version not yet published, checked against its history under the event's mode."""
+    published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
+    findings: list[Finding] = []
+    for event in registry.events.values():
+        for version in event.versions[1:]:
+            if version_key(event.key, version.number) in published:
+                continue
+            history = [(v.path, v.schema) for v in event.versions[: version.number]]
+            findings.extend(check_history(history, event.compatibility))
+    return findings
+
+
+def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
+    """The versions and lock of `contracts_dir` as they are on git `ref` (e.g. origin/main)."""
+    contracts_dir = contracts_dir.resolve()
+    try:
+        top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
+        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}") from exc
+    relative = contracts_dir.relative_to(top).as_posix()
+    try:
+        archive = _git(top, "archive", "--format=tar", ref, "--", relative)
+    except subprocess.CalledProcessError:
+        return Baseline(ref=ref, fingerprints={}, lock={})  # the contracts folder is new on this branch
+    fingerprints: dict[str, str] = {}
+    lock: dict[str, str] = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            parts = Path(member.name).relative_to(relative).parts
+            data = tar.extractfile(member)
+            if data is None:
+                continue
+            try:
+                document = json.loads(data.read())
+            except ValueError:
+                continue  # a file broken on the base branch cannot be compared; the head is checked in full
+            if parts == (LOCK_FILE_NAME,) and isinstance(document, dict):
+                lock = dict(document.get("published", {}))
+            elif len(parts) == 4 and parts[0] == "events" and parts[3].startswith("v") and parts[3].endswith(".json"):
+                fingerprints[f"{parts[1]}/{parts[2]}/{parts[3][:-5]}"] = fingerprint(document)
+    return Baseline(ref=ref, fingerprints=fingerprints, lock=lock)
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True).stdout
+
+
+def checkout_to(ref: str, contracts_dir: Path) -> Path:
+    """Extract `contracts_dir` as of `ref` into a temp dir (for reports that need the base registry)."""
+    contracts_dir = contracts_dir.resolve()
+    top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
+    relative = contracts_dir.relative_to(top).as_posix()
+    target = Path(tempfile.mkdtemp(prefix="eventplane-base-"))
+    archive = _git(top, "archive", "--format=tar", ref, "--", relative)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / relative
+
+
+@dataclass(frozen=True)
+class GateResult:
+    registry: Registry | None  # None when the files themselves are invalid
+    report: Report
+    exit_code: int  # 0 ok, 1 rejected, 2 unreadable input
+
+
+def evaluate(contracts_dir: Path, *, against: str | None = None, deployed: Mapping[str, str] | None = None) -> GateResult:
+    """Load, then gate: the one entry point of `check`, `lock` and the PR report."""
+    registry, load_findings = load_with_findings(contracts_dir)
+    loaded = Report(load_findings)
+    if not loaded.ok:
+        return GateResult(None, loaded, RegistryInvalid(loaded).exit_code)
+    baseline = baseline_from_git(against, contracts_dir) if against else None
+    report = run_gate(registry, deployed=deployed, baseline=baseline)
+    report.extend(load_findings)
+    return GateResult(registry, report, 0 if report.ok else 1)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from registry.compat import diff_schemas
+from registry.errors import EventplaneError
 from registry.findings import Finding, Report, Severity
 from registry.model import EventContract, Registry, Subscription
 
@@ -26,6 +28,7 @@ __all__ = [
     "diff_plans",
     "filter_fields",
     "render_pr_report",
+    "stack_plans",
 ]
 
 
@@ -239,6 +242,29 @@ def diff_plans(base: _Plan | None, head: _Plan | None) -> list[ResourceChange]:
             if keys:
                 out.append(ResourceChange(urn, b.type, b.name, "change", tuple(keys)))
     return out
+
+
+def stack_plans(root: Path, stacks: Sequence[str], base_contracts: Path | None, head_contracts: Path,
+                planner: Callable[..., _Plan] | None = None) -> dict[str, tuple[_Plan | None, _Plan | None]]:
+    """(base, head) plan per stack: the head's program run on each side's contracts.
+
+    Running the head's program on the base contracts isolates what the
+    contract change does to each stack (the base's own program would import
+    modules clashing with the head's). A side that cannot be planned (its
+    gate rejects, bad config) is None and the report says so.
+    """
+    if planner is None:
+        from registry.offline_plan import plan_stack as planner  # imports pulumi: only when plans are asked for
+
+    def plan(stack: str, contracts: Path | None) -> _Plan | None:
+        if contracts is None:
+            return None
+        try:
+            return planner(stack, root, contracts=contracts)
+        except EventplaneError:
+            return None
+
+    return {stack: (plan(stack, base_contracts), plan(stack, head_contracts)) for stack in stacks}
 
 
 def _cell(value: Any, limit: int = 0) -> str:

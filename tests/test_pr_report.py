@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import pytest
 
+from registry.errors import InputError
 from registry.findings import Finding, Report
 from registry.gate import Baseline, run_gate
 from registry.loader import load_registry
@@ -20,6 +21,7 @@ from registry.pr_report import (
     event_changes,
     filter_fields,
     render_pr_report,
+    stack_plans,
     subscription_changes,
 )
 from tests.test_catalog import EVENTS, SUBSCRIPTIONS, write_contracts
@@ -186,3 +188,21 @@ def test_warnings_alone_still_say_safe_and_are_listed(base: Registry) -> None:
     assert "**Safe to merge**" in text and "(1 warning(s) below)" in text
     assert "| warning | `VERSION_UNLOCKED` | contracts/x.json | new and not yet locked | - | run lock |" in text
     assert "| orders/OrderCreated | added | v1, v2 |" in text  # no base: everything is new
+
+
+def test_stack_plans_run_each_side_and_turn_a_failed_plan_into_none(tmp_path: Path) -> None:
+    calls: list[tuple[str, Path, Path]] = []
+    head_dir, base_dir = tmp_path / "head", tmp_path / "base"
+
+    def planner(stack: str, root: Path, *, contracts: Path) -> _Plan:
+        calls.append((stack, root, contracts))
+        if stack == "prod" and contracts == head_dir:
+            raise InputError("contracts", "the gate rejects these contracts")  # PlanRejected is an EventplaneError too
+        return _Plan(stack, [_Res(f"urn:{stack}:{contracts.name}", "aws:sqs/queue:Queue", "q")])
+
+    plans = stack_plans(tmp_path, ["dev", "prod"], base_dir, head_dir, planner)
+    assert sorted(calls) == [("dev", tmp_path, base_dir), ("dev", tmp_path, head_dir), ("prod", tmp_path, base_dir), ("prod", tmp_path, head_dir)]
+    dev_base, dev_head = plans["dev"]
+    assert dev_base is not None and dev_head is not None and dev_head.resources[0].urn == "urn:dev:head"
+    assert plans["prod"][0] is not None and plans["prod"][1] is None
+    assert stack_plans(tmp_path, ["dev"], None, head_dir, planner)["dev"][0] is None  # no base contracts: nothing to compare

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from registry.compat import MODES, check_compatibility, check_history, diff_schemas
+from registry.compat.check import load, validate
 from registry.errors import InputError, UsageError
 
 CLOSED = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"],
@@ -159,10 +160,19 @@ def test_boolean_schemas_false_to_anything_and_anything_to_true():
     ({"$ref": 5}, "/$ref"),
     ({"items": [{"type": "string"}, "x"]}, "/items/1"),
 ])
-def test_unreadable_schema_raises_input_error_with_file_and_pointer(schema, pointer):
+def test_unreadable_schema_is_named_by_file_and_pointer_when_validated(schema, pointer):
     with pytest.raises(InputError) as info:
-        check_compatibility({"type": "object"}, schema, "BACKWARD", old_file="v1.json", new_file="v2.json")
+        validate(load(schema, "v2.json"), "v2.json")
     assert info.value.file == "v2.json" and info.value.pointer == pointer and info.value.hint
+
+
+def test_bad_keyword_met_during_a_comparison_names_the_file_it_is_in():
+    good = {"type": "object", "properties": {"qty": {"type": "integer"}}}
+    bad = {"type": "object", "properties": {"qty": {"type": "integer", "maximum": "ten"}}}
+    for old, new, file in ((good, bad, "v2.json"), (bad, good, "v1.json")):
+        with pytest.raises(InputError) as info:
+            check_compatibility(old, new, "FULL", old_file="v1.json", new_file="v2.json")
+        assert info.value.file == file and info.value.pointer == "/properties/qty/maximum"
 
 
 @pytest.mark.parametrize("schema", [[], "string", 3, None])

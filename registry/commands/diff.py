@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.compat import MODES, check_compatibility
-from registry.compat.check import directions, load
+from registry.compat.check import directions, load, validate
 from registry.compat.engine import diff_documents
 from registry.errors import InputError
 from registry.findings import Report
@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     directions(mode)  # unknown mode -> UsageError before any file is read
     old, new = _read(args.old), _read(args.new)
     old_doc, new_doc = load(old, args.old), load(new, args.new)
+    validate(old_doc, args.old)
+    validate(new_doc, args.new)
     report = Report()
     report.extend(check_compatibility(old, new, mode, old_file=args.old, new_file=args.new))
     if args.json:

@@ -16,7 +16,7 @@ from registry.compat.rules import MODES, RULES
 from registry.errors import InputError, UsageError
 from registry.findings import Finding, Severity
 
-__all__ = ["diff_schemas", "check_compatibility", "check_history", "directions", "load"]
+__all__ = ["diff_schemas", "check_compatibility", "check_history", "directions", "load", "validate"]
 
 _CACHE_LIMIT = 4096
 _documents: dict[int, tuple[Any, Document]] = {}
@@ -48,7 +48,25 @@ def load(schema: Any, file: str) -> Document:
 
 def diff_schemas(old: Mapping, new: Mapping) -> list[Change]:
     """Every difference Confluent's compare(old, new) reports, compatible or not."""
-    return diff_documents(load(old, "old").root, load(new, "new").root)
+    return _diff(load(old, "old"), load(new, "new"), "old", "new")
+
+
+def _diff(original: Document, update: Document, original_file: str, update_file: str) -> list[Change]:
+    """diff_documents, turning a keyword found unreadable on the way into an InputError naming its file."""
+    try:
+        return diff_documents(original.root, update.root)
+    except SchemaError:
+        validate(original, original_file)
+        validate(update, update_file)
+        raise
+
+
+def validate(document: Document, file: str) -> None:
+    """Read every subschema of `document`; InputError naming the file and pointer of the first bad one."""
+    try:
+        document.load_all()
+    except SchemaError as exc:
+        raise InputError(file, exc.message, pointer=exc.pointer, hint=exc.hint) from exc
 
 
 def check_compatibility(old: Mapping, new: Mapping, mode: str, *, old_file: str = "old",
@@ -60,11 +78,11 @@ def check_compatibility(old: Mapping, new: Mapping, mode: str, *, old_file: str 
     old_doc, new_doc = load(old, old_file), load(new, new_file)
     findings = []
     if "backward" in wanted:
-        for change in diff_documents(old_doc.root, new_doc.root):
+        for change in _diff(old_doc, new_doc, old_file, new_file):
             if not change.compatible:
                 findings.append(_finding(change, "BACKWARD", old_file, new_file, swapped=False))
     if "forward" in wanted:
-        for change in diff_documents(new_doc.root, old_doc.root):
+        for change in _diff(new_doc, old_doc, new_file, old_file):
             if not change.compatible:
                 findings.append(_finding(change, "FORWARD", old_file, new_file, swapped=True))
     return findings

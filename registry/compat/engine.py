@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Mapping
 
-from registry.compat.nodes import Node
+from registry.compat.nodes import Node, is_map as _is_map
 from registry.compat.rules import COMPATIBLE
 
 __all__ = ["Change", "diff_documents"]
@@ -77,12 +77,12 @@ class _Ctx:
 def _at(node: Node, keyword: str, *rest: str) -> str | None:
     """The pointer of `keyword` (and a key under it) in node's file, or None when the file lacks it."""
     raw = node.raw
-    if not isinstance(raw, Mapping) or keyword not in raw:
+    if not _is_map(raw) or keyword not in raw:
         return None
     pointer = f"{node.pointer}/{keyword}"
     for key in rest:
         inner = raw[keyword]
-        if not isinstance(inner, Mapping) or key not in inner:
+        if not _is_map(inner) or key not in inner:
             return None
         pointer += "/" + key.replace("~", "~0").replace("/", "~1")
     return pointer
@@ -118,11 +118,14 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
     if u is None:
         ctx.add("SCHEMA_REMOVED", o.pointer, None, o.raw, None)
         return
-    ro, ru = _resolve(o), _resolve(u)
+    ro = o if o.kind != "ref" else _resolve(o)
+    ru = u if u.kind != "ref" else _resolve(u)
     if ro is None or ru is None:
         ctx.add("REFERENCE_UNRESOLVED", o.pointer, u.pointer,
                 o.raw.get("$ref") if ro is None else None, u.raw.get("$ref") if ru is None else None)
         return
+    if ro.kind == ru.kind and ro.part == ru.part and not ro.has_ref and not ru.has_ref and ro.raw == ru.raw:
+        return  # the same JSON without references loads to the same schema: nothing can differ
     key = (id(ro), id(ru))
     if key in ctx.shared.in_progress:
         return  # recursion: assume compatible while the outer comparison of this pair decides
@@ -167,14 +170,13 @@ def _compare_resolved(ctx: _Ctx, o: Node, u: Node) -> None:
             ctx.add("TYPE_CHANGED", o.pointer, u.pointer, _kind_name(o), _kind_name(u))
         return
 
-    if o.id != u.id:
-        ctx.add("ID_CHANGED", o.pointer, u.pointer, o.id, u.id)
-    if o.title != u.title:
-        ctx.add("TITLE_CHANGED", o.pointer, u.pointer, o.title, u.title)
-    if o.description != u.description:
-        ctx.add("DESCRIPTION_CHANGED", o.pointer, u.pointer, o.description, u.description)
-    if o.default != u.default:
-        ctx.add("DEFAULT_CHANGED", o.pointer, u.pointer, _raw(o, "default"), _raw(u, "default"))
+    if o.annotations != u.annotations:
+        for rule, a, b in zip(("ID_CHANGED", "TITLE_CHANGED", "DESCRIPTION_CHANGED", "DEFAULT_CHANGED"),
+                              o.annotations, u.annotations):
+            if a != b:
+                if rule == "DEFAULT_CHANGED":
+                    a, b = _raw(o, "default"), _raw(u, "default")
+                ctx.add(rule, o.pointer, u.pointer, a, b)
 
     compare = _BY_KIND.get(o.kind)
     if compare is not None:
@@ -190,7 +192,7 @@ def _kind_name(node: Node) -> str:
 
 
 def _raw(node: Node, keyword: str) -> Any:
-    return node.raw.get(keyword) if isinstance(node.raw, Mapping) else None
+    return node.raw.get(keyword) if _is_map(node.raw) else None
 
 
 def _bound(ctx: _Ctx, o: Node, u: Node, keyword: str, a: Any, b: Any, prefix: str) -> None:
@@ -353,9 +355,15 @@ def _partial_schema(node: Node, name: str) -> Node | None:
 
 def _compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
     _compare_required(ctx, o, u)
-    for name in sorted(o.properties.keys() | u.properties.keys()):
+    o_props, u_props = o.raw_properties, u.raw_properties
+    o_refs, u_refs = o.doc.ref_holders, u.doc.ref_holders
+    for name in sorted(o_props.keys() | u_props.keys()):
+        if name in o_props and name in u_props:
+            a_raw, b_raw = o_props[name], u_props[name]
+            if a_raw == b_raw and id(a_raw) not in o_refs and id(b_raw) not in u_refs:
+                continue  # unchanged and free of references: skip without loading it
         here = ctx.sub("properties", name)
-        a, b = o.properties.get(name), u.properties.get(name)
+        a, b = o.property_schema(name), u.property_schema(name)
         if a is not None and b is not None:
             _compare(here, a, b)
         elif b is None:
@@ -371,16 +379,20 @@ def _compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
 
 
 def _compare_required(ctx: _Ctx, o: Node, u: Node) -> None:
+    o_req, u_req = o.required, u.required
+    if o_req == u_req:
+        return
     here = ctx.sub("required")
-    for name in sorted(o.properties):
-        if name not in u.properties:
+    u_props = u.raw_properties
+    for name in sorted(o.raw_properties):
+        if name not in u_props:
             continue
-        was, now = name in o.required, name in u.required
+        was, now = name in o_req, name in u_req
         if was and not now:
             here.add("REQUIRED_ATTRIBUTE_REMOVED", _at(o, "required"), _at(u, "properties", name),
                      "required", "optional", name)
         elif now and not was:
-            rule = ("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if u.properties[name].has_default
+            rule = ("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if u.property_schema(name).has_default
                     else "REQUIRED_ATTRIBUTE_ADDED")
             here.add(rule, _at(o, "properties", name), _at(u, "required"), "optional", "required", name)
     ctx.changes.extend(here.changes)
@@ -461,7 +473,7 @@ def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
 
 def _dependency(node: Node, name: str) -> Any:
     deps = _raw(node, "dependencies")
-    return deps.get(name) if isinstance(deps, Mapping) else None
+    return deps.get(name) if _is_map(deps) else None
 
 
 def _compare_additional(ctx: _Ctx, o: Node, u: Node, keyword: str, o_permits: bool, u_permits: bool,

@@ -4,17 +4,21 @@ Confluent compares everit `Schema` objects, not raw JSON, so the verdict
 depends on how everit's loader splits a schema: `{"type": "string", "enum":
 [...]}` becomes a synthetic allOf of an enum and a string schema, a type list
 becomes an anyOf, keywords without `type` are "sniffed" into their schema
-kind. This module reproduces that split once per document (nodes are cached
-and shared, never copied) so the engine only compares.
+kind. This module reproduces that split.
+
+Nodes are built lazily: a node decides its kind from its own keys, and its
+keywords and children are read on first use (then cached). A comparison
+that skips an unchanged subtree never pays for loading it, which is most of
+the work when a registry re-checks every version against every other.
+`Document.load_all` forces everything, to validate a whole file up front.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["SchemaError", "Node", "Document", "load_document"]
+__all__ = ["SchemaError", "Node", "Document", "load_document", "canonical", "is_map"]
 
 _OBJECT_KEYS = ("properties", "additionalProperties", "required", "minProperties", "maxProperties",
                 "dependencies", "patternProperties", "propertyNames")
@@ -26,84 +30,19 @@ _COMBINERS = ("allOf", "anyOf", "oneOf")
 
 
 class SchemaError(ValueError):
-    """A schema is not a JSON Schema the checker can read (names the JSON pointer)."""
+    """A schema is not a JSON Schema the checker can read (names the file, once known, and the pointer)."""
 
     def __init__(self, pointer: str, message: str, hint: str = "") -> None:
         super().__init__(f"{pointer or '/'}: {message}")
         self.pointer = pointer
         self.message = message
         self.hint = hint
+        self.file = ""
 
 
-@dataclass(eq=False)
-class Node:
-    """One everit-style schema: `kind` is its class, the rest its keywords.
-
-    kinds: empty, true, false, string, number, boolean, null, object, array,
-    enum, const, combined, not, ref. `pointer` is where it sits in its file.
-    """
-
-    kind: str
-    pointer: str
-    raw: Any
-    doc: "Document | None" = None
-    id: Any = None
-    title: Any = None
-    description: Any = None
-    has_default: bool = False
-    default: Any = None
-    synthetic: bool = False
-    # string
-    min_length: Any = None
-    max_length: Any = None
-    pattern: Any = None
-    # number
-    minimum: Any = None
-    maximum: Any = None
-    exclusive_minimum: Any = None
-    exclusive_maximum: Any = None
-    multiple_of: Any = None
-    integer: bool = False
-    # object
-    properties: dict = field(default_factory=dict)
-    required: frozenset = frozenset()
-    permits_additional: bool = True
-    additional_schema: "Node | None" = None
-    pattern_properties: tuple = ()
-    min_properties: Any = None
-    max_properties: Any = None
-    property_dependencies: dict = field(default_factory=dict)
-    schema_dependencies: dict = field(default_factory=dict)
-    # array
-    all_items: "Node | None" = None
-    item_schemas: tuple = ()
-    permits_additional_items: bool = True
-    additional_items_schema: "Node | None" = None
-    min_items: Any = None
-    max_items: Any = None
-    unique_items: bool = False
-    # enum / const
-    values: frozenset = frozenset()
-    value: Any = None
-    # combined / not
-    criterion: str = ""
-    subschemas: tuple = ()
-    must_not: "Node | None" = None
-    # ref
-    ref: str = ""
-    _key: str | None = None
-
-    @property
-    def key(self) -> str:
-        """Structural identity (everit's JsonSchema equality), for collapsing duplicate subschemas."""
-        if self._key is None:
-            self._key = self.kind + ":" + canonical(self.raw) if self.synthetic else canonical(self.raw)
-        return self._key
-
-    @property
-    def is_empty(self) -> bool:
-        """everit's `instanceof EmptySchema` (TrueSchema extends EmptySchema)."""
-        return self.kind in ("empty", "true")
+def is_map(value: Any) -> bool:
+    """isinstance(value, Mapping), fast for the plain dicts json.loads makes (an ABC check is slow)."""
+    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def canonical(value: Any) -> str:
@@ -118,11 +57,273 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+class cached_property:  # noqa: N801 - functools' version takes a lock on every first read in 3.11
+    """Compute an attribute on first read and store it on the instance (which then shadows this)."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+
+    def __get__(self, node: Any, owner: Any = None) -> Any:
+        if node is None:
+            return self
+        value = node.__dict__[self.name] = self.fn(node)
+        return value
+
+
+class Node:
+    """One everit-style schema. `kind` is its class (empty, true, false, string, number, boolean, null,
+    object, array, enum, const, combined, not, ref); `part` tells apart the synthetic pieces everit
+    splits one JSON object into ("" for the object itself); `pointer` is where it sits in its file."""
+
+    def __init__(self, kind: str, pointer: str, raw: Any, doc: "Document", part: str = "", *,
+                 criterion: str = "", integer: bool = False, subschemas: tuple = ()) -> None:
+        self.kind = kind
+        self.pointer = pointer
+        self.raw = raw
+        self.doc = doc
+        self.part = part
+        self.criterion = criterion
+        self.integer = integer
+        self._subschemas = subschemas
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind}{'/' + self.part if self.part else ''} at {self.pointer or '/'})"
+
+    @property
+    def is_empty(self) -> bool:
+        """everit's `instanceof EmptySchema` (TrueSchema extends EmptySchema)."""
+        return self.kind in ("empty", "true")
+
+    @property
+    def has_ref(self) -> bool:
+        """Whether a `$ref` sits anywhere below (equal JSON may then still mean different schemas)."""
+        return id(self.raw) in self.doc.ref_holders
+
+    @cached_property
+    def key(self) -> str:
+        """Structural identity (everit's JsonSchema equality), to collapse duplicate subschemas."""
+        return self.part + ":" + canonical(self.raw)
+
+    # --- annotations ------------------------------------------------------------------------
+    @cached_property
+    def annotations(self) -> tuple:
+        """(id, title, description, default): everit keeps them on the schema itself, not its parts."""
+        raw = self.raw
+        if self.part or not is_map(raw):
+            return (None, None, None, None)
+        default = canonical(raw["default"]) if "default" in raw else None
+        return (raw.get("$id", raw.get("id")), raw.get("title"), raw.get("description"), default)
+
+    @property
+    def has_default(self) -> bool:
+        return not self.part and is_map(self.raw) and "default" in self.raw
+
+    # --- string / number / object / array scalars ------------------------------------------
+    @cached_property
+    def min_length(self) -> Any:
+        return _number(self.raw, "minLength", self.pointer)
+
+    @cached_property
+    def max_length(self) -> Any:
+        return _number(self.raw, "maxLength", self.pointer)
+
+    @cached_property
+    def pattern(self) -> Any:
+        return _regex_string(self.raw, "pattern", self.pointer)
+
+    @cached_property
+    def minimum(self) -> Any:
+        return _number(self.raw, "minimum", self.pointer)
+
+    @cached_property
+    def maximum(self) -> Any:
+        return _number(self.raw, "maximum", self.pointer)
+
+    @cached_property
+    def exclusive_minimum(self) -> Any:
+        return _limit(self.raw, "exclusiveMinimum", self.pointer)
+
+    @cached_property
+    def exclusive_maximum(self) -> Any:
+        return _limit(self.raw, "exclusiveMaximum", self.pointer)
+
+    @cached_property
+    def multiple_of(self) -> Any:
+        return _number(self.raw, "multipleOf", self.pointer)
+
+    @cached_property
+    def min_properties(self) -> Any:
+        return _number(self.raw, "minProperties", self.pointer)
+
+    @cached_property
+    def max_properties(self) -> Any:
+        return _number(self.raw, "maxProperties", self.pointer)
+
+    @cached_property
+    def min_items(self) -> Any:
+        return _number(self.raw, "minItems", self.pointer)
+
+    @cached_property
+    def max_items(self) -> Any:
+        return _number(self.raw, "maxItems", self.pointer)
+
+    @property
+    def unique_items(self) -> bool:
+        return self.raw.get("uniqueItems") is True
+
+    # --- object -------------------------------------------------------------------------------
+    @cached_property
+    def raw_properties(self) -> Mapping[str, Any]:
+        """The `properties` object as written (children load one by one through `property`)."""
+        props = self.raw.get("properties", {})
+        if not is_map(props):
+            raise SchemaError(self.pointer + "/properties", "properties must be an object of schemas",
+                              "map each property name to its schema")
+        return props
+
+    def property_schema(self, name: str) -> "Node | None":
+        raw = self.raw_properties.get(name)
+        if raw is None and name not in self.raw_properties:
+            return None
+        return self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
+
+    @property
+    def properties(self) -> dict[str, "Node"]:
+        return {name: self.property_schema(name) for name in self.raw_properties}
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        required = self.raw.get("required", [])
+        if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+            raise SchemaError(self.pointer + "/required", "required must be an array of property names",
+                              "write \"required\": [\"name\", ...]")
+        return frozenset(required)
+
+    @property
+    def permits_additional(self) -> bool:
+        return self.raw.get("additionalProperties", True) is not False
+
+    @cached_property
+    def additional_schema(self) -> "Node | None":
+        return self._optional_child("additionalProperties")
+
+    @cached_property
+    def pattern_properties(self) -> tuple[tuple[re.Pattern, "Node"], ...]:
+        patterns = self.raw.get("patternProperties", {})
+        if not is_map(patterns):
+            raise SchemaError(self.pointer + "/patternProperties", "patternProperties must be an object",
+                              "map each regular expression to a schema")
+        compiled = []
+        for regex, sub in patterns.items():
+            where = f"{self.pointer}/patternProperties/{_escape(regex)}"
+            compiled.append((_compile(regex, where), self.doc.load(sub, where)))
+        return tuple(compiled)
+
+    @cached_property
+    def _dependencies(self) -> tuple[dict[str, frozenset], dict[str, "Node"]]:
+        dependencies = self.raw.get("dependencies", {})
+        if not is_map(dependencies):
+            raise SchemaError(self.pointer + "/dependencies", "dependencies must be an object",
+                              "map each property to an array of names or a schema")
+        names: dict[str, frozenset] = {}
+        schemas: dict[str, Node] = {}
+        for name, dep in dependencies.items():
+            if isinstance(dep, list):
+                names[name] = frozenset(dep)
+            else:
+                schemas[name] = self.doc.load(dep, f"{self.pointer}/dependencies/{_escape(name)}")
+        return names, schemas
+
+    @property
+    def property_dependencies(self) -> dict[str, frozenset]:
+        return self._dependencies[0]
+
+    @property
+    def schema_dependencies(self) -> dict[str, "Node"]:
+        return self._dependencies[1]
+
+    # --- array --------------------------------------------------------------------------------
+    @cached_property
+    def all_items(self) -> "Node | None":
+        items = self.raw.get("items")
+        return None if items is None or isinstance(items, list) else self.doc.load(items, self.pointer + "/items")
+
+    @cached_property
+    def item_schemas(self) -> tuple["Node", ...]:
+        items = self.raw.get("items")
+        if not isinstance(items, list):
+            return ()
+        return tuple(self.doc.load(s, f"{self.pointer}/items/{i}") for i, s in enumerate(items))
+
+    @property
+    def permits_additional_items(self) -> bool:
+        return self.raw.get("additionalItems", True) is not False
+
+    @cached_property
+    def additional_items_schema(self) -> "Node | None":
+        return self._optional_child("additionalItems")
+
+    # --- enum / const / combined / not / ref ------------------------------------------------------
+    @cached_property
+    def values(self) -> frozenset[str]:
+        return frozenset(canonical(v) for v in self.raw["enum"])
+
+    @cached_property
+    def value(self) -> str:
+        return canonical(self.raw["const"])
+
+    @cached_property
+    def subschemas(self) -> tuple["Node", ...]:
+        if self._subschemas:
+            return self._subschemas
+        subs = self.raw[self.criterion]
+        return tuple(self.doc.load(s, f"{self.pointer}/{self.criterion}/{i}") for i, s in enumerate(subs))
+
+    @cached_property
+    def must_not(self) -> "Node":
+        return self.doc.load(self.raw["not"], self.pointer + "/not")
+
+    @property
+    def ref(self) -> str:
+        return self.raw["$ref"]
+
+    def _optional_child(self, keyword: str) -> "Node | None":
+        value = self.raw.get(keyword, True)
+        return None if isinstance(value, bool) else self.doc.load(value, f"{self.pointer}/{keyword}")
+
+    def children(self) -> list["Node"]:
+        """Every direct subschema, after reading (and so validating) this node's own keywords."""
+        for name in _SCALARS.get(self.kind, ()):
+            getattr(self, name)
+        if self.kind == "object":
+            out = [*self.properties.values(), *(n for _, n in self.pattern_properties),
+                   *self.schema_dependencies.values()]
+            return out + ([self.additional_schema] if self.additional_schema else [])
+        if self.kind == "array":
+            return [*self.item_schemas, *(n for n in (self.all_items, self.additional_items_schema) if n)]
+        if self.kind == "combined":
+            return list(self.subschemas)
+        if self.kind == "not":
+            return [self.must_not]
+        return []
+
+
+_SCALARS = {
+    "object": ("required", "min_properties", "max_properties"),
+    "array": ("min_items", "max_items"),
+    "string": ("min_length", "max_length", "pattern"),
+    "number": ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of"),
+}
+
+
 class Document:
-    """A loaded schema file: its root node and a cache of `$ref` targets by pointer."""
+    """A loaded schema file: its root node, the nodes loaded so far by pointer, `$ref` resolution."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self.ref_holders: set[int] = set()
+        _collect_ref_holders(raw, self.ref_holders)
         self._by_pointer: dict[str, Node] = {}
         self.root = self.load(raw, "")
 
@@ -144,7 +345,7 @@ class Document:
         pointer = ""
         for token in ref[2:].split("/"):
             token = _unescape(token)
-            if isinstance(target, Mapping) and token in target:
+            if is_map(target) and token in target:
                 target = target[token]
             elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
                 target = target[int(token)]
@@ -155,13 +356,42 @@ class Document:
             return None
         return self.load(target, pointer)
 
+    def load_all(self) -> None:
+        """Load every subschema reachable from the root, raising SchemaError at the first unreadable one."""
+        stack, seen = [self.root], set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.extend(node.children())
+
 
 def load_document(raw: Any) -> Document:
-    """Load a whole schema; raises SchemaError naming the pointer of the first keyword it cannot read."""
+    """Load a schema's root (children load on use); SchemaError when it is not an object or boolean."""
     if not isinstance(raw, (Mapping, bool)):
         raise SchemaError("", f"a schema must be a JSON object or a boolean, not {type(raw).__name__}",
                           "wrap the schema in an object, e.g. {\"type\": \"object\", ...}")
     return Document(raw)
+
+
+def _collect_ref_holders(raw: Any, holders: set[int]) -> bool:
+    """Record the id of every JSON container with a `$ref` somewhere inside; returns whether `raw` has one."""
+    if is_map(raw):
+        found = "$ref" in raw
+        values = raw.values()
+    elif raw.__class__ is list or isinstance(raw, list):
+        found, values = False, raw
+    else:
+        return False
+    for value in values:
+        cls = value.__class__
+        if cls is not str and cls is not int and cls is not float and cls is not bool and value is not None \
+                and _collect_ref_holders(value, holders):
+            found = True
+    if found:
+        holders.add(id(raw))
+    return found
 
 
 def _load(doc: Document, raw: Any, pointer: str) -> Node:
@@ -169,145 +399,59 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
         return Node("true", pointer, raw, doc)
     if raw is False:
         return Node("false", pointer, raw, doc)
-    if not isinstance(raw, Mapping):
+    if not is_map(raw):
         raise SchemaError(pointer, f"expected a schema (object or boolean), found {canonical(raw)[:60]}",
                           "use an object such as {\"type\": \"string\"}")
     if "$ref" in raw:
-        ref = raw["$ref"]
-        if not isinstance(ref, str):
+        if not isinstance(raw["$ref"], str):
             raise SchemaError(pointer + "/$ref", "$ref must be a string", "write \"$ref\": \"#/definitions/Name\"")
-        return Node("ref", pointer, raw, doc, ref=ref)
+        return Node("ref", pointer, raw, doc)
     parts: list[Node] = []
     if "enum" in raw:
-        values = raw["enum"]
-        if not isinstance(values, list):
+        if not isinstance(raw["enum"], list):
             raise SchemaError(pointer + "/enum", "enum must be an array", "list the allowed values in an array")
-        parts.append(Node("enum", pointer, raw, doc, synthetic=True, values=frozenset(canonical(v) for v in values)))
+        parts.append(Node("enum", pointer, raw, doc, "enum"))
     for criterion in _COMBINERS:
         if criterion in raw:
             subs = raw[criterion]
             if not isinstance(subs, list) or not subs:
                 raise SchemaError(f"{pointer}/{criterion}", f"{criterion} must be a non-empty array of schemas",
                                   f"list at least one schema under {criterion}")
-            parts.append(Node("combined", pointer, raw, doc, synthetic=True, criterion=criterion,
-                              subschemas=tuple(doc.load(s, f"{pointer}/{criterion}/{i}") for i, s in enumerate(subs))))
+            parts.append(Node("combined", pointer, raw, doc, criterion, criterion=criterion))
     if "not" in raw:
-        parts.append(Node("not", pointer, raw, doc, synthetic=True, must_not=doc.load(raw["not"], pointer + "/not")))
+        parts.append(Node("not", pointer, raw, doc, "not"))
     if "const" in raw:
-        parts.append(Node("const", pointer, raw, doc, synthetic=True, value=canonical(raw["const"])))
+        parts.append(Node("const", pointer, raw, doc, "const"))
     parts.extend(_typed_parts(doc, raw, pointer))
     if not parts:
-        node = Node("empty", pointer, raw, doc)
-    elif len(parts) == 1:
-        node = parts[0]
-        node.synthetic = False
-    else:
-        node = Node("combined", pointer, raw, doc, criterion="allOf", subschemas=tuple(parts))
-    node.id = raw.get("$id", raw.get("id"))
-    node.title = raw.get("title")
-    node.description = raw.get("description")
-    if "default" in raw:
-        node.has_default = True
-        node.default = canonical(raw["default"])
-    return node
+        return Node("empty", pointer, raw, doc)
+    if len(parts) == 1:
+        parts[0].part = ""
+        return parts[0]
+    return Node("combined", pointer, raw, doc, criterion="allOf", subschemas=tuple(parts))
 
 
 def _typed_parts(doc: Document, raw: Mapping, pointer: str) -> list[Node]:
     if "type" in raw:
         declared = raw["type"]
         if isinstance(declared, str):
-            return [_typed(doc, raw, pointer, declared, synthetic=True)]
+            return [_typed(doc, raw, pointer, declared)]
         if isinstance(declared, list) and declared and all(isinstance(t, str) for t in declared):
-            subs = tuple(_typed(doc, raw, pointer, t, synthetic=True) for t in declared)
-            return [Node("combined", pointer, raw, doc, synthetic=True, criterion="anyOf", subschemas=subs)]
+            subs = tuple(_typed(doc, raw, pointer, t) for t in declared)
+            return [Node("combined", pointer, raw, doc, "types", criterion="anyOf", subschemas=subs)]
         raise SchemaError(pointer + "/type", f"type must be one of {', '.join(_TYPES)} or a list of them",
                           "write e.g. \"type\": \"string\" or \"type\": [\"string\", \"null\"]")
-    sniffed = []
-    for kind, keys in (("object", _OBJECT_KEYS), ("array", _ARRAY_KEYS),
-                       ("number", _NUMBER_KEYS), ("string", _STRING_KEYS)):
-        if any(k in raw for k in keys):
-            sniffed.append(_typed(doc, raw, pointer, kind, synthetic=True))
-    return sniffed
+    return [_typed(doc, raw, pointer, kind) for kind, keys in (
+        ("object", _OBJECT_KEYS), ("array", _ARRAY_KEYS), ("number", _NUMBER_KEYS), ("string", _STRING_KEYS))
+        if any(k in raw for k in keys)]
 
 
-def _typed(doc: Document, raw: Mapping, pointer: str, kind: str, synthetic: bool) -> Node:
+def _typed(doc: Document, raw: Mapping, pointer: str, kind: str) -> Node:
     if kind not in _TYPES:
         raise SchemaError(pointer + "/type", f"unknown type {kind!r}", f"use one of {', '.join(_TYPES)}")
-    if kind == "string":
-        return Node("string", pointer, raw, doc, synthetic=synthetic,
-                    min_length=_number(raw, "minLength", pointer), max_length=_number(raw, "maxLength", pointer),
-                    pattern=_string(raw, "pattern", pointer))
-    if kind in ("number", "integer"):
-        return Node("number", pointer, raw, doc, synthetic=synthetic, integer=kind == "integer",
-                    minimum=_number(raw, "minimum", pointer), maximum=_number(raw, "maximum", pointer),
-                    exclusive_minimum=_limit(raw, "exclusiveMinimum", pointer),
-                    exclusive_maximum=_limit(raw, "exclusiveMaximum", pointer),
-                    multiple_of=_number(raw, "multipleOf", pointer))
-    if kind == "object":
-        return _object(doc, raw, pointer, synthetic)
-    if kind == "array":
-        return _array(doc, raw, pointer, synthetic)
-    return Node(kind, pointer, raw, doc, synthetic=synthetic)
-
-
-def _object(doc: Document, raw: Mapping, pointer: str, synthetic: bool) -> Node:
-    props = raw.get("properties", {})
-    if not isinstance(props, Mapping):
-        raise SchemaError(pointer + "/properties", "properties must be an object of schemas",
-                          "map each property name to its schema")
-    required = raw.get("required", [])
-    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-        raise SchemaError(pointer + "/required", "required must be an array of property names",
-                          "write \"required\": [\"name\", ...]")
-    node = Node("object", pointer, raw, doc, synthetic=synthetic,
-                properties={k: doc.load(v, f"{pointer}/properties/{_escape(k)}") for k, v in props.items()},
-                required=frozenset(required),
-                min_properties=_number(raw, "minProperties", pointer),
-                max_properties=_number(raw, "maxProperties", pointer))
-    additional = raw.get("additionalProperties", True)
-    if isinstance(additional, bool):
-        node.permits_additional = additional
-    else:
-        node.additional_schema = doc.load(additional, pointer + "/additionalProperties")
-    patterns = raw.get("patternProperties", {})
-    if not isinstance(patterns, Mapping):
-        raise SchemaError(pointer + "/patternProperties", "patternProperties must be an object",
-                          "map each regular expression to a schema")
-    compiled = []
-    for regex, sub in patterns.items():
-        where = f"{pointer}/patternProperties/{_escape(regex)}"
-        try:
-            compiled.append((re.compile(regex), doc.load(sub, where)))
-        except re.error as exc:
-            raise SchemaError(where, f"invalid regular expression: {exc}", "fix the pattern") from exc
-    node.pattern_properties = tuple(compiled)
-    dependencies = raw.get("dependencies", {})
-    if not isinstance(dependencies, Mapping):
-        raise SchemaError(pointer + "/dependencies", "dependencies must be an object",
-                          "map each property to an array of names or a schema")
-    for name, dep in dependencies.items():
-        if isinstance(dep, list):
-            node.property_dependencies[name] = frozenset(dep)
-        else:
-            node.schema_dependencies[name] = doc.load(dep, f"{pointer}/dependencies/{_escape(name)}")
-    return node
-
-
-def _array(doc: Document, raw: Mapping, pointer: str, synthetic: bool) -> Node:
-    node = Node("array", pointer, raw, doc, synthetic=synthetic,
-                min_items=_number(raw, "minItems", pointer), max_items=_number(raw, "maxItems", pointer),
-                unique_items=raw.get("uniqueItems") is True)
-    items = raw.get("items")
-    if isinstance(items, list):
-        node.item_schemas = tuple(doc.load(s, f"{pointer}/items/{i}") for i, s in enumerate(items))
-    elif items is not None:
-        node.all_items = doc.load(items, pointer + "/items")
-    additional = raw.get("additionalItems", True)
-    if isinstance(additional, bool):
-        node.permits_additional_items = additional
-    else:
-        node.additional_items_schema = doc.load(additional, pointer + "/additionalItems")
-    return node
+    if kind == "integer":
+        return Node("number", pointer, raw, doc, "integer", integer=True)
+    return Node(kind, pointer, raw, doc, kind)
 
 
 def _number(raw: Mapping, key: str, pointer: str) -> Any:
@@ -323,13 +467,17 @@ def _limit(raw: Mapping, key: str, pointer: str) -> Any:
     return None if isinstance(value, bool) else _number(raw, key, pointer)
 
 
-def _string(raw: Mapping, key: str, pointer: str) -> Any:
+def _compile(regex: str, where: str) -> re.Pattern:
+    try:
+        return re.compile(regex)
+    except re.error as exc:
+        raise SchemaError(where, f"invalid regular expression: {exc}", "fix the pattern") from exc
+
+
+def _regex_string(raw: Mapping, key: str, pointer: str) -> Any:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
         raise SchemaError(f"{pointer}/{key}", f"{key} must be a string", f"write a string for {key}")
-    if key == "pattern" and value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise SchemaError(f"{pointer}/{key}", f"invalid regular expression: {exc}", "fix the pattern") from exc
+    if value is not None:
+        _compile(value, f"{pointer}/{key}")
     return value

@@ -1,0 +1,122 @@
+"""Compatibility gate at registry scale: 1,000 events x 5 versions under FULL_TRANSITIVE.
+
+Each version is a FULL-compatible evolution of the one before (fields added
+under partially open content models, descriptions reworded), so every
+check must come back clean; the gate checks every version against all
+earlier ones in both directions, as `check` does for a whole registry.
+Side by side: the same checks with the per-document load cache defeated
+(each schema a fresh object, as if re-read from disk), on a subset.
+
+Last line: BENCH compat events=1000 versions=5000 seconds=<s>
+"""
+from __future__ import annotations
+
+import copy
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from registry.compat import check_history  # noqa: E402
+
+EVENTS = 1000
+VERSIONS = 5
+MODE = "FULL_TRANSITIVE"
+SUBSET = 100
+
+
+def _version(event: int, number: int) -> dict[str, Any]:
+    """Version `number` of event `event`: realistic full-state shape, growing by one field per version."""
+    extra = {f"attr{k}": {"type": "string", "description": f"added in v{k}"} for k in range(2, number + 1)}
+    customer_extra = {f"c{k}": {"type": "string"} for k in range(2, number + 1)}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": f"Event{event}",
+        "description": f"Event {event}, version {number}",
+        "type": "object",
+        "required": ["metadata", "data"],
+        "additionalProperties": False,
+        "properties": {
+            "metadata": {
+                "type": "object",
+                "required": ["idempotency-key", "version"],
+                "additionalProperties": {"type": "string"},
+                "properties": {
+                    "idempotency-key": {"type": "string", "minLength": 8, "maxLength": 64},
+                    "version": {"type": "integer", "minimum": 1},
+                    "correlation-id": {"type": "string"},
+                    "occurred-at": {"type": "string", "format": "date-time"},
+                },
+            },
+            "data": {
+                "type": "object",
+                "required": ["id", "amount", "status"],
+                "additionalProperties": {"type": "string"},
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[A-Z0-9-]{6,40}$"},
+                    "amount": {"type": "number", "minimum": 0, "multipleOf": 0.01},
+                    "currency": {"enum": ["EUR", "USD", "GBP"]},
+                    "status": {"type": "string", "enum": ["NEW", "PAID", "SHIPPED", "CANCELLED"]},
+                    "customer": {"$ref": "#/definitions/Customer"},
+                    "lines": {
+                        "type": "array", "minItems": 1, "maxItems": 100,
+                        "items": {
+                            "type": "object", "required": ["sku", "qty"], "additionalProperties": False,
+                            "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1},
+                                           "price": {"type": "number", "minimum": 0}},
+                        },
+                    },
+                    "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                    "note": {"oneOf": [{"type": "string", "maxLength": 500}, {"type": "null"}]},
+                    **extra,
+                },
+            },
+        },
+        "definitions": {
+            "Customer": {
+                "type": "object", "required": ["id"], "additionalProperties": {"type": "string"},
+                "properties": {"id": {"type": "string"}, "email": {"type": "string", "format": "email"},
+                               "tier": {"enum": ["gold", "silver", "bronze"]}, **customer_extra},
+            },
+        },
+    }
+
+
+def _registry() -> list[list[tuple[str, dict[str, Any]]]]:
+    return [[(f"events/e{e}/v{n}.json", _version(e, n)) for n in range(1, VERSIONS + 1)] for e in range(EVENTS)]
+
+
+def _gate(registry: list[list[tuple[str, dict[str, Any]]]], fresh: bool = False) -> int:
+    """Check every version of every event; returns the number of findings (must be 0)."""
+    findings = 0
+    for history in registry:
+        for k in range(2, len(history) + 1):
+            prefix = history[:k]
+            if fresh:
+                prefix = [(name, copy.deepcopy(schema)) for name, schema in prefix]
+            findings += len(check_history(prefix, MODE))
+    return findings
+
+
+def main() -> None:
+    registry = _registry()
+    start = time.perf_counter()
+    findings = _gate(registry)
+    seconds = time.perf_counter() - start
+    if findings:
+        raise SystemExit(f"bench registry is not {MODE}-compatible: {findings} finding(s)")
+    subset = _registry()[:SUBSET]
+    start = time.perf_counter()
+    _gate(subset, fresh=True)
+    fresh_seconds = (time.perf_counter() - start) * EVENTS / SUBSET
+    comparisons = EVENTS * sum(2 * (k - 1) for k in range(2, VERSIONS + 1))
+    print(f"{comparisons} schema comparisons under {MODE}: {seconds:.3f} s with the load cache, "
+          f"{fresh_seconds:.3f} s without (scaled from {SUBSET} events incl. re-reading copies), "
+          f"ratio {fresh_seconds / seconds:.1f}x")
+    print(f"BENCH compat events={EVENTS} versions={EVENTS * VERSIONS} seconds={seconds:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -179,3 +179,17 @@ def test_moto_differs_exists_false_under_missing_parent_in_body() -> None:
     body = {"c": 1}
     assert compile_policy(policy, "MessageBody").matches(body) is True
     assert FilterPolicyMatcher(policy, "MessageBody").matches(None, json.dumps(body)) is False
+
+
+def test_moto_differs_sns_cidr_aws_documents_ip_matching() -> None:
+    """The SNS guide documents `cidr` (IP address matching); moto's SNS matcher never matches it."""
+    policy, body = {"ip": [{"cidr": "10.0.0.0/24"}]}, {"ip": "10.0.0.7"}
+    assert compile_policy(policy, "MessageBody").matches(body) is True
+    assert FilterPolicyMatcher(policy, "MessageBody").matches({}, json.dumps(body)) is False
+
+
+def test_moto_differs_sns_equals_ignore_case_folds_only_the_value() -> None:
+    """AWS ignores case on both sides; moto lowercases the message value but not the policy's."""
+    policy, body = {"tier": [{"equals-ignore-case": "GOLD"}]}, {"tier": "gold"}
+    assert compile_policy(policy, "MessageBody").matches(body) is True
+    assert FilterPolicyMatcher(policy, "MessageBody").matches({}, json.dumps(body)) is False

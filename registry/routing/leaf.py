@@ -9,6 +9,7 @@ raw JSON.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -58,15 +59,15 @@ class _Groups:
 class LeafMatcher:
     """`matcher(values)` -> bool for one field; `conditions` keeps what the pattern said."""
 
-    __slots__ = ("conditions", "_match", "dialect")
+    __slots__ = ("conditions", "match", "dialect")
 
     def __init__(self, conditions: tuple[Condition, ...], dialect: Dialect) -> None:
         self.conditions = conditions
         self.dialect = dialect
-        self._match = _build(conditions, dialect)
+        self.match: Callable[[Values], bool] = _build(conditions, dialect)
 
     def __call__(self, values: Values) -> bool:
-        return self._match(values)
+        return self.match(values)
 
 
 def parse_leaf(rules: Any, pointer: str, dialect: Dialect) -> tuple[Condition, ...]:
@@ -390,14 +391,23 @@ def _numeric_test(bounds: tuple[int | None, bool, int | None, bool], dialect: Di
     return test
 
 
+@functools.lru_cache(maxsize=8192)
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Event addresses repeat; parsing them once keeps cidr rules cheap."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def _cidr_test(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Callable[[Any], bool]:
+    version = network.version
+
     def test(v: Any) -> bool:
         if type(v) is not str:
             return False
-        try:
-            return ipaddress.ip_address(v) in network
-        except ValueError:
-            return False
+        address = _parse_ip(v)
+        return address is not None and address.version == version and address in network
 
     return test
 

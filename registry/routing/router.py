@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Generic, Hashable, TypeVar
 
-from registry.routing.eventbridge import EventPattern
+from registry.routing.eventbridge import EventPattern, compile_pattern
 from registry.routing.sns import FilterPolicy
 
 __all__ = ["Router"]
@@ -22,16 +22,16 @@ class Router(Generic[K]):
     """`add(key, compiled)` then `match(event)` -> keys in insertion order."""
 
     def __init__(self) -> None:
-        self._buckets: dict[tuple[str | None, str | None], list[tuple[int, K, EventPattern | FilterPolicy]]] = defaultdict(list)
+        self._buckets: dict[tuple[str | None, str | None], list[tuple[int, K, EventPattern | FilterPolicy | _Always]]] = defaultdict(list)
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
     def add(self, key: K, compiled: EventPattern | FilterPolicy) -> None:
-        entry = (self._count, key, compiled)
-        self._count += 1
         sources, types = _pinned(compiled, "source"), _pinned(compiled, "detail-type")
+        entry = (self._count, key, _residual(compiled, sources != [_ANY], types != [_ANY]))
+        self._count += 1
         for source in sources:
             for detail_type in types:
                 self._buckets[(source, detail_type)].append(entry)
@@ -50,6 +50,23 @@ class Router(Generic[K]):
         if len(keys) > 1:
             candidates.sort(key=lambda e: e[0])
         return [key for _, key, compiled in candidates if compiled.matches(event)]
+
+
+class _Always:
+    """What is left of a pattern whose every field the index already decided."""
+
+    @staticmethod
+    def matches(event: Any) -> bool:
+        return True
+
+
+def _residual(compiled: EventPattern | FilterPolicy, source_pinned: bool, type_pinned: bool) -> EventPattern | FilterPolicy | _Always:
+    """The pattern without the exact source/detail-type tests its bucket already guarantees."""
+    if not isinstance(compiled, EventPattern) or not (source_pinned or type_pinned):
+        return compiled
+    rest = {k: v for k, v in compiled.pattern.items()
+            if not ((k == "source" and source_pinned) or (k == "detail-type" and type_pinned))}
+    return compile_pattern(rest) if rest else _Always()
 
 
 def _pinned(compiled: EventPattern | FilterPolicy, field: str) -> list[str | None]:

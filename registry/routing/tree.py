@@ -135,7 +135,7 @@ def _any_branch(branches: tuple[NodeMatcher, ...]) -> NodeMatcher:
 
 
 def _field(key: str, leaf: LeafMatcher) -> NodeMatcher:
-    match_values = leaf.__call__
+    match_values = leaf.match
 
     def match(node: Mapping[str, Any]) -> bool:
         value = node.get(key, _EMPTY)

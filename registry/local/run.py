@@ -91,16 +91,12 @@ class BundledHandlers:
 
 
 def prepare() -> None:
-    """Import moto's backends and botocore's service models now (e.g. while the plan runs), not mid-run."""
-    import boto3
+    """Import boto3 and moto's backends now (e.g. while the plan runs in its child process), not mid-run."""
+    import boto3  # noqa: F401
     import moto.dynamodb.models  # noqa: F401
     import moto.events.models  # noqa: F401
     import moto.sns.models  # noqa: F401
     import moto.sqs.models  # noqa: F401
-
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    for service in ("sqs", "sns", "events", "dynamodb"):
-        session._session.get_service_model(service)  # cached in botocore's loader for later clients
 
 
 @contextlib.contextmanager

@@ -1,0 +1,105 @@
+"""`python -m registry local` end to end: the real dev plan, the scenario files, exit codes."""
+from __future__ import annotations
+
+import json
+import shutil
+import types
+from pathlib import Path
+
+import pytest
+
+import registry.local.planner as planner
+from registry.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = Path(__file__).parent / "scenarios"
+FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "local_plan.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def dev_run():
+    """One run of every scenario in tests/scenarios against the real dev plan (planned once)."""
+    import contextlib
+    import io
+    import os
+
+    out, cwd = io.StringIO(), os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["local", "--events", str(SCENARIOS), "--json"])
+    finally:
+        os.chdir(cwd)
+    return code, json.loads(out.getvalue())
+
+
+def _scenario(report, stem):
+    return next(s for s in report["scenarios"] if Path(s["file"]).stem == stem)
+
+
+def test_every_dev_scenario_matches_and_exit_is_0(dev_run):
+    code, report = dev_run
+    assert {Path(s["file"]).stem: s["mismatches"] for s in report["scenarios"]} == {
+        p.stem: [] for p in SCENARIOS.glob("*.json")}
+    assert code == 0 and report["ok"] is True and report["stack"] == "dev"
+
+
+def test_dev_coffee_flow_counts_each_order_once(dev_run):
+    coffee = _scenario(dev_run[1], "coffee-shop-metrics")
+    assert coffee["metrics"]["2026-11-20"] == {"orders": 3, "completed": 0, "cancelled": 1,
+                                               "drinks": {"Latte": 2, "Mocha": 1}}
+    assert sum(i["records"] for i in coffee["lambda_invocations"]) == 8
+
+
+def test_dev_checkout_analytics_filter_rejects_99_99(dev_run):
+    checkout = _scenario(dev_run[1], "checkout-pipelines")
+    small = next(e for e in checkout["events"] if e["label"] == "small")
+    refused = [s["name"] for s in small["steps"] if s["kind"] == "filter" and not s["ok"]]
+    assert len(refused) == 1 and "analytics" in refused[0]
+
+
+def test_dev_failing_api_is_retried_then_dead_lettered(dev_run):
+    failing = _scenario(dev_run[1], "delivery-api-failing")
+    assert [c["status"] for c in failing["api_calls"]] == [500] * 11
+    assert [c["attempt"] for c in failing["api_calls"]] == list(range(11))
+    (event,) = failing["events"]
+    assert event["steps"][-1]["kind"] == "dlq"
+
+
+def _fixture_plan(monkeypatch):
+    class Pending:
+        process = types.SimpleNamespace(poll=lambda: 0)
+
+        def resources(self):
+            return [types.SimpleNamespace(**r) for r in FIXTURE["resources"]]
+
+    monkeypatch.setattr(planner, "start_plan", lambda stack, root: Pending())
+
+
+def test_an_unmet_expectation_prints_mismatch_and_exits_1(tmp_path, monkeypatch, capsys):
+    _fixture_plan(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    scenario = {"events": [{"label": "big", "event": "checkout/CheckoutPlaced", "example": "v1#1"}],
+                "expect": {"deliveries": {"checkout-analytics": 0, "checkout-backup": ["big"]}}}
+    (tmp_path / "wrong.json").write_text(json.dumps(scenario))
+    assert main(["local", "--events", str(tmp_path / "wrong.json")]) == 1
+    out = capsys.readouterr().out
+    assert "MISMATCH deliveries to checkout-analytics: expected 0, got 1" in out
+    assert "checkout-backup" not in "".join(l for l in out.splitlines() if l.startswith("MISMATCH"))
+
+
+def test_default_run_publishes_every_contract_example(monkeypatch, capsys):
+    _fixture_plan(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    assert main(["local", "--json"]) == 0
+    (run,) = json.loads(capsys.readouterr().out)["scenarios"]
+    examples = sum(len(json.loads(p.read_text())["examples"]) for p in (ROOT / "contracts" / "events").glob("*/*/v*.json"))
+    assert run["scenario"] == "contract examples" and len(run["events"]) == examples
+    assert run["unsent"] == [] and run["mismatches"] == []
+
+
+def test_unknown_stack_is_exit_2_listing_known_stacks(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["local", "--stack", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown stack 'nope'" in err and "dev" in err and "prod" in err

@@ -8,6 +8,7 @@ change or remove compared with the base branch.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
@@ -29,6 +30,7 @@ __all__ = [
     "filter_fields",
     "render_pr_report",
     "stack_plans",
+    "markdown_report",
 ]
 
 
@@ -267,6 +269,62 @@ def stack_plans(root: Path, stacks: Sequence[str], base_contracts: Path | None, 
     return {stack: (plan(stack, base_contracts), plan(stack, head_contracts)) for stack in stacks}
 
 
+def markdown_report(head: Registry | None, report: Report, contracts: Path, against: str | None, root: Path,
+                    stacks: Sequence[str] | None = None, planner: Callable[..., _Plan] | None = None) -> str:
+    """`check --format markdown`: the gate's result as a PR comment, compared with git ref `against`.
+
+    `head` is None when the contract files could not be loaded: the comment
+    then lists the load findings, since nothing else can be compared.
+    """
+    if head is None:
+        return "\n".join(["## Eventplane contract report", "",
+                          "**Not safe to merge**: the contract files could not be loaded. Every finding is listed below.", "",
+                          *_findings_table(report.sorted()), ""])
+    if stacks is None:
+        from registry.stack_config import known_stacks
+        stacks = known_stacks(root)
+    base_dir = _base_contracts(contracts, against) if against else None
+    try:
+        base = _load_base(base_dir)
+        plans = stack_plans(root, stacks, base_dir if base is not None else None, contracts, planner)
+        return render_pr_report(base, head, report, plans)
+    finally:
+        if base_dir is not None:
+            shutil.rmtree(next(p for p in base_dir.parents if p.name.startswith("eventplane-base-")), ignore_errors=True)
+
+
+def _base_contracts(contracts: Path, against: str) -> Path | None:
+    """The contracts folder as it is on `against`, extracted to a temp dir; None when it does not exist there."""
+    import subprocess
+
+    from registry.gate import checkout_to
+
+    try:
+        directory = checkout_to(against, contracts)
+    except subprocess.CalledProcessError:
+        return None
+    return directory if (directory / "events").is_dir() else None
+
+
+def _load_base(directory: Path | None) -> Registry | None:
+    """The base registry; None when there is none or it does not load (then everything counts as new)."""
+    if directory is None:
+        return None
+    from registry.loader import load_registry
+
+    try:
+        return load_registry(directory, display_root=directory.parent)
+    except EventplaneError:
+        return None
+
+
+def _findings_table(findings: Sequence[Finding]) -> list[str]:
+    return _table(["severity", "rule", "where", "what", "old -> new", "fix"],
+                  ([f.severity, f"`{f.rule_id}`", f.file + (f"#{f.pointer}" if f.pointer else ""), f.message,
+                    "-" if f.old is None and f.new is None else f"{_cell(f.old, 120)} -> {_cell(f.new, 120)}", f.hint or "-"]
+                   for f in findings))
+
+
 def _cell(value: Any, limit: int = 0) -> str:
     """A table cell on one line; `limit` shortens values (schemas) that would drown the table."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -309,9 +367,7 @@ def render_pr_report(base: Registry | None, head: Registry, gate_report: Report,
         out.append("No subscription changed.")
     out += ["", "### Findings", ""]
     if findings:
-        out += _table(["severity", "rule", "where", "what", "old -> new", "fix"],
-                      ([f.severity, f"`{f.rule_id}`", f.file + (f"#{f.pointer}" if f.pointer else ""), f.message,
-                        "-" if f.old is None and f.new is None else f"{_cell(f.old, 120)} -> {_cell(f.new, 120)}", f.hint or "-"] for f in findings))
+        out += _findings_table(findings)
     else:
         out.append("None: every new version is compatible under its event's mode and every filter still fits.")
     affected = affected_subscribers(base, head, gate_report)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,6 +22,7 @@ from registry.pr_report import (
     diff_plans,
     event_changes,
     filter_fields,
+    markdown_report,
     render_pr_report,
     stack_plans,
     subscription_changes,
@@ -206,3 +209,63 @@ def test_stack_plans_run_each_side_and_turn_a_failed_plan_into_none(tmp_path: Pa
     assert dev_base is not None and dev_head is not None and dev_head.resources[0].urn == "urn:dev:head"
     assert plans["prod"][0] is not None and plans["prod"][1] is None
     assert stack_plans(tmp_path, ["dev"], None, head_dir, planner)["dev"][0] is None  # no base contracts: nothing to compare
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_markdown_report_compares_with_a_git_ref_and_plans_each_known_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    contracts = write_contracts(repo / "contracts")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    v3 = copy.deepcopy(EVENTS["orders/OrderCreated"][1][1])
+    v3["properties"]["data"]["properties"]["channel"] = {"type": "string"}
+    (contracts / "events/orders/OrderCreated/v3.json").write_text(json.dumps(v3))
+    monkeypatch.chdir(repo)
+    head = load_registry(contracts, display_root=repo)
+    seen: list[tuple[str, str]] = []
+
+    def planner(stack: str, root: Path, *, contracts: Path) -> _Plan:
+        count = len(list(contracts.glob("events/orders/OrderCreated/v*.json")))
+        seen.append((stack, f"{count} versions"))
+        return _Plan(stack, [_Res(f"urn:schema:v{n}", "aws:schemas/schema:Schema", f"v{n}") for n in range(1, count + 1)])
+
+    report = run_gate(head)
+    text = markdown_report(head, report, contracts, "HEAD", repo, ["dev"], planner)
+    assert sorted(seen) == [("dev", "2 versions"), ("dev", "3 versions")]  # base from git, head from the work tree
+    assert "**Safe to merge**" in text
+    assert "| orders/OrderCreated | changed | v3 | - | - | - | data.channel |" in text
+    assert "1 to add, 0 to change, 0 to remove." in text and "| add | aws:schemas/schema:Schema | v3 | - |" in text
+    assert not list(Path(tempfile.gettempdir()).glob("eventplane-base-*/contracts/events/orders/OrderCreated/v3.json"))
+
+
+def test_markdown_report_against_a_ref_without_contracts_counts_everything_as_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README.md").write_text("before contracts")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "no contracts yet")
+    contracts = write_contracts(repo / "contracts")
+    monkeypatch.chdir(repo)
+    head = load_registry(contracts, display_root=repo)
+    planned: list[Path] = []
+
+    def planner(stack: str, root: Path, *, contracts: Path) -> _Plan:
+        planned.append(contracts)
+        return _Plan(stack, [_Res("urn:bus", "aws:cloudwatch/eventBus:EventBus", "bus")])
+
+    text = markdown_report(head, run_gate(head), contracts, "HEAD", repo, ["dev"], planner)
+    assert planned == [contracts]  # no base side to plan
+    assert "| orders/OrderCreated | added | v1, v2 |" in text
+    assert "1 to add, 0 to change, 0 to remove (no base plan: everything is new)." in text
+
+
+def test_markdown_report_of_unloadable_contracts_lists_the_load_findings(tmp_path: Path) -> None:
+    broken = Finding("contracts/events/a/B/v1.json", "", "JSON_SYNTAX_ERROR", "Expecting value", hint="fix the JSON syntax")
+    text = markdown_report(None, Report([broken]), tmp_path, "main", tmp_path)
+    assert "**Not safe to merge**: the contract files could not be loaded" in text
+    assert "| error | `JSON_SYNTAX_ERROR` | contracts/events/a/B/v1.json | Expecting value | - | fix the JSON syntax |" in text

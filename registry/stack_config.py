@@ -16,7 +16,7 @@ from typing import Any, Mapping, NoReturn
 
 import yaml
 
-from registry.errors import InputError
+from registry.errors import InputError, UsageError
 
 __all__ = [
     "AUTH_TYPES",
@@ -28,6 +28,7 @@ __all__ = [
     "Schedule",
     "StackConfig",
     "stack_file",
+    "existing_stack_file",
     "known_stacks",
     "read_stack_file",
     "parse_stack_config",
@@ -131,8 +132,17 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return config
 
 
-def load_stack_config(root: Path, stack: str) -> StackConfig:
+def existing_stack_file(root: Path, stack: str) -> Path:
+    """The stack's file, or a UsageError that lists the stacks there are."""
     path = stack_file(root, stack)
+    if not path.exists():
+        stacks = known_stacks(root)
+        raise UsageError(f"unknown stack {stack!r}; known stacks: {', '.join(stacks) or 'none'} (files Pulumi.<stack>.yaml in {root})")
+    return path
+
+
+def load_stack_config(root: Path, stack: str) -> StackConfig:
+    path = existing_stack_file(root, stack)
     return parse_stack_config(read_stack_file(path), stack=stack, source=path.name)
 
 

@@ -1,0 +1,139 @@
+"""`route EVENT.json`: where one event goes on a stack, and why, before it is ever sent.
+
+Uses the same pattern builders as the Pulumi program and the conformance-
+tested matcher, so the answer is what AWS would do with the deployed rules.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+
+from registry.commands.check import DEFAULT_CONTRACTS
+from registry.errors import InputError
+from registry.loader import load_registry, schema_validator
+from registry.model import EventContract, Registry, Subscription
+from registry.patterns import fork_policy, rule_pattern, topic_rule_pattern
+from registry.routing import compile_pattern, compile_policy
+from registry.stack_config import load_stack_config
+
+__all__ = ["Hop", "route_event"]
+
+_ENVELOPE_DEFAULTS = {"version": "0", "id": "00000000-0000-0000-0000-000000000000", "account": "123456789012",
+                      "time": "2026-11-23T10:00:00Z", "region": "us-east-1", "resources": []}
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One subscription's verdict on the event: delivered or not, and the reason."""
+
+    subscription: str
+    delivered: bool
+    path: tuple[str, ...]  # rule -> [topic ->] target
+    reason: str
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("event", type=Path, metavar="EVENT.json", help="an EventBridge event (envelope with detail), as producers send it")
+    parser.add_argument("--stack", default="dev", help="stack whose enabled subscriptions count (default: dev)")
+    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    event = _read_event(args.event)
+    registry = load_registry(args.contracts)
+    config = load_stack_config(Path.cwd(), args.stack)
+    enabled = [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
+    contract = _contract_of(registry, event)
+    hops = route_event(event, contract, enabled)
+    versions = _valid_versions(contract, event["detail"]) if contract else []
+    if args.json:
+        print(json.dumps({"stack": args.stack, "event": contract.key if contract else None, "valid_versions": versions,
+                          "hops": [h.__dict__ for h in hops]}, indent=2))
+    else:
+        print(_render(args.stack, event, contract, versions, hops))
+    return 0
+
+
+def route_event(event: dict[str, Any], contract: EventContract | None, subscriptions: list[Subscription]) -> list[Hop]:
+    """Every subscription of the event's contract, delivered or not, with the reason."""
+    if contract is None:
+        return []
+    hops = []
+    for sub in (s for s in subscriptions if s.event == contract.key):
+        rule = f"rule {sub.id}"
+        if sub.delivery.type == "fork":
+            topic = f"topic {contract.key}"
+            target = f"queue {sub.id} ({sub.delivery.options.get('pipeline', 'plain')})"
+            if not compile_pattern(topic_rule_pattern(contract)).matches(event):
+                hops.append(Hop(sub.id, False, (f"rule {contract.key}-fanout",), "source / detail-type differ"))
+                continue
+            policy = fork_policy(sub)
+            delivered = policy is None or compile_policy(policy, scope="MessageBody").matches(event)
+            reason = "no filter policy" if policy is None else ("filter policy matched" if delivered else f"filter policy {json.dumps(policy)} did not match")
+            hops.append(Hop(sub.id, delivered, (f"rule {contract.key}-fanout", topic, target), reason))
+        else:
+            pattern = rule_pattern(sub, contract)
+            delivered = compile_pattern(pattern).matches(event)
+            reason = ("pattern matched" if delivered else f"pattern {json.dumps(pattern.get('detail', pattern))} did not match")
+            hops.append(Hop(sub.id, delivered, (rule, _target(sub)), reason))
+    return hops
+
+
+def _target(sub: Subscription) -> str:
+    options = sub.delivery.options
+    return {
+        "queue": f"queue {sub.id}" + (" (FIFO)" if options.get("fifo") else ""),
+        "api": f"API destination {options.get('destination')}",
+        "metrics": "metrics queue -> metrics Lambda -> metrics table",
+        "lambda": f"Lambda {options.get('function')}",
+    }[sub.delivery.type]
+
+
+def _read_event(path: Path) -> dict[str, Any]:
+    try:
+        event = json.loads(path.read_text())
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), exc.msg, line=exc.lineno, column=exc.colno) from exc
+    if not isinstance(event, dict) or not all(k in event for k in ("source", "detail-type", "detail")):
+        raise InputError(str(path), "not an EventBridge event", hint='give at least "source", "detail-type" and "detail"')
+    return {**_ENVELOPE_DEFAULTS, **event}
+
+
+def _contract_of(registry: Registry, event: dict[str, Any]) -> EventContract | None:
+    return next((c for c in registry.events.values() if (c.source, c.detail_type) == (event["source"], event["detail-type"])), None)
+
+
+def _valid_versions(contract: EventContract, detail: Any) -> list[int]:
+    valid = []
+    for version in contract.versions:
+        try:
+            schema_validator(version.schema)(detail)
+            valid.append(version.number)
+        except fastjsonschema.JsonSchemaValueException:
+            continue
+    return valid
+
+
+def _render(stack: str, event: dict[str, Any], contract: EventContract | None, versions: list[int], hops: list[Hop]) -> str:
+    head = f"{event['source']} / {event['detail-type']} on stack {stack}"
+    if contract is None:
+        return f"{head}\n  no contract has this source and detail-type: no rule receives it"
+    lines = [f"{head}: contract {contract.key}",
+             f"  valid under: {', '.join(f'v{n}' for n in versions) or 'NO version (producers must not send this)'}"]
+    if not hops:
+        lines.append("  no subscription on this stack")
+    for hop in hops:
+        mark = "->" if hop.delivered else "x "
+        lines.append(f"  {mark} {hop.subscription}: {' -> '.join(hop.path)}  ({hop.reason})")
+    delivered = sum(h.delivered for h in hops)
+    lines.append(f"{delivered} of {len(hops)} subscription(s) receive it")
+    return "\n".join(lines)

@@ -57,6 +57,8 @@ CASES = [
     ("string does not match a number", {"n": ["300"]}, {"n": 300}, False),
     ("numbers equal to six decimals", {"n": [1.0000001]}, {"n": 1.0000002}, True),
     ("numbers differing at the sixth decimal", {"n": [1.000001]}, {"n": 1.000002}, False),
+    ("precision truncates like ComparableNumber", {"n": [5]}, {"n": 4.9999995}, False),
+    ("precision within the last double step", {"n": [5]}, {"n": 4.9999999}, True),
     ("account-sized number kept as text", {"n": [123456789012]}, {"n": 123456789012}, True),
     ("account-sized number differs", {"n": [123456789012]}, {"n": 123456789013}, False),
     # arrays in the event

@@ -32,10 +32,14 @@ class Dialect:
     exact_numbers_limited: bool
 
     def canon(self, number: float) -> int | None:
-        """The comparable form of a JSON number, None when outside the service's range."""
+        """The comparable form of a JSON number, None when outside the service's range.
+
+        event-ruler's ComparableNumber: shift by the limit, scale, truncate, in
+        double arithmetic, so 1.0000001 and 1.0000002 compare equal as on AWS.
+        """
         if number != number or number < -self.numeric_limit or number > self.numeric_limit:
             return None
-        return round(number * 10**self.decimals)
+        return int(10.0**self.decimals * (self.numeric_limit + number))
 
 
 EVENTBRIDGE = Dialect(

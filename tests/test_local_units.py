@@ -180,3 +180,14 @@ def test_placeholder_credentials_are_fresh_and_keep_non_secret_parts():
     a = Credentials.placeholder("BASIC", {"basic": {"username": "ops"}})
     b = Credentials.placeholder("BASIC", {"basic": {"username": "ops"}})
     assert a.username == "ops" and a.password != b.password
+
+
+def test_a_rejected_plan_shows_the_gate_report_and_a_crash_its_last_lines():
+    from registry.local.planner import _explain
+
+    finding = {"file": "contracts/x.json", "pointer": "/filter", "rule_id": "FILTER_FIELD_MISSING", "message": "gone",
+               "old": None, "new": None, "hint": "add it back", "severity": "error"}
+    text = _explain("dev", json.dumps({"stack": "dev", "rejected": {"findings": [finding]}}), "")
+    assert "rejected by the gate" in text and "FILTER_FIELD_MISSING" in text and "fix: add it back" in text
+    crash = _explain("dev", "", "\n".join(f"line {i}" for i in range(40)) + "\nValueError: boom")
+    assert crash.endswith("ValueError: boom") and "line 10" not in crash

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from registry.errors import EventplaneError
+from registry.findings import Finding, Report
 
 __all__ = ["PlanFailed", "PendingPlan", "start_plan"]
 
@@ -38,12 +39,25 @@ class PendingPlan:
         """The planned resources (`urn`, `type`, `name`, `parent`, `inputs`), once the child is done."""
         out, err = self.process.communicate()
         if self.process.returncode != 0:
-            raise PlanFailed(self.process.returncode or 2, f"{out}\n{err}")
+            raise PlanFailed(self.process.returncode, _explain(self.stack, out, err))
         try:
             data = json.loads(out)
         except json.JSONDecodeError as exc:
             raise PlanFailed(2, f"plan --json printed something that is not JSON ({exc}):\n{out[:500]}\n{err}") from exc
         return [SimpleNamespace(**r) for r in data["resources"]]
+
+
+def _explain(stack: str, out: str, err: str) -> str:
+    """The gate's report when the plan was rejected, else the tail of what the child printed."""
+    try:
+        rejected = json.loads(out).get("rejected")
+    except (json.JSONDecodeError, AttributeError):
+        rejected = None
+    if isinstance(rejected, dict):
+        report = Report([Finding(**f) for f in rejected.get("findings", [])])
+        return report.render(f"plan {stack}: rejected by the gate, nothing would be created")
+    tail = "\n".join((err or out).strip().splitlines()[-15:])
+    return f"plan {stack} failed:\n{tail}"
 
 
 def start_plan(stack: str, root: Path) -> PendingPlan:

@@ -66,3 +66,14 @@ def test_adding_a_required_property_without_default_to_a_closed_model_is_not(old
     new = {**old, "properties": {**old["properties"], name: prop}, "required": [*old["required"], name]}
     rules = {f.rule_id for f in check_compatibility(old, new, "BACKWARD")}
     assert "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" in rules
+
+
+@settings(max_examples=100, deadline=None)
+@given(SCHEMAS, SCHEMAS)
+def test_verdict_only_comparison_finds_exactly_the_incompatible_changes(old, new):
+    from registry.compat.engine import diff_documents
+    from registry.compat.nodes import load_document
+
+    full = diff_documents(load_document(old).root, load_document(new).root)
+    fast = diff_documents(load_document(old).root, load_document(new).root, incompatible_only=True)
+    assert fast == [c for c in full if not c.compatible]

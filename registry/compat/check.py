@@ -51,10 +51,11 @@ def diff_schemas(old: Mapping, new: Mapping) -> list[Change]:
     return _diff(load(old, "old"), load(new, "new"), "old", "new")
 
 
-def _diff(original: Document, update: Document, original_file: str, update_file: str) -> list[Change]:
+def _diff(original: Document, update: Document, original_file: str, update_file: str,
+          incompatible_only: bool = False) -> list[Change]:
     """diff_documents, turning a keyword found unreadable on the way into an InputError naming its file."""
     try:
-        return diff_documents(original.root, update.root)
+        return diff_documents(original.root, update.root, incompatible_only=incompatible_only)
     except SchemaError:
         validate(original, original_file)
         validate(update, update_file)
@@ -78,11 +79,11 @@ def check_compatibility(old: Mapping, new: Mapping, mode: str, *, old_file: str 
     old_doc, new_doc = load(old, old_file), load(new, new_file)
     findings = []
     if "backward" in wanted:
-        for change in _diff(old_doc, new_doc, old_file, new_file):
+        for change in _diff(old_doc, new_doc, old_file, new_file, incompatible_only=True):
             if not change.compatible:
                 findings.append(_finding(change, "BACKWARD", old_file, new_file, swapped=False))
     if "forward" in wanted:
-        for change in _diff(new_doc, old_doc, new_file, old_file):
+        for change in _diff(new_doc, old_doc, new_file, old_file, incompatible_only=True):
             if not change.compatible:
                 findings.append(_finding(change, "FORWARD", old_file, new_file, swapped=True))
     return findings

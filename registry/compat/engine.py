@@ -45,12 +45,15 @@ class Change:
 
 
 class _Shared:
-    """State one whole comparison shares across sub-contexts: pairs still being compared."""
+    """State one whole comparison shares across sub-contexts: pairs still being compared, and whether
+    compatible changes are kept (a verdict needs only the incompatible ones: dropping the rest changes
+    no sub-context's verdict, since a context is compatible exactly when it holds no incompatible change)."""
 
-    __slots__ = ("in_progress",)
+    __slots__ = ("in_progress", "keep_compatible")
 
-    def __init__(self) -> None:
+    def __init__(self, keep_compatible: bool) -> None:
         self.in_progress: set[tuple[int, int]] = set()
+        self.keep_compatible = keep_compatible
 
 
 class _Ctx:
@@ -70,6 +73,8 @@ class _Ctx:
     def add(self, rule_id: str, original: str | None, update: str | None,
             old: Any = None, new: Any = None, attr: str = "") -> None:
         """Record a change at the current path (plus `attr`), with its pointer in each file (None: absent)."""
+        if rule_id in COMPATIBLE and not self.shared.keep_compatible:
+            return
         segments = self.path + (attr,) if attr else self.path
         self.changes.append(Change(rule_id, "#/" + "/".join(segments), original, update, old, new))
 
@@ -88,9 +93,9 @@ def _at(node: Node, keyword: str, *rest: str) -> str | None:
     return pointer
 
 
-def diff_documents(original: Node, update: Node) -> list[Change]:
-    """Every difference Confluent's compare(original, update) reports, in its order."""
-    ctx = _Ctx(_Shared())
+def diff_documents(original: Node, update: Node, *, incompatible_only: bool = False) -> list[Change]:
+    """Every difference Confluent's compare(original, update) reports (or only its incompatible ones)."""
+    ctx = _Ctx(_Shared(keep_compatible=not incompatible_only))
     _compare(ctx, original, update)
     return ctx.changes
 
@@ -439,6 +444,8 @@ def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
 
 
 def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
+    if "dependencies" not in o.raw and "dependencies" not in u.raw:
+        return
     here = ctx.sub("dependencies")
     od, ud = o.property_dependencies, u.property_dependencies
     for name in sorted(od.keys() | ud.keys()):
@@ -479,6 +486,8 @@ def _dependency(node: Node, name: str) -> Any:
 def _compare_additional(ctx: _Ctx, o: Node, u: Node, keyword: str, o_permits: bool, u_permits: bool,
                         o_schema: Node | None, u_schema: Node | None, prefix: str) -> None:
     """additionalProperties / additionalItems: boolean switch, or a schema compared like any other."""
+    if o_permits == u_permits and o_schema is None and u_schema is None:
+        return
     here = ctx.sub(keyword)
     if o_permits != u_permits:
         rule = prefix + ("_ADDED" if u_permits else "_REMOVED")

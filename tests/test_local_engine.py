@@ -188,3 +188,20 @@ def test_text_and_json_summaries_tell_the_same_story_without_secrets(result):
     for run in result.runs:
         for creds in run.engine.credentials.values():
             assert creds.api_key not in text and creds.api_key not in dumped
+
+
+@pytest.mark.parametrize("auth_type, auth", [
+    ("BASIC", {"basic": {"username": "ops", "password": "[secret]"}}),
+    ("OAUTH_CLIENT_CREDENTIALS", {"oauth": {"authorizationEndpoint": "https://auth.example.com/token",
+                                            "httpMethod": "POST", "clientParameters": {"clientId": "ep"}}}),
+])
+def test_basic_and_oauth_connections_authenticate_against_the_local_endpoint(registry, auth_type, auth):
+    plan = copy.deepcopy(PLAN)
+    conn = next(r for r in plan["resources"] if r["name"] == "delivery-conn")
+    conn["inputs"].update(authorizationType=auth_type, authParameters=auth)
+    scenario = parse_scenario({"events": [{"event": "delivery/DeliveryStarted", "example": "v1#0"}],
+                               "expect": {"api_calls": {"delivery-dest": {"statuses": [200]}}}}, "auth.json", registry)
+    result = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario])
+    (run,) = result.runs
+    assert mismatches(run) == []
+    assert run.engine.credentials["delivery-dest"].auth_type == auth_type

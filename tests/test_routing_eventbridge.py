@@ -228,3 +228,19 @@ def test_moto_differs_on_numeric_equality_aws_compares_numbers() -> None:
     event = envelope({"n": 1.0000002})
     assert compile_pattern(rule).matches(event) is True
     assert MotoEventPattern(json.dumps(rule), rule).matches_event(event) is False
+
+
+def test_moto_differs_on_empty_objects_aws_sees_no_leaf() -> None:
+    """An empty object holds no leaf, so exists:true fails on AWS; moto treats `{}` as a value."""
+    rule = {"detail": {"foo": [{"exists": True}]}}
+    event = envelope({"foo": {}})
+    assert compile_pattern(rule).matches(event) is False
+    assert MotoEventPattern(json.dumps(rule), rule).matches_event(event) is True
+
+
+def test_moto_differs_on_numbers_beyond_event_ruler_range() -> None:
+    """event-ruler compares numbers within +-5e9 only; a larger event value never matches numeric."""
+    rule = {"detail": {"n": [{"numeric": [">", 0]}]}}
+    event = envelope({"n": 6e9})
+    assert compile_pattern(rule).matches(event) is False
+    assert MotoEventPattern(json.dumps(rule), rule).matches_event(event) is True

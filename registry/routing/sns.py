@@ -145,7 +145,7 @@ def _attribute_value(attr: Any) -> Any:
         try:
             parsed = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
-            return _IGNORED
+            return [raw]  # not a JSON array: the text is its one element
         return parsed if isinstance(parsed, list) else [parsed]
     base = kind.split(".", 1)[0]  # custom labels: "String.Custom", "Number.float"
     if base == "String":

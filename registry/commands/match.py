@@ -65,7 +65,7 @@ def parse_batch(text: str, file: str) -> list[MatchCase]:
             continue
         try:
             item = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InputError(file, f"line {number} is not JSON: {exc.args[0] if exc.args else exc}", line=number, column=getattr(exc, "colno", 0) or 1,
                              hint='write one object per line: {"kind": "eventbridge", "scope": null, "pattern": {...}, "event": {...}}') from None
         if not isinstance(item, dict):

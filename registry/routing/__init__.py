@@ -3,12 +3,13 @@
 Validate once (`PatternError` with a JSON pointer), compile into closures,
 match many events; `Router` matches one event against many subscriptions;
 `pattern_fields` lists what a pattern names for the contract-aware checks
-in `registry.routing.contract_checks`.
+in `registry.routing.contract_checks`, whose rule ids are `FILTER_RULES`.
 """
 from registry.routing.errors import PatternError
 from registry.routing.eventbridge import EventPattern, compile_pattern
 from registry.routing.fields import FieldCondition, pattern_fields
 from registry.routing.router import Router
+from registry.routing.rules import FILTER_RULES
 from registry.routing.sns import FilterPolicy, compile_policy
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Router",
     "FieldCondition",
     "pattern_fields",
+    "FILTER_RULES",
 ]

@@ -87,6 +87,7 @@ def _with(path_value):
     ({"/expect/metrics/2026-11-23/revenue": 3}, "/expect/metrics/2026-11-23/revenue", "unknown key"),
     ({"/api/delivery-service/status": 99}, "/api/delivery-service/status", "integer >= 100"),
     ({"/expect/surprise": {}}, "/expect/surprise", "unknown key"),
+    ({"/events/1/time": "yesterday"}, "/events/1/time", "not an ISO 8601 time"),
 ])
 def test_malformed_scenario_names_pointer_and_fix(registry, change, pointer, words):
     with pytest.raises(InputError) as err:

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from registry.local.endpoint import LocalEndpoint
 from registry.local.engine import Engine, Handler, import_handler
@@ -128,17 +128,16 @@ def _embedded_aws() -> Iterator[Any]:
 class _Bus:
     """The EventBridge client the producer and external producers talk to: PutEvents feeds the engine."""
 
-    def __init__(self, engine: Engine, bus: str, label: Callable[[], tuple[str, int]]) -> None:
+    def __init__(self, engine: Engine, bus: str) -> None:
         self.engine = engine
         self.bus = bus
-        self.label = label
-        self.meta = type("Meta", (), {"region_name": REGION})()
+        self.current = ScenarioEvent(label="", event="", detail=None)  # the scenario event being put
 
     def put_events(self, Entries: Sequence[Mapping[str, Any]], **_: Any) -> dict[str, Any]:  # noqa: N803 (boto3's name)
         results = []
         for entry in Entries:
             event_id = str(uuid.uuid4())
-            when = entry.get("Time")
+            when = entry.get("Time") or (_parse_time(self.current.time) if self.current.time else None)
             if isinstance(when, datetime):
                 when = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             envelope = {
@@ -152,8 +151,8 @@ class _Bus:
                 "resources": list(entry.get("Resources") or []),
                 "detail": json.loads(entry.get("Detail") or "{}"),
             }
-            label, redeliver = self.label()
-            self.engine.route(envelope, label, redeliver, bus=entry.get("EventBusName") or "default")
+            bus = entry.get("EventBusName") or "default"
+            self.engine.route(envelope, self.current.label, self.current.redeliver, bus=bus)
             results.append({"EventId": event_id})
         return {"FailedEntryCount": 0, "Entries": results}
 
@@ -170,20 +169,17 @@ def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
                 "Detail": json.dumps(item.detail),
                 "EventBusName": bus.bus,
             }
-            if item.time:
-                entry["Time"] = datetime.fromisoformat(item.time.replace("Z", "+00:00"))
             bus.put_events(Entries=[entry])
             continue
         from registry.producer import publish
 
         result = publish([(item.event, item.detail)], registry=registry, client=bus, bus_name=bus.bus)
-        unsent += [f"{item.label}: {reason}" for reason in _reasons(result)]
+        unsent += [f"{item.label}: {u.reason}" for u in result.unsent]
     return unsent
 
 
-def _reasons(result: Any) -> list[str]:
-    items = getattr(result, "unsent", None) or []
-    return [str(getattr(u, "reason", u)) for u in items]
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _depths(dep: Deployment, touched: set[str]) -> dict[str, tuple[int, int]]:
@@ -246,11 +242,10 @@ def _run_one(
 ) -> ScenarioRun:
     engine = Engine(topology, dep, endpoint, resolve_handler=handlers, auth_hints=hints)
     unknown = engine.configure_api(scenario.api)
-    current: list[tuple[str, int]] = [("", 0)]
-    bus = _Bus(engine, topology.buses[0] if topology.buses else "default", lambda: current[0])
+    bus = _Bus(engine, topology.buses[0] if topology.buses else "default")
     unsent = [f"api: no API destination {n!r} in the stack" for n in unknown]
     for item in scenario.events:
-        current[0] = (item.label, item.redeliver)
+        bus.current = item
         unsent += _publish(registry, bus, item)
     engine.drain()
     return ScenarioRun(scenario, engine, _depths(dep, engine.touched_queues()), _metrics(dep), unsent, list(dep.warnings))

@@ -26,7 +26,7 @@ A scenario is one JSON object:
   the same detail that many times, as a producer retry does (new envelope ids; a
   full-state detail that carries its idempotency key keeps it). `redeliver`
   (default 0): EventBridge delivers the same envelope that many extra times to each
-  target (at-least-once). `time`: the envelope's time (default now). `label`
+  target (at-least-once). `time`: the envelope's time (ISO 8601; default now). `label`
   (default `<event>#<index>`) names the event in expectations and output.
 - `api`: how the local endpoint answers, per API destination (the plan's logical or
   physical name): `{"status": 500}` or a sequence `{"status": [500, 200]}` whose last
@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -136,7 +137,10 @@ def _event(reader: _Reader, registry: Registry, raw: Any, pointer: str, index: i
     detail = item["detail"] if "detail" in item else _example(reader, registry, key, item["example"], f"{pointer}/example")
     time = item.get("time")
     if time is not None:
-        reader.text(time, f"{pointer}/time")
+        try:
+            datetime.fromisoformat(reader.text(time, f"{pointer}/time").replace("Z", "+00:00"))
+        except ValueError:
+            raise reader.fail(f"{pointer}/time", f"{time!r} is not an ISO 8601 time", "write e.g. \"2026-11-23T10:00:00Z\"") from None
     return ScenarioEvent(
         label=reader.text(item.get("label", f"{key}#{index}"), f"{pointer}/label"),
         event=key,

@@ -32,7 +32,7 @@ def directions(mode: str) -> tuple[str, ...]:
 
 
 def load(schema: Any, file: str) -> Document:
-    """Load (once per schema object) or raise InputError naming the file and JSON pointer."""
+    """Load (once per schema object, which is treated as immutable) or raise InputError naming the file."""
     hit = _documents.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
@@ -56,10 +56,10 @@ def _diff(original: Document, update: Document, original_file: str, update_file:
     """diff_documents, turning a keyword found unreadable on the way into an InputError naming its file."""
     try:
         return diff_documents(original.root, update.root, incompatible_only=incompatible_only)
-    except SchemaError:
+    except SchemaError as exc:
         validate(original, original_file)
         validate(update, update_file)
-        raise
+        raise InputError(update_file, exc.message, pointer=exc.pointer, hint=exc.hint) from exc
 
 
 def validate(document: Document, file: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from registry.compat.nodes import Node, is_map as _is_map
 from registry.compat.rules import COMPATIBLE
@@ -85,11 +85,12 @@ def _at(node: Node, keyword: str, *rest: str) -> str | None:
     if not _is_map(raw) or keyword not in raw:
         return None
     pointer = f"{node.pointer}/{keyword}"
+    inner = raw[keyword]
     for key in rest:
-        inner = raw[keyword]
         if not _is_map(inner) or key not in inner:
             return None
         pointer += "/" + key.replace("~", "~0").replace("/", "~1")
+        inner = inner[key]
     return pointer
 
 
@@ -104,7 +105,7 @@ def _resolve(node: Node) -> Node | None:
     """Follow local `$ref`s to the schema they name; None for an external, missing or cyclic reference."""
     seen: set[int] = set()
     while node.kind == "ref":
-        if id(node) in seen or node.doc is None:
+        if id(node) in seen:
             return None
         seen.add(id(node))
         target = node.doc.resolve(node.ref)

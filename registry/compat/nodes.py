@@ -30,14 +30,13 @@ _COMBINERS = ("allOf", "anyOf", "oneOf")
 
 
 class SchemaError(ValueError):
-    """A schema is not a JSON Schema the checker can read (names the file, once known, and the pointer)."""
+    """A schema is not a JSON Schema the checker can read (names the JSON pointer and the fix)."""
 
     def __init__(self, pointer: str, message: str, hint: str = "") -> None:
         super().__init__(f"{pointer or '/'}: {message}")
         self.pointer = pointer
         self.message = message
         self.hint = hint
-        self.file = ""
 
 
 def is_map(value: Any) -> bool:

@@ -74,6 +74,13 @@ CASES = [
     ("fields of one array element match together", {"a": {"b": ["1"], "c": ["2"]}}, {"a": [{"b": "1", "c": "2"}]}, True),
     ("fields from different array elements do not", {"a": {"b": ["1"], "c": ["2"]}}, {"a": [{"b": "1"}, {"c": "2"}]}, False),
     ("later element matches", {"a": {"b": ["1"], "c": ["2"]}}, {"a": [{"b": "1"}, {"b": "1", "c": "2"}]}, True),
+    # event-ruler joins keys with dots (README caveat): both spellings meet
+    ("dotted pattern key meets nested event", {"state.status": ["running"]}, {"state": {"status": "running"}}, True),
+    ("nested pattern meets dotted event key", {"state": {"status": ["running"]}}, {"state.status": "running"}, True),
+    ("dotted key on both sides", {"state.status": ["running"]}, {"state.status": "running"}, True),
+    ("dotted key, other value", {"state.status": ["running"]}, {"state": {"status": "stopped"}}, False),
+    ("dotted event key, deeper", {"a": {"b": {"c": [1]}}}, {"a.b.c": 1}, True),
+    ("dotted key exists false", {"a.b": [{"exists": False}]}, {"a": {"c": 1}}, True),
     # prefix / suffix / equals-ignore-case
     ("prefix", {"t": [{"prefix": "2017-10-02"}]}, {"t": "2017-10-02T18:43:48Z"}, True),
     ("prefix mismatch", {"t": [{"prefix": "2017-10-02"}]}, {"t": "2017-10-03T18:43:48Z"}, False),

@@ -87,6 +87,7 @@ ATTRIBUTE_CASES = [
     ("$or across keys", {"$or": [{"c": ["rugby"]}, {"p": [{"numeric": [">", 100]}]}]}, {"p": n(101)}, True),
     ("$or across keys none", {"$or": [{"c": ["rugby"]}, {"p": [{"numeric": [">", 100]}]}]}, {"p": n(1)}, False),
     ("empty policy matches everything", {}, {}, True),
+    ("attribute names may contain dots", {"a.b": ["x"]}, {"a.b": s("x")}, True),
 ]
 
 

@@ -166,7 +166,7 @@ class _Reach:
 
     def _walk(self, node: dict[str, Any], path: list[str], pointer: str) -> Iterable[tuple[str, Any, list[str], str]]:
         for key, value in node.items():
-            yield key, value, path + [key], child(pointer, key)
+            yield key, value, path + key.split("."), child(pointer, key)
 
     def can_match(self, node: dict[str, Any], pointer: str, path: list[str]) -> tuple[bool, list[str]]:
         dead: list[str] = []

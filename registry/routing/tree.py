@@ -72,13 +72,7 @@ def _objects(items: list[Any]) -> list[Mapping[str, Any]]:
     return out
 
 
-def compile_object(
-    pattern: Any,
-    pointer: str,
-    dialect: Dialect,
-    on_leaf: Callable[[str, LeafMatcher], None] | None = None,
-    nested: bool = True,
-) -> NodeMatcher:
+def compile_object(pattern: Any, pointer: str, dialect: Dialect, nested: bool = True) -> NodeMatcher:
     """Validate and compile one pattern object; `nested=False` forbids sub-objects (SNS attributes)."""
     if not isinstance(pattern, dict):
         raise PatternError("a pattern must be a JSON object of field names", pointer)
@@ -91,7 +85,7 @@ def compile_object(
             raise PatternError("There must be at least 2 objects in $or: add another branch or drop $or", at)
         if is_or(key, value):
             branches = tuple(
-                compile_object(b, child(at, i), dialect, on_leaf, nested) for i, b in enumerate(value)
+                compile_object(b, child(at, i), dialect, nested) for i, b in enumerate(value)
             )
             checks.append(_any_branch(branches))
         elif isinstance(value, dict):
@@ -100,12 +94,9 @@ def compile_object(
                     f"{dialect.name} MessageAttributes policies cannot nest objects: use a MessageBody policy for nested keys",
                     at,
                 )
-            checks.append(_descend(key, compile_object(value, at, dialect, on_leaf, nested)))
+            checks.append(_path(key, compile_object(value, at, dialect, nested), nested))
         elif isinstance(value, list):
-            leaf = compile_leaf(value, at, dialect)
-            if on_leaf is not None:
-                on_leaf(at, leaf)
-            checks.append(_field(key, leaf))
+            checks.append(_path(key, compile_leaf(value, at, dialect), nested))
         else:
             raise PatternError(f'"{key}" must be an object or an array (write ["{value}"] for an exact match)', at)
     return _all(tuple(checks))
@@ -134,6 +125,21 @@ def _any_branch(branches: tuple[NodeMatcher, ...]) -> NodeMatcher:
     return match
 
 
+def _path(key: str, target: NodeMatcher | LeafMatcher, nested: bool) -> NodeMatcher:
+    """A key of the pattern; event-ruler joins keys with dots, so "a.b" is the path a -> b."""
+    steps = key.split(".") if nested and "." in key and all(key.split(".")) else [key]
+    check = _field(steps[-1], target) if isinstance(target, LeafMatcher) else _descend(steps[-1], target)
+    for step in reversed(steps[:-1]):
+        check = _descend(step, check)
+    return check
+
+
+def _dotted(node: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Event keys spelled "key.rest": the object event-ruler sees under `key` (its flattening joins with dots)."""
+    prefix = key + "."
+    return {k[len(prefix):]: v for k, v in node.items() if k.startswith(prefix)}
+
+
 def _field(key: str, leaf: LeafMatcher) -> NodeMatcher:
     match_values = leaf.match
 
@@ -151,7 +157,9 @@ def _field(key: str, leaf: LeafMatcher) -> NodeMatcher:
 
 def _descend(key: str, sub: NodeMatcher) -> NodeMatcher:
     def match(node: Mapping[str, Any]) -> bool:
-        value = node.get(key)
+        value = node.get(key, _EMPTY)
+        if value is _EMPTY:
+            return sub(_dotted(node, key) if len(node) else _EMPTY)
         t = type(value)
         if t is dict:
             return sub(value)

@@ -4,8 +4,9 @@ Each version is a FULL-compatible evolution of the one before (fields added
 under partially open content models, descriptions reworded), so every
 check must come back clean; the gate checks every version against all
 earlier ones in both directions, as `check` does for a whole registry.
-Side by side: the same checks with the per-document load cache defeated
-(each schema a fresh object, as if re-read from disk), on a subset.
+Side by side: the same checks with every schema a fresh object per check
+(as a gate re-reading files would see them), so no loaded document is
+reused, on a subset scaled to the full count.
 
 Last line: BENCH compat events=1000 versions=5000 seconds=<s>
 """
@@ -88,16 +89,19 @@ def _registry() -> list[list[tuple[str, dict[str, Any]]]]:
     return [[(f"events/e{e}/v{n}.json", _version(e, n)) for n in range(1, VERSIONS + 1)] for e in range(EVENTS)]
 
 
-def _gate(registry: list[list[tuple[str, dict[str, Any]]]], fresh: bool = False) -> int:
-    """Check every version of every event; returns the number of findings (must be 0)."""
-    findings = 0
-    for history in registry:
-        for k in range(2, len(history) + 1):
-            prefix = history[:k]
-            if fresh:
-                prefix = [(name, copy.deepcopy(schema)) for name, schema in prefix]
-            findings += len(check_history(prefix, MODE))
-    return findings
+def _gate(histories: list[list[tuple[str, dict[str, Any]]]]) -> int:
+    """Check every version of every event against the earlier ones; returns the findings (must be 0)."""
+    return sum(len(check_history(history[:k], MODE)) for history in histories for k in range(2, len(history) + 1))
+
+
+def _fresh_copies(registry: list[list[tuple[str, dict[str, Any]]]]) -> list[list[tuple[str, dict[str, Any]]]]:
+    """One history per check whose schemas are new objects, so nothing loaded earlier can be reused."""
+    return [[(name, copy.deepcopy(schema)) for name, schema in history[:k]]
+            for history in registry for k in range(2, len(history) + 1)]
+
+
+def _gate_fresh(prefixes: list[list[tuple[str, dict[str, Any]]]]) -> int:
+    return sum(len(check_history(prefix, MODE)) for prefix in prefixes)
 
 
 def main() -> None:
@@ -107,13 +111,13 @@ def main() -> None:
     seconds = time.perf_counter() - start
     if findings:
         raise SystemExit(f"bench registry is not {MODE}-compatible: {findings} finding(s)")
-    subset = _registry()[:SUBSET]
+    prefixes = _fresh_copies(_registry()[:SUBSET])  # copied before timing: only loading is measured
     start = time.perf_counter()
-    _gate(subset, fresh=True)
+    _gate_fresh(prefixes)
     fresh_seconds = (time.perf_counter() - start) * EVENTS / SUBSET
     comparisons = EVENTS * sum(2 * (k - 1) for k in range(2, VERSIONS + 1))
     print(f"{comparisons} schema comparisons under {MODE}: {seconds:.3f} s with the load cache, "
-          f"{fresh_seconds:.3f} s without (scaled from {SUBSET} events incl. re-reading copies), "
+          f"{fresh_seconds:.3f} s re-loading every schema per check (scaled from {SUBSET} events), "
           f"ratio {fresh_seconds / seconds:.1f}x")
     print(f"BENCH compat events={EVENTS} versions={EVENTS * VERSIONS} seconds={seconds:.3f}")
 

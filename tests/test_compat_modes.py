@@ -179,3 +179,11 @@ def test_bad_keyword_met_during_a_comparison_names_the_file_it_is_in():
 def test_schema_that_is_not_an_object_or_boolean_is_rejected(schema):
     with pytest.raises(InputError, match="object or a boolean"):
         check_compatibility(schema, {"type": "object"}, "BACKWARD", old_file="v1.json")
+
+
+def test_absurdly_deep_schema_is_an_input_error_not_a_crash():
+    deep: dict = {"type": "string"}
+    for _ in range(5000):
+        deep = {"type": "object", "properties": {"x": deep}}
+    with pytest.raises(InputError, match="nested too deeply"):
+        check_compatibility({"type": "object"}, deep, "BACKWARD", old_file="v1.json", new_file="v2.json")

@@ -62,6 +62,9 @@ def _read(file: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(file, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno,
                          hint="fix the JSON syntax at that line and column") from exc
+    except RecursionError as exc:
+        raise InputError(file, "the JSON is nested too deeply to read",
+                         hint="flatten it: move nested schemas under `definitions` and `$ref` them") from exc
     if not isinstance(document, (dict, bool)):
         raise InputError(file, f"a schema must be a JSON object or boolean, not {type(document).__name__}",
                          hint="wrap the schema in an object, e.g. {\"type\": \"object\"}")

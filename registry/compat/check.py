@@ -40,6 +40,8 @@ def load(schema: Any, file: str) -> Document:
         document = load_document(schema)
     except SchemaError as exc:
         raise InputError(file, exc.message, pointer=exc.pointer, hint=exc.hint) from exc
+    except RecursionError as exc:
+        raise _too_deep(file) from exc
     if len(_documents) >= _CACHE_LIMIT:
         _documents.clear()
     _documents[id(schema)] = (schema, document)  # holding the schema keeps its id from being reused
@@ -60,6 +62,13 @@ def _diff(original: Document, update: Document, original_file: str, update_file:
         validate(original, original_file)
         validate(update, update_file)
         raise InputError(update_file, exc.message, pointer=exc.pointer, hint=exc.hint) from exc
+    except RecursionError as exc:
+        raise _too_deep(f"{original_file} / {update_file}") from exc
+
+
+def _too_deep(file: str) -> InputError:
+    return InputError(file, "the schema is nested too deeply to compare",
+                      hint="flatten it: move nested object schemas under `definitions` and `$ref` them")
 
 
 def validate(document: Document, file: str) -> None:

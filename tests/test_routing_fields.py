@@ -38,3 +38,7 @@ def test_fields_validate_first() -> None:
         pattern_fields({"a": [{"wildcard": "x"}]}, "sns")
     with pytest.raises(PatternError, match="unknown pattern kind"):
         pattern_fields({"a": ["x"]}, "sqs")
+
+
+def test_fields_of_pattern_text() -> None:
+    assert [f.path for f in pattern_fields('{"detail": {"a": [1]}}', "eventbridge")] == ["detail.a"]

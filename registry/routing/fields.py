@@ -8,8 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from registry.routing.dialects import EVENTBRIDGE, SNS
 from registry.routing.errors import PatternError, child
-from registry.routing.leaf import Condition
+from registry.routing.eventbridge import compile_pattern
+from registry.routing.leaf import Condition, parse_leaf
+from registry.routing.sns import compile_policy
 from registry.routing.tree import is_or
 
 __all__ = ["FieldCondition", "pattern_fields", "KINDS"]
@@ -33,16 +36,11 @@ class FieldCondition:
 
 def pattern_fields(pattern_or_policy: Any, kind: str) -> list[FieldCondition]:
     """Every leaf in document order; validates first (raises PatternError)."""
-    from registry.routing.eventbridge import compile_pattern
-    from registry.routing.leaf import parse_leaf
-    from registry.routing.dialects import EVENTBRIDGE, SNS
-    from registry.routing.sns import compile_policy
-
     if kind == "eventbridge":
-        compile_pattern(pattern_or_policy)
+        document = dict(compile_pattern(pattern_or_policy).pattern)
         dialect = EVENTBRIDGE
     elif kind == "sns":
-        compile_policy(pattern_or_policy, "MessageBody")
+        document = dict(compile_policy(pattern_or_policy, "MessageBody").policy)
         dialect = SNS
     else:
         raise PatternError(f"unknown pattern kind {kind!r}: use one of {', '.join(KINDS)}", "")
@@ -59,5 +57,5 @@ def pattern_fields(pattern_or_policy: Any, kind: str) -> list[FieldCondition]:
             else:
                 out.append(FieldCondition(".".join(path + (key,)), at, parse_leaf(value, at, dialect), in_or))
 
-    walk(pattern_or_policy, (), "", False)
+    walk(document, (), "", False)
     return out

@@ -94,6 +94,15 @@ def scenarios(registry):
             "events": [{"label": "started", "event": "delivery/DeliveryStarted", "example": "v1#0"}],
             "expect": {"api_calls": {"delivery-dest": 1}, "dlq": {"delivery-dlq": 1}},
         },
+        "poison": {
+            "events": [
+                {"label": "good", "event": "coffeeshop/WaitingCompletion", "time": t,
+                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-9", "Latte")},
+                {"label": "bad", "event": "coffeeshop/WaitingCompletion", "time": t, "detail": {"no": "orderId"}},
+            ],
+            "expect": {"dlq": {"metrics-dlq": 1, "metrics-queue": 0},
+                       "metrics": {DAY: {"orders": 1, "drinks": {"Latte": 1}}}},
+        },
         "s3": {
             "events": [{"label": f"s3-{i}", "event": "aws/S3ObjectCreated", "example": f"v1#{i}"}
                        for i in range(len(registry.events["aws/S3ObjectCreated"].version(1).examples))],
@@ -119,6 +128,12 @@ def test_coffee_drinks_are_counted_exactly_once_despite_retries_and_redelivery(r
     assert mismatches(run) == []
     assert run.metrics == {DAY: {"orders": 3, "completed": 0, "cancelled": 1, "drinks": {"Latte": 2, "Mocha": 1}}}
     assert all(i.failed == 0 for i in run.engine.invocations)
+
+
+def test_partial_batch_failure_sends_only_the_poison_message_to_the_dlq(result):
+    run = _run(result, "poison")
+    assert mismatches(run) == []
+    assert [(i.records, i.failed) for i in run.engine.invocations] == [(2, 1), (1, 1), (1, 1)]
 
 
 def test_checkout_threshold_routes_by_the_sns_filter_policy(result):
@@ -205,3 +220,15 @@ def test_basic_and_oauth_connections_authenticate_against_the_local_endpoint(reg
     (run,) = result.runs
     assert mismatches(run) == []
     assert run.engine.credentials["delivery-dest"].auth_type == auth_type
+
+
+def test_a_handler_that_cannot_run_fails_every_batch_until_the_dlq(registry):
+    plan = copy.deepcopy(PLAN)
+    fn = next(r for r in plan["resources"] if r["name"] == "metrics-fn")
+    fn["inputs"]["handler"] = "nowhere.handler"
+    scenario = parse_scenario({"events": [{"event": "coffeeshop/WaitingCompletion", "example": "v1#0"}],
+                               "expect": {"dlq": {"metrics-dlq": 1, "metrics-queue": 0}}}, "broken.json", registry)
+    (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
+    assert mismatches(run) == []
+    assert [(i.records, i.failed) for i in run.engine.invocations] == [(1, 1)] * 3  # maxReceiveCount 3
+    assert run.metrics == {}

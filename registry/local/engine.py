@@ -420,16 +420,17 @@ class Engine:
             return False
         function = self.topology.functions.get(mapping.function)
         handler = self.resolve_handler(function) if function else None
-        if function is None or handler is None:
-            raise RuntimeError(f"event source mapping {mapping.name}: no handler for {mapping.function}")
-        event = {"Records": [self._record(m, queue.physical) for m in messages]}
-        error, result = self._invoke(function, handler, event)
+        if function is None or handler is None:  # as on Lambda: a function that cannot start fails every batch
+            error, result = f"no runnable handler for {mapping.function}", None
+        else:
+            event = {"Records": [self._record(m, queue.physical) for m in messages]}
+            error, result = self._invoke(function, handler, event)
         failed = {m["MessageId"] for m in messages}
         if not error:
             failed = set()
             if mapping.report_batch_item_failures and isinstance(result, Mapping):
                 failed = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
-        self.invocations.append(_Invocation(function.name, len(messages), len(failed), error))
+        self.invocations.append(_Invocation(mapping.function, len(messages), len(failed), error))
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])]

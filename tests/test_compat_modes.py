@@ -115,7 +115,8 @@ def test_reference_cycle_without_a_schema_is_unresolved():
 def _tree(leaf_type: str) -> dict:
     return {"$ref": "#/definitions/Node", "definitions": {"Node": {
         "type": "object", "additionalProperties": False,
-        "properties": {"value": {"type": leaf_type}, "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}}}}}}
+        "properties": {"value": {"type": leaf_type},
+                       "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}}}}}}
 
 
 def test_recursive_schemas_terminate_and_still_see_changes_inside_the_cycle():

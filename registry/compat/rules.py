@@ -134,9 +134,11 @@ _TABLE: list[Rule] = [
        "no action needed"),
     _R("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", False, "Checks that no typed property is added to an open "
        "content model (old data may already carry that name with any value).",
-       "close the content model with `additionalProperties: false` in an earlier version before adding "
-       "fields, or add the field with an empty schema ({} or true)",
-       forward_hint="older readers still validate this field by its old schema: keep the field (mark it deprecated in its description) instead of removing it"),
+       "close the content model (`additionalProperties: false`) in an earlier version before adding fields; "
+       "under FULL use a partially open model instead (`additionalProperties` with a schema, adding only fields "
+       "that fit it); or add the field with an empty schema ({} or true)",
+       forward_hint="older readers still validate this field by its old schema: keep the field (mark it deprecated "
+                    "in its description) instead of removing it"),
     _R("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", True, "Checks that a property accepting "
        "anything may be added to an open content model.", "no action needed"),
     _R("REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", False, "Checks that a new property in a closed or "
@@ -155,19 +157,24 @@ _TABLE: list[Rule] = [
        "model (old data carrying it would be rejected).",
        "keep the property (mark it deprecated in its description), or set `additionalProperties` to a schema "
        "that accepts its old values",
-       forward_hint="older readers have a closed model and reject the new field: evolve through a partially open model (give `additionalProperties` a schema, e.g. {\"type\": \"string\"}, in an earlier version and add fields that fit it), or put new data under a map field"),
+       forward_hint="older readers have a closed model and reject the new field: evolve through a partially open "
+                    "model (give `additionalProperties` a schema, e.g. {\"type\": \"string\"}, in an earlier "
+                    "version and"
+                    " add fields that fit it), or put new data under a map field"),
     _R("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", True, "Checks that a removed property's "
        "old values are still accepted by `patternProperties`/`additionalProperties`.", "no action needed"),
     _R("PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", False, "Checks that a removed property's "
        "old values are accepted by the partially open model that now covers its name.",
        "keep the property, or widen the matching `patternProperties`/`additionalProperties` schema",
-       forward_hint="older readers check the new field against their `patternProperties`/`additionalProperties` schema: make the field fit it"),
+       forward_hint="older readers check the new field against their `patternProperties`/`additionalProperties` "
+                    "schema: make the field fit it"),
     _R("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", True, "Checks that a new property accepts "
        "every value the old partially open model allowed under its name.", "no action needed"),
     _R("PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", False, "Checks that a new property accepts "
        "what the old `patternProperties`/`additionalProperties` allowed under that name.",
        "give the new property a schema at least as wide as the matching pattern's, or rename it",
-       forward_hint="older readers validate this name by its old schema: keep the field or make the covering schema accept what it held"),
+       forward_hint="older readers validate this name by its old schema: keep the field or make the covering schema "
+                    "accept what it held"),
     *_bounds("MAX_ITEMS", "maxItems", ("REMOVED", "INCREASED")),
     *_bounds("MIN_ITEMS", "minItems", ("REMOVED", "DECREASED")),
     _R("UNIQUE_ITEMS_ADDED", False, "Checks that `uniqueItems` is not switched on (old arrays may repeat).",
@@ -214,7 +221,8 @@ _TABLE: list[Rule] = [
        "no action needed; consumers must handle the new values"),
     _R("ENUM_ARRAY_NARROWED", False, "Checks that no enum value (or `const`) is removed.",
        "keep every old value; deprecate it in the description instead",
-       forward_hint="older readers reject the new values: add enum values only once every consumer reads a version that has them, or publish them in a new field"),
+       forward_hint="older readers reject the new values: add enum values only once every consumer reads a version "
+                    "that has them, or publish them in a new field"),
     _R("ENUM_ARRAY_CHANGED", False, "Checks that an enum or const is not replaced by different values.",
        "keep the old values and only add new ones",
        forward_hint="older readers accept only the old values: keep them and send only those"),

@@ -151,13 +151,16 @@ def _queues_text(run: ScenarioRun) -> list[str]:
 
 
 def _api_text(run: ScenarioRun) -> list[str]:
-    statuses = _api_statuses(run)
-    if not statuses:
+    attempts = run.engine.api_attempts
+    if not attempts:
         return ["  (no API calls)"]
     lines = []
-    for dest, got in sorted(statuses.items()):
-        counts = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(got).items()))
-        lines.append(f"  {dest}: {len(got)} call(s): {counts}")
+    for dest in sorted({a.destination for a in attempts}):
+        mine = [a for a in attempts if a.destination == dest]
+        events = sum(1 for a in mine if a.attempt == 0)
+        counts = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(a.status for a in mine).items()))
+        failed = sum(1 for t in run.engine.traces for st in t.steps if st.kind == "api" and st.name == dest and not st.ok)
+        lines.append(f"  {dest}: {events} event(s), {len(mine)} call(s) ({len(mine) - events} retries): {counts}; {failed} failed")
     return lines
 
 

@@ -197,6 +197,9 @@ def test_text_and_json_summaries_tell_the_same_story_without_secrets(result):
     text = render_text(result)
     data = to_json(result)
     assert data["ok"] is True and len(data["scenarios"]) == len(result.runs)
+    policies = {s["name"]: s["filter_policy"] for s in data["topology"]["subscriptions"]}
+    assert policies["checkout-analytics-sub"] == '{"detail":{"data":{"amount":[{"numeric":[">=",100]}]}}}'
+    assert policies["checkout-backup-sub"] is None
     assert "checkout-analytics-sub" in text and "Latte 2, Mocha 1" in text
     assert "1 event(s), 11 call(s) (10 retries): 500 x11; 1 failed" in text
     dumped = json.dumps(data)

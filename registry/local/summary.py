@@ -115,11 +115,30 @@ def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
     }
 
 
+def _topology_json(result: LocalRun) -> dict[str, Any]:
+    """The routing as stood up: each rule's exact pattern and targets, each subscription's exact policy."""
+    topo = result.topology
+    return {
+        "rules": [
+            {"name": r.name, "bus": r.bus, "pattern": r.pattern, "schedule": r.schedule,
+             "targets": [{"kind": t.kind, "to": t.ref, "dlq": t.dlq, "retry_attempts": t.retry_attempts,
+                          "retry_age_seconds": t.retry_age_seconds} for t in r.targets]}
+            for r in topo.rules
+        ],
+        "subscriptions": [
+            {"name": s.name, "topic": s.topic, "to": s.endpoint, "filter_policy": s.filter_policy,
+             "scope": s.filter_policy_scope, "raw": s.raw_message_delivery, "dlq": s.dlq}
+            for t in topo.topics.values() for s in t.subscriptions
+        ],
+    }
+
+
 def to_json(result: LocalRun) -> dict[str, Any]:
     return {
         "stack": result.stack,
         "endpoint": result.endpoint_url,
         "note": LOCAL_TIMING_NOTE,
+        "topology": _topology_json(result),
         "scenarios": [_scenario_json(r) for r in result.runs],
         "ok": not any(mismatches(r) for r in result.runs),
     }

@@ -26,6 +26,7 @@ EVENT_FILE: dict[str, Any] = {
         "description": {"type": "string", "minLength": 1},
         "compatibility": {"enum": list(COMPATIBILITY_MODES)},
         "external": {"type": "boolean"},
+        "bus": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,256}$"},
         "dedupe-key": {
             "type": "array",
             "minItems": 1,

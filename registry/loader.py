@@ -210,6 +210,7 @@ class _Loader:
             dedupe_key=dedupe,
             directory=self.rel(directory),
             versions=loaded,
+            bus=meta.get("bus", ""),
         )
 
     def version(self, number: int, path: Path, meta: dict[str, Any]) -> SchemaVersion | None:

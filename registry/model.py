@@ -65,6 +65,10 @@ class EventContract:
     dedupe_key: tuple[str, ...]  # dotted paths into the envelope, e.g. ("detail.metadata.idempotency-key",)
     directory: str
     versions: tuple[SchemaVersion, ...]
+    # The bus the producer puts the event on, when it is not ours ("default" for AWS
+    # service events, "Serverlesspresso" for the coffee shop); a forwarding rule
+    # brings it to our bus. Empty: producers put it on our bus.
+    bus: str = ""
 
     @property
     def latest(self) -> SchemaVersion:

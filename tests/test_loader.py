@@ -152,3 +152,13 @@ def test_a_folder_that_is_not_a_registry_is_bad_input(tmp_path: Path) -> None:
     from registry.errors import InputError
     with pytest.raises(InputError, match="not a contracts directory"):
         load_registry(tmp_path / "missing")
+
+
+def test_an_external_event_names_the_bus_its_producer_uses(tmp_path: Path) -> None:
+    write_event(tmp_path, "coffee/Waiting", [order_schema()], external=True, bus="Serverlesspresso")
+    write_event(tmp_path, "shop/Ours", [order_schema()])
+    write_event(tmp_path, "shop/Bad", [order_schema()], bus="no spaces allowed")
+    registry, findings = load_with_findings(tmp_path, display_root=tmp_path)
+    assert registry.events["coffee/Waiting"].bus == "Serverlesspresso"
+    assert registry.events["shop/Ours"].bus == ""  # producers put it on our bus
+    assert [(f.rule_id, f.file, f.pointer) for f in findings] == [("FILE_FORMAT_INVALID", "events/shop/Bad/event.json", "/bus")]

@@ -16,7 +16,8 @@ from registry.routing.dialects import EVENTBRIDGE, SNS, Dialect
 from registry.routing.errors import PatternError, child
 from registry.routing.eventbridge import EventPattern, compile_pattern
 from registry.routing.fields import FieldCondition, pattern_fields
-from registry.routing.leaf import Condition, LeafMatcher, is_number, parse_leaf
+from registry.routing.leaf import LeafMatcher
+from registry.routing.operands import Condition, is_number, parse_leaf
 from registry.routing.rules import filter_finding
 from registry.routing.schema_paths import FieldSchema, resolve_field
 from registry.routing.sns import FilterPolicy, compile_policy

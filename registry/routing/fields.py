@@ -11,7 +11,7 @@ from typing import Any
 from registry.routing.dialects import EVENTBRIDGE, SNS
 from registry.routing.errors import PatternError, child
 from registry.routing.eventbridge import compile_pattern
-from registry.routing.leaf import Condition, parse_leaf
+from registry.routing.operands import Condition, parse_leaf
 from registry.routing.sns import compile_policy
 from registry.routing.tree import is_or
 

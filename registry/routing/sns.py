@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from registry.routing.dialects import SNS
 from registry.routing.errors import PatternError
-from registry.routing.leaf import is_number
+from registry.routing.operands import is_number
 from registry.routing.tree import NodeMatcher, compile_object, is_or
 
 __all__ = ["FilterPolicy", "compile_policy", "SCOPES", "POLICY_MAX_BYTES", "POLICY_MAX_KEYS", "POLICY_MAX_COMBINATIONS"]

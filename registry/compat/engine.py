@@ -12,91 +12,20 @@ and a pair of nodes met again while still being compared (recursion through
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from registry.compat.nodes import Node, is_map as _is_map
-from registry.compat.rules import COMPATIBLE
+from registry.compat.content import compare_array, compare_object
+from registry.compat.context import Change, Ctx as _Ctx, Shared as _Shared, at as _at, bound as _bound, raw as _raw
+from registry.compat.nodes import Node
 
 __all__ = ["Change", "diff_documents"]
 
 
-@dataclass(frozen=True)
-class Change:
-    """One difference: Confluent's type as `rule_id`, its logical `path`, where it sits in each file."""
-
-    rule_id: str
-    path: str  # Confluent's path, e.g. "#/properties/foo"
-    original_pointer: str | None  # JSON pointer in the original (old for BACKWARD) file, if the spot exists there
-    update_pointer: str | None  # JSON pointer in the update (new for BACKWARD) file, if the spot exists there
-    old: Any = None
-    new: Any = None
-
-    @property
-    def compatible(self) -> bool:
-        return self.rule_id in COMPATIBLE
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rule_id": self.rule_id, "path": self.path, "compatible": self.compatible,
-                "original_pointer": self.original_pointer, "update_pointer": self.update_pointer,
-                "old": self.old, "new": self.new}
-
-
-class _Shared:
-    """State one whole comparison shares across sub-contexts: pairs still being compared, and whether
-    compatible changes are kept (a verdict needs only the incompatible ones: dropping the rest changes
-    no sub-context's verdict, since a context is compatible exactly when it holds no incompatible change)."""
-
-    __slots__ = ("in_progress", "keep_compatible")
-
-    def __init__(self, keep_compatible: bool) -> None:
-        self.in_progress: set[tuple[int, int]] = set()
-        self.keep_compatible = keep_compatible
-
-
-class _Ctx:
-    __slots__ = ("path", "changes", "shared")
-
-    def __init__(self, shared: _Shared, path: tuple[str, ...] = ()) -> None:
-        self.shared = shared
-        self.path = path
-        self.changes: list[Change] = []
-
-    def sub(self, *segments: str) -> "_Ctx":
-        return _Ctx(self.shared, self.path + segments)
-
-    def compatible(self) -> bool:
-        return all(c.rule_id in COMPATIBLE for c in self.changes)
-
-    def add(self, rule_id: str, original: str | None, update: str | None,
-            old: Any = None, new: Any = None, attr: str = "") -> None:
-        """Record a change at the current path (plus `attr`), with its pointer in each file (None: absent)."""
-        if rule_id in COMPATIBLE and not self.shared.keep_compatible:
-            return
-        segments = self.path + (attr,) if attr else self.path
-        self.changes.append(Change(rule_id, "#/" + "/".join(segments), original, update, old, new))
-
-
-def _at(node: Node, keyword: str, *rest: str) -> str | None:
-    """The pointer of `keyword` (and a key under it) in node's file, or None when the file lacks it."""
-    raw = node.raw
-    if not _is_map(raw) or keyword not in raw:
-        return None
-    pointer = f"{node.pointer}/{keyword}"
-    inner = raw[keyword]
-    for key in rest:
-        if not _is_map(inner) or key not in inner:
-            return None
-        pointer += "/" + key.replace("~", "~0").replace("/", "~1")
-        inner = inner[key]
-    return pointer
-
-
 def diff_documents(original: Node, update: Node, *, incompatible_only: bool = False) -> list[Change]:
     """Every difference Confluent's compare(original, update) reports (or only its incompatible ones)."""
-    ctx = _Ctx(_Shared(keep_compatible=not incompatible_only))
+    ctx = _Ctx(_Shared(keep_compatible=not incompatible_only, compare=_compare))
     _compare(ctx, original, update)
     return ctx.changes
 
@@ -195,25 +124,6 @@ def _kind_name(node: Node) -> str:
     if node.kind == "number":
         return "integer" if node.integer else "number"
     return node.kind
-
-
-def _raw(node: Node, keyword: str) -> Any:
-    return node.raw.get(keyword) if _is_map(node.raw) else None
-
-
-def _bound(ctx: _Ctx, o: Node, u: Node, keyword: str, a: Any, b: Any, prefix: str) -> None:
-    """The ADDED / REMOVED / INCREASED / DECREASED family every numeric keyword shares."""
-    if a == b:
-        return
-    if a is None:
-        rule = prefix + "_ADDED"
-    elif b is None:
-        rule = prefix + "_REMOVED"
-    elif a < b:
-        rule = prefix + "_INCREASED"
-    else:
-        rule = prefix + "_DECREASED"
-    ctx.add(rule, _at(o, keyword), _at(u, keyword), a, b, keyword)
 
 
 def _compare_string(ctx: _Ctx, o: Node, u: Node) -> None:
@@ -348,223 +258,6 @@ def _max_matching(edges: dict[int, dict[int, list]], n_left: int) -> dict[int, i
     return {i: j for j, i in match_right.items()}
 
 
-def _is_open(node: Node) -> bool:
-    return not node.pattern_properties and node.additional_schema is None and node.permits_additional
-
-
-def _partial_schema(node: Node, name: str) -> Node | None:
-    for regex, schema in node.pattern_properties:
-        if regex.search(name):
-            return schema
-    return node.additional_schema
-
-
-def _compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
-    _compare_required(ctx, o, u)
-    o_props, u_props = o.raw_properties, u.raw_properties
-    o_refs, u_refs = o.doc.ref_holders, u.doc.ref_holders
-    for name in sorted(o_props.keys() | u_props.keys()):
-        if name in o_props and name in u_props:
-            a_raw, b_raw = o_props[name], u_props[name]
-            if a_raw == b_raw and id(a_raw) not in o_refs and id(b_raw) not in u_refs:
-                continue  # unchanged and free of references: skip without loading it
-        here = ctx.sub("properties", name)
-        a, b = o.property_schema(name), u.property_schema(name)
-        if a is not None and b is not None:
-            _compare(here, a, b)
-        elif b is None:
-            _property_removed(here, a, u, name)
-        else:
-            _property_added(here, o, b, u, name)
-        ctx.changes.extend(here.changes)
-    _compare_dependencies(ctx, o, u)
-    _compare_additional(ctx, o, u, "additionalProperties", o.permits_additional, u.permits_additional,
-                        o.additional_schema, u.additional_schema, "ADDITIONAL_PROPERTIES")
-    _bound(ctx, o, u, "maxProperties", o.max_properties, u.max_properties, "MAX_PROPERTIES")
-    _bound(ctx, o, u, "minProperties", o.min_properties, u.min_properties, "MIN_PROPERTIES")
-
-
-def _compare_required(ctx: _Ctx, o: Node, u: Node) -> None:
-    o_req, u_req = o.required, u.required
-    if o_req == u_req:
-        return
-    here = ctx.sub("required")
-    u_props = u.raw_properties
-    for name in sorted(o.raw_properties):
-        if name not in u_props:
-            continue
-        was, now = name in o_req, name in u_req
-        if was and not now:
-            here.add("REQUIRED_ATTRIBUTE_REMOVED", _at(o, "required"), _at(u, "properties", name),
-                     "required", "optional", name)
-        elif now and not was:
-            rule = ("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if u.property_schema(name).has_default
-                    else "REQUIRED_ATTRIBUTE_ADDED")
-            here.add(rule, _at(o, "properties", name), _at(u, "required"), "optional", "required", name)
-    ctx.changes.extend(here.changes)
-
-
-def _property_removed(here: _Ctx, a: Node, u: Node, name: str) -> None:
-    if _is_open(u):
-        here.add("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
-        return
-    partial = _partial_schema(u, name)
-    if partial is not None:
-        trial = here.sub()
-        _compare(trial, a, partial)
-        here.changes.extend(trial.changes)
-        rule = ("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, a.pointer, partial.pointer, a.raw, partial.raw)
-    elif a.kind == "false":
-        here.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
-    else:
-        here.add("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
-
-
-def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
-    if _is_open(o):
-        rule = ("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL" if b.is_empty
-                else "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL")
-        here.add(rule, None, b.pointer, None, b.raw)
-        return
-    partial = _partial_schema(o, name)
-    if partial is not None:
-        trial = here.sub()
-        _compare(trial, partial, b)
-        here.changes.extend(trial.changes)
-        rule = ("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, partial.pointer, b.pointer, partial.raw, b.raw)
-    if name in u.required:
-        rule = ("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL" if b.has_default
-                else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL")
-    else:
-        rule = "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"
-    here.add(rule, None, b.pointer, None, b.raw)
-
-
-def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
-    if "dependencies" not in o.raw and "dependencies" not in u.raw:
-        return
-    here = ctx.sub("dependencies")
-    od, ud = o.property_dependencies, u.property_dependencies
-    for name in sorted(od.keys() | ud.keys()):
-        a, b = od.get(name), ud.get(name)
-        if a == b:
-            continue
-        if b is None:
-            rule = "DEPENDENCY_ARRAY_REMOVED"
-        elif a is None:
-            rule = "DEPENDENCY_ARRAY_ADDED"
-        elif b >= a:
-            rule = "DEPENDENCY_ARRAY_EXTENDED"
-        elif a >= b:
-            rule = "DEPENDENCY_ARRAY_NARROWED"
-        else:
-            rule = "DEPENDENCY_ARRAY_CHANGED"
-        here.add(rule, _at(o, "dependencies", name), _at(u, "dependencies", name),
-                 _dependency(o, name), _dependency(u, name), name)
-    os_, us = o.schema_dependencies, u.schema_dependencies
-    for name in sorted(os_.keys() | us.keys()):
-        a, b = os_.get(name), us.get(name)
-        if b is None:
-            here.add("DEPENDENCY_SCHEMA_REMOVED", a.pointer, None, a.raw, None, name)
-        elif a is None:
-            here.add("DEPENDENCY_SCHEMA_ADDED", None, b.pointer, None, b.raw, name)
-        else:
-            inner = here.sub(name)
-            _compare(inner, a, b)
-            here.changes.extend(inner.changes)
-    ctx.changes.extend(here.changes)
-
-
-def _dependency(node: Node, name: str) -> Any:
-    deps = _raw(node, "dependencies")
-    return deps.get(name) if _is_map(deps) else None
-
-
-def _compare_additional(ctx: _Ctx, o: Node, u: Node, keyword: str, o_permits: bool, u_permits: bool,
-                        o_schema: Node | None, u_schema: Node | None, prefix: str) -> None:
-    """additionalProperties / additionalItems: boolean switch, or a schema compared like any other."""
-    if o_permits == u_permits and o_schema is None and u_schema is None:
-        return
-    here = ctx.sub(keyword)
-    if o_permits != u_permits:
-        rule = prefix + ("_ADDED" if u_permits else "_REMOVED")
-    elif o_schema is None and u_schema is not None:
-        rule = prefix + "_NARROWED"
-    elif u_schema is None and o_schema is not None:
-        rule = prefix + "_EXTENDED"
-    else:
-        _compare(here, o_schema, u_schema)
-        ctx.changes.extend(here.changes)
-        return
-    here.add(rule, _at(o, keyword), _at(u, keyword), _raw(o, keyword), _raw(u, keyword))
-    ctx.changes.extend(here.changes)
-
-
-def _is_open_array(node: Node) -> bool:
-    return node.permits_additional_items and node.additional_items_schema is None
-
-
-def _compare_array(ctx: _Ctx, o: Node, u: Node) -> None:
-    items = ctx.sub("items")
-    _compare(items, o.all_items, u.all_items)
-    ctx.changes.extend(items.changes)
-    n_o, n_u = len(o.item_schemas), len(u.item_schemas)
-    for index in range(max(n_o, n_u)):
-        here = ctx.sub(f"items/{index}")
-        if index < n_o and index < n_u:
-            _compare(here, o.item_schemas[index], u.item_schemas[index])
-        elif index < n_o:
-            _item_removed(here, o.item_schemas[index], u)
-        else:
-            _item_added(here, o, u.item_schemas[index])
-        ctx.changes.extend(here.changes)
-    _compare_additional(ctx, o, u, "additionalItems", o.permits_additional_items, u.permits_additional_items,
-                        o.additional_items_schema, u.additional_items_schema, "ADDITIONAL_ITEMS")
-    _bound(ctx, o, u, "maxItems", o.max_items, u.max_items, "MAX_ITEMS")
-    _bound(ctx, o, u, "minItems", o.min_items, u.min_items, "MIN_ITEMS")
-    if o.unique_items != u.unique_items:
-        rule = "UNIQUE_ITEMS_REMOVED" if o.unique_items else "UNIQUE_ITEMS_ADDED"
-        ctx.add(rule, _at(o, "uniqueItems"), _at(u, "uniqueItems"), o.unique_items, u.unique_items, "uniqueItems")
-
-
-def _item_removed(here: _Ctx, a: Node, u: Node) -> None:
-    if _is_open_array(u):
-        here.add("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
-    elif u.additional_items_schema is not None:
-        partial = u.additional_items_schema
-        trial = here.sub()
-        _compare(trial, a, partial)
-        here.changes.extend(trial.changes)
-        rule = ("ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, a.pointer, partial.pointer, a.raw, partial.raw)
-    elif a.kind == "false":
-        here.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
-    else:
-        here.add("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
-
-
-def _item_added(here: _Ctx, o: Node, b: Node) -> None:
-    if _is_open_array(o):
-        rule = ("ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL" if b.is_empty
-                else "ITEM_ADDED_TO_OPEN_CONTENT_MODEL")
-        here.add(rule, None, b.pointer, None, b.raw)
-    elif o.additional_items_schema is not None:
-        partial = o.additional_items_schema
-        trial = here.sub()
-        _compare(trial, partial, b)
-        here.changes.extend(trial.changes)
-        rule = ("ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, partial.pointer, b.pointer, partial.raw, b.raw)
-    else:
-        here.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", None, b.pointer, None, b.raw)
-
-
 _BY_KIND = {
     "string": _compare_string,
     "number": _compare_number,
@@ -572,6 +265,6 @@ _BY_KIND = {
     "const": _compare_const,
     "combined": _compare_combined,
     "not": _compare_not,
-    "object": _compare_object,
-    "array": _compare_array,
+    "object": compare_object,
+    "array": compare_array,
 }

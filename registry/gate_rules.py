@@ -2,7 +2,7 @@
 
 Like Buf's rule table: an UPPER_SNAKE id that reads as a claim, its purpose
 and the fix a product team needs. Ids are never recycled. Compatibility
-rules live in `registry.compat.RULES`, filter rules in `registry.routing`.
+rules live in `registry.compat.RULES`, filter rules in `registry.routing.FILTER_RULES`.
 """
 from __future__ import annotations
 

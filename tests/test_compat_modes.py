@@ -80,6 +80,24 @@ def test_forward_checks_only_the_previous_version_forward_transitive_checks_all(
     assert findings[0].old == 10 and findings[0].new == 15
 
 
+@pytest.mark.parametrize("mode, expected", [
+    ("NONE", []),
+    ("BACKWARD", [("v2.json", "MAXIMUM_DECREASED")]),
+    ("BACKWARD_TRANSITIVE", [("v2.json", "MAXIMUM_DECREASED")]),
+    ("FORWARD", []),
+    ("FORWARD_TRANSITIVE", [("v1.json", "MAXIMUM_DECREASED")]),
+    ("FULL", [("v2.json", "MAXIMUM_DECREASED")]),
+    ("FULL_TRANSITIVE", [("v1.json", "MAXIMUM_DECREASED"), ("v2.json", "MAXIMUM_DECREASED")]),
+])
+def test_every_mode_on_a_three_version_history(mode, expected):
+    # v1 max 10, v2 max 20, v3 max 15: v3 cannot read v2's 16..20 (backward, against v2 only);
+    # v1 cannot read v3's 11..15 (forward, against v1 only, so only the transitive forms see it)
+    findings = check_history([("v1.json", V1), ("v2.json", V2), ("v3.json", V3_OK)], mode)
+    got = sorted((next(n for n in ("v1.json", "v2.json") if n in f.message), f.rule_id) for f in findings)
+    assert got == expected
+    assert all(f.file == "v3.json" and f.pointer == "/properties/qty/maximum" for f in findings)
+
+
 def test_backward_transitive_flags_every_earlier_version_it_cannot_read():
     history = [("v1.json", V1), ("v2.json", V2), ("v3.json", V3)]
     assert len(check_history(history, "BACKWARD")) == 1

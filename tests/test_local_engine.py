@@ -103,6 +103,10 @@ def scenarios(registry):
             "expect": {"dlq": {"metrics-dlq": 1, "metrics-queue": 0},
                        "metrics": {DAY: {"orders": 1, "drinks": {"Latte": 1}}}},
         },
+        "fifo-dedupe": {
+            "events": [{"label": "twice", "event": "aws/S3ObjectCreated", "example": "v1#0", "redeliver": 1}],
+            "expect": {"deliveries": {"ingest": ["twice", "twice"]}, "dlq": {"ingest": 1}},
+        },
         "s3": {
             "events": [{"label": f"s3-{i}", "event": "aws/S3ObjectCreated", "example": f"v1#{i}"}
                        for i in range(len(registry.events["aws/S3ObjectCreated"].version(1).examples))],
@@ -172,6 +176,10 @@ def test_s3_objects_outside_source_prefix_are_not_delivered(registry, result):
     assert inside and len(inside) < len(examples)
     assert sorted(run.engine.delivered.get("ingest", [])) == sorted(inside)
     assert run.depths["ingest"] == (len(inside), 0)
+
+
+def test_fifo_queue_drops_a_redelivered_event_within_its_deduplication_window(result):
+    assert mismatches(_run(result, "fifo-dedupe")) == []
 
 
 def test_notification_queue_receives_only_its_three_events(result):

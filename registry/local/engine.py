@@ -3,7 +3,8 @@
 EventBridge: every enabled rule on the bus is matched with our AWS-exact
 matcher (`registry.routing`); each target of a matching rule gets the event
 (or its input-transformed payload). SQS targets get a message (FIFO: the
-target's message group, the event id as deduplication id); SNS targets fan out
+target's message group; the event id as deduplication id unless the queue
+deduplicates by content); SNS targets fan out
 to their subscriptions, each filter policy matched by our matcher in its scope;
 API destinations get a real HTTP call with the connection's auth, paced by the
 rate limit and retried per the retry policy (429, 409, 401, 407 and 5xx are
@@ -257,9 +258,11 @@ class Engine:
     # -- SQS, SNS, Lambda targets -------------------------------------------------------
     def _send(self, queue: str, body: str, label: str, event_id: str, group: str | None = None, attrs: Any = None) -> None:
         args: dict[str, Any] = {"QueueUrl": self.dep.queue_urls[queue], "MessageBody": body}
-        if self.topology.queues[queue].fifo:
+        spec = self.topology.queues[queue]
+        if spec.fifo:
             args["MessageGroupId"] = group or "default"
-            args["MessageDeduplicationId"] = event_id
+            if not spec.content_based_deduplication:  # else SQS hashes the body, as it does for EventBridge
+                args["MessageDeduplicationId"] = event_id
         if attrs:
             args["MessageAttributes"] = attrs
         self.dep.sqs.send_message(**args)

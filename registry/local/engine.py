@@ -35,7 +35,7 @@ from registry.local.standup import ACCOUNT, REGION, Deployment
 from registry.local.topology import ApiDestination, Function, Rule, Target, Topology
 from registry.local.transform import apply_input_transformer
 
-__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "Step", "Trace", "ApiAttempt", "Engine", "import_handler"]
+__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "AGE_SCALE", "Step", "Trace", "ApiAttempt", "Engine", "import_handler"]
 
 RETRY_CAP = 10  # retries per failed delivery locally, whatever the policy allows (AWS: up to 185)
 BACKOFF_SECONDS = (0.005, 0.05)  # first and longest local backoff (AWS: seconds to minutes)

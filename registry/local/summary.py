@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from registry.local.engine import BACKOFF_SECONDS, RETRY_CAP
+from registry.local.engine import AGE_SCALE, BACKOFF_SECONDS, RETRY_CAP
 from registry.local.run import LocalRun, ScenarioRun
 
 __all__ = ["LOCAL_TIMING_NOTE", "mismatches", "render_text", "to_json"]
@@ -16,8 +16,8 @@ __all__ = ["LOCAL_TIMING_NOTE", "mismatches", "render_text", "to_json"]
 LOCAL_TIMING_NOTE = (
     f"local timing: failed SQS messages are visible again at once (visibility timeout scaled to 0); "
     f"API retries follow each target's retry policy, capped at {RETRY_CAP}, with backoff "
-    f"{int(BACKOFF_SECONDS[0] * 1000)}-{int(BACKOFF_SECONDS[1] * 1000)} ms (AWS: seconds to minutes); "
-    f"batching windows are not waited for"
+    f"{int(BACKOFF_SECONDS[0] * 1000)}-{int(BACKOFF_SECONDS[1] * 1000)} ms (AWS: seconds to minutes) "
+    f"and event age counted {int(AGE_SCALE)}x faster; rate limits are real; batching windows are not waited for"
 )
 
 

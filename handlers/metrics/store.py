@@ -63,8 +63,7 @@ def _actions(table: str, tx: Transaction, now: int, ttl_seconds: int) -> list[di
         {
             "Put": {
                 "TableName": table,
-                "Item": {"pk": {"S": e.key}, "sk": {"S": IDEMPOTENCY_SK}, TTL_ATTRIBUTE: {"N": str(now + ttl_seconds)},
-                         "day": {"S": e.day}},
+                "Item": {"pk": {"S": e.key}, "sk": {"S": IDEMPOTENCY_SK}, TTL_ATTRIBUTE: {"N": str(now + ttl_seconds)}},
                 # An expired record that TTL has not deleted yet no longer counts as a duplicate.
                 "ConditionExpression": "attribute_not_exists(pk) OR #ttl < :now",
                 "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},

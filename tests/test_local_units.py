@@ -191,3 +191,24 @@ def test_a_rejected_plan_shows_the_gate_report_and_a_crash_its_last_lines():
     assert "rejected by the gate" in text and "FILTER_FIELD_MISSING" in text and "fix: add it back" in text
     crash = _explain("dev", "", "\n".join(f"line {i}" for i in range(40)) + "\nValueError: boom")
     assert crash.endswith("ValueError: boom") and "line 10" not in crash
+
+
+def test_rate_limit_allows_a_seconds_burst_then_paces_calls(monkeypatch):
+    import registry.local.engine as engine
+
+    clock = {"now": 100.0, "slept": 0.0}
+
+    def sleep(seconds):
+        clock["slept"] += seconds
+        clock["now"] += seconds
+
+    monkeypatch.setattr(engine.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(engine.time, "sleep", sleep)
+    owner = types.SimpleNamespace(_buckets={})
+    for _ in range(11):
+        engine.Engine._take_token(owner, "dest", 5)
+    assert clock["slept"] == pytest.approx(6 * 0.2)  # 5 at once, then one every 200 ms
+    clock["now"] += 10
+    before = clock["slept"]
+    engine.Engine._take_token(owner, "dest", 5)
+    assert clock["slept"] == before  # refilled while idle

@@ -143,7 +143,7 @@ class Engine:
         self.invocations: list[_Invocation] = []
         self.handler_log_lines = 0
         self.credentials: dict[str, Credentials] = {}
-        self._last_call: dict[str, float] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}  # destination -> (tokens, when)
         self._tokens: dict[str, str] = {}
         self._labels: dict[str, str] = {}  # event id -> label
         self._urls: dict[str, str] = {}
@@ -208,13 +208,19 @@ class Engine:
         except (urllib.error.URLError, KeyError, ValueError):
             return ""  # the calls then fail with 401, which the summary shows
 
+    def _take_token(self, name: str, rate: int) -> None:
+        """Token bucket of `rate` invocations per second (a second's worth may burst), waiting when empty."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(name, (float(rate), now))
+        tokens = min(float(rate), tokens + (now - last) * rate)
+        if tokens < 1.0:
+            time.sleep((1.0 - tokens) / rate)
+            now, tokens = time.monotonic(), 1.0
+        self._buckets[name] = (tokens - 1.0, now)
+
     def _call(self, dest: ApiDestination, payload: str) -> int:
         if dest.rate_limit_per_second:
-            gap = 1.0 / dest.rate_limit_per_second
-            wait = self._last_call.get(dest.name, 0.0) + gap - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last_call[dest.name] = time.monotonic()
+            self._take_token(dest.name, dest.rate_limit_per_second)
         request = urllib.request.Request(
             self._urls[dest.name],
             data=payload.encode(),

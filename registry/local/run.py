@@ -1,7 +1,7 @@
 """One embedded run: plan -> topology -> moto -> publish -> deliver -> drain -> figures.
 
 The topology is stood up once per run; between scenarios the queues that
-received anything are purged and the tables recreated, so each scenario's
+received anything are emptied and the tables recreated, so each scenario's
 queue depths and metrics are its own. Contracts we design are published through the
 producer helper (validated, idempotency-stamped, batched PutEvents); external
 contracts' events are put straight on the bus as their real producer does.
@@ -258,7 +258,7 @@ def run_scenarios(
     scenarios: Sequence[Scenario],
     hints: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> LocalRun:
-    """Run each scenario on its own embedded AWS against the topology of `resources`.
+    """Run each scenario, from an empty stack, against the topology of `resources` on one embedded AWS.
 
     `hints` are the non-secret auth parts per API destination (`auth_hints(stack_config)`),
     for plans that mask a connection's authParameters whole."""

@@ -198,6 +198,9 @@ def render_text(result: LocalRun) -> str:
         f"Eventplane local run of stack {result.stack} (embedded AWS: moto; API endpoint {result.endpoint_url})",
         f"  {LOCAL_TIMING_NOTE}",
     ]
+    scheduled = [f"{r.name} ({r.schedule})" for r in result.topology.rules if r.schedule and not r.pattern]
+    if scheduled:
+        lines.append(f"  scheduled rules are not fired locally: {', '.join(scheduled)}")
     for run in result.runs:
         lines += ["", f"== {run.scenario.name}" + (f" ({run.scenario.file})" if run.scenario.file else "")]
         lines += [f"Events ({len(run.engine.traces)} put on the bus)"] + _steps_text(run)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
-import json
 import os
 import pprint
 import re
+import subprocess
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -61,6 +63,30 @@ def metrics_contracts(registry: Registry) -> list[EventContract]:
     return sorted((c for c in registry.events.values() if c.detail_type in counted), key=lambda c: c.key)
 
 
+_ANNOTATIONS = frozenset({"title", "description", "examples", "$comment"})
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "dependencies")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
+_SCHEMA_ONE = ("items", "additionalItems", "additionalProperties", "contains", "propertyNames", "if", "then", "else", "not")
+
+
+def _strip_annotations(schema: Any) -> Any:
+    """The schema without keywords that never affect validation; the generated code embeds each
+    subschema in its error paths, so descriptions would only make the module bigger and slower to load."""
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+    for key in _SCHEMA_MAPS:
+        if isinstance(out.get(key), dict):
+            out[key] = {name: _strip_annotations(sub) for name, sub in out[key].items()}
+    for key in _SCHEMA_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [_strip_annotations(sub) for sub in out[key]]
+    for key in _SCHEMA_ONE:
+        if isinstance(out.get(key), dict):
+            out[key] = _strip_annotations(out[key])
+    return out
+
+
 def _module_name(contract: EventContract, number: int) -> str:
     return re.sub(r"[^0-9a-z]+", "_", f"{contract.key}_v{number}".lower()).strip("_")
 
@@ -76,9 +102,8 @@ def validator_sources(contracts: Iterable[EventContract]) -> dict[str, str]:
             if f"{name}.py" in files:
                 raise InputError(version.path, f"validator module name {name!r} clashes with another contract",
                                  hint="rename the event directory so domain/Event differ after lowercasing")
-            schema = {k: v for k, v in version.schema.items() if k != "examples"}  # examples do not validate
             try:
-                code = fastjsonschema.compile_to_code(schema)
+                code = fastjsonschema.compile_to_code(_strip_annotations(dict(version.schema)))
             except fastjsonschema.JsonSchemaDefinitionException as exc:
                 raise InputError(version.path, f"fastjsonschema cannot compile this schema: {exc}",
                                  hint="use only draft-07 keywords fastjsonschema supports") from None
@@ -111,6 +136,34 @@ def _fastjsonschema_files() -> dict[str, bytes]:
     return files
 
 
+_COMPILE_ALL = """
+import py_compile, sys
+root = sys.argv[1]
+for name in sys.argv[2:]:
+    py_compile.compile(root + "/" + name, cfile=root + "/pyc/" + name + "c", dfile=name, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+"""
+
+
+def _bytecode(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Unchecked-hash .pyc beside each module, so a cold start on a read-only /var/task skips
+    compiling source. Built in a child with a fixed hash seed: marshal output stays byte-identical.
+    A runtime of another Python version ignores them (its cache tag differs) and compiles source."""
+    sources = sorted(name for name in files if name.endswith(".py"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sources:
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_bytes(files[name])
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        subprocess.run([sys.executable, "-c", _COMPILE_ALL, tmp, *sources], check=True, env=env)
+        tag = sys.implementation.cache_tag
+        return {
+            f"{Path(name).parent.as_posix()}/__pycache__/{Path(name).stem}.{tag}.pyc":
+                (Path(tmp) / "pyc" / f"{name}c").read_bytes()
+            for name in sources
+        }
+
+
 def _write_zip(path: Path, files: Mapping[str, bytes]) -> None:
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w") as archive:
@@ -131,6 +184,7 @@ def build_bundle_from_registry(registry: Registry, out_dir: Path) -> Path:
         for name, source in validator_sources(metrics_contracts(registry)).items()
     )
     files.update(_fastjsonschema_files())
+    files.update(_bytecode(files))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / BUNDLE_NAME

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import runpy
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -43,14 +45,25 @@ def test_entries_are_sorted_with_fixed_time_and_permissions(tmp_path):
 def test_bundle_carries_handler_one_validator_per_version_and_fastjsonschema(tmp_path):
     entries = names(build_bundle_from_registry(TEST_REGISTRY, tmp_path))
     assert {"metrics/handler.py", "metrics/events.py", "metrics/plan.py", "metrics/store.py"} <= set(entries)
-    assert sorted(e for e in entries if e.startswith("metrics/validators/")) == [
+    assert sorted(e for e in entries if e.startswith("metrics/validators/") and e.endswith(".py")) == [
         "metrics/validators/__init__.py",
         "metrics/validators/coffeeshop_ordercancelled_v1.py",
         "metrics/validators/coffeeshop_waitingcompletion_v1.py",
         "metrics/validators/coffeeshop_waitingcompletion_v2.py",
     ]
     assert {"fastjsonschema/__init__.py", "fastjsonschema/exceptions.py", "fastjsonschema/LICENSE"} <= set(entries)
-    assert not [e for e in entries if "__pycache__" in e or e.endswith(".pyc")]
+
+
+
+def test_every_module_ships_unchecked_hash_bytecode_for_this_python(tmp_path):
+    archive = zipfile.ZipFile(build_bundle_from_registry(TEST_REGISTRY, tmp_path))
+    entries = archive.namelist()
+    tag = sys.implementation.cache_tag
+    sources = [e for e in entries if e.endswith(".py")]
+    pycs = [e for e in entries if e.endswith(".pyc")]
+    assert sorted(pycs) == sorted(f"{e.rsplit('/', 1)[0]}/__pycache__/{e.rsplit('/', 1)[1][:-3]}.{tag}.pyc" for e in sources)
+    header = archive.read(f"metrics/__pycache__/handler.{tag}.pyc")[:8]
+    assert header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01  # hash, unchecked
 
 
 def test_events_the_handler_does_not_count_are_left_out(tmp_path):

@@ -1,0 +1,97 @@
+"""How the offline plan scales: synthetic registries of 50, 200 and 800 subscriptions.
+
+Prints `BENCH plan subs=800 resources=<n> seconds=<s> per_resource_ms=<x> growth=<t800/t200>`
+last; linear growth is t800/t200 near 4 (resources grow 4x), so growth <= 4.5.
+Each size is planned by the real `__main__.py` under the mock engine, after
+one warm-up plan so imports are not counted.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from registry.gate import version_key  # noqa: E402
+from registry.loader import load_registry  # noqa: E402
+from registry.offline_plan import plan_stack  # noqa: E402
+
+SIZES = (50, 200, 800)
+SUBS_PER_EVENT = 10
+SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["metadata", "data"],
+    "properties": {
+        "metadata": {"type": "object", "required": ["idempotency-key"],
+                     "properties": {"idempotency-key": {"type": "string"}}},
+        "data": {"type": "object", "properties": {"amount": {"type": "number"}, "region": {"type": "string"}}},
+    },
+    "examples": [{"metadata": {"idempotency-key": "k1"}, "data": {"amount": 150, "region": "eu"}}],
+}
+
+
+def delivery(i: int) -> dict:
+    """A mix like the real one: mostly queues, some forks, API and Lambda deliveries."""
+    kind = i % 10
+    if kind < 6:
+        return {"type": "queue"} if kind else {"type": "queue", "fifo": True, "message_group_id": "bench"}
+    if kind < 8:
+        return {"type": "fork", "pipeline": ("analytics", "replay")[kind - 6]}
+    return {"type": "api", "destination": "delivery-service"} if kind == 8 else {"type": "lambda", "function": "order-audit"}
+
+
+def write_registry(root: Path, subs: int) -> None:
+    events = max(1, subs // SUBS_PER_EVENT)
+    for e in range(events):
+        folder = root / f"events/bench/Event{e:03d}"
+        folder.mkdir(parents=True)
+        (folder / "event.json").write_text(json.dumps({
+            "source": "com.example.bench", "detail-type": f"Event{e:03d}", "owner": "bench-team",
+            "service": "bench-service", "action": "Something happened", "description": "A synthetic event."}))
+        (folder / "v1.json").write_text(json.dumps(SCHEMA))
+    (root / "subscriptions").mkdir()
+    listed = []
+    for i in range(subs):
+        sub = {"name": f"sub-{i:04d}", "event": f"bench/Event{i % events:03d}", "delivery": delivery(i)}
+        if i % 3 == 0:
+            sub["filter"] = {"data": {"amount": [{"numeric": [">=", 100]}]}}
+        listed.append(sub)
+    (root / "subscriptions/bench.json").write_text(json.dumps(
+        {"team": "bench", "description": "Synthetic consumers.", "subscriptions": listed}))
+    registry = load_registry(root)
+    lock = {version_key(ev.key, v.number): v.fingerprint for ev in registry.events.values() for v in ev.versions}
+    (root / "registry.lock.json").write_text(json.dumps({"lockVersion": 1, "published": lock}))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+        config["config"].pop("eventplane:schedule", None)
+        (work / "Pulumi.bench.yaml").write_text(yaml.safe_dump(config))
+        results: dict[int, tuple[int, float]] = {}
+        for subs in (10, *SIZES):  # 10: warm-up, not reported
+            contracts = work / f"contracts-{subs}"
+            write_registry(contracts, subs)
+            start = time.perf_counter()
+            plan = plan_stack("bench", work, contracts=contracts, program=ROOT / "__main__.py")
+            seconds = time.perf_counter() - start
+            results[subs] = (len(plan.resources), seconds)
+            if subs in SIZES:
+                print(f"subs={subs} resources={len(plan.resources)} seconds={seconds:.2f} "
+                      f"per_resource_ms={1000 * seconds / len(plan.resources):.2f}")
+    resources, seconds = results[800]
+    growth = seconds / results[200][1]
+    print(f"BENCH plan subs=800 resources={resources} seconds={seconds:.2f} "
+          f"per_resource_ms={1000 * seconds / resources:.2f} growth={growth:.2f}")
+
+
+if __name__ == "__main__":
+    main()

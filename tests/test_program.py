@@ -1,0 +1,266 @@
+"""The real Pulumi program under the mock engine (via `plan_stack`): what it declares for the real contracts.
+
+`plan_stack` calls `pulumi.runtime.set_mocks` before it runs `__main__.py`, in a
+fresh module namespace; pulumi_aws is imported once per process, so each plan
+costs about a second. The plans are shared per module.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from components import TOKEN_PREFIX
+from components.common import physical_name
+from registry.gate import version_key
+from registry.loader import load_registry
+from registry.model import Registry
+from registry.offline_plan import SECRET, Plan, PlannedResource, plan_stack
+from registry.patterns import fork_policy, rule_pattern, to_aws_json
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE = "aws:sqs/queue:Queue"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_SUB = "aws:sns/topicSubscription:TopicSubscription"
+COMPONENTS = {"EventBus", "QueueDelivery", "ForkTopic", "ApiDestination", "MetricsPipeline", "LambdaDelivery", "Schedule"}
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return load_registry(ROOT / "contracts")
+
+
+@pytest.fixture(scope="module")
+def dev() -> Plan:
+    return plan_stack("dev", ROOT)
+
+
+@pytest.fixture(scope="module")
+def prod() -> Plan:
+    return plan_stack("prod", ROOT)
+
+
+def by_input(plan: Plan, type_: str, key: str, value: Any) -> list[PlannedResource]:
+    return [r for r in plan.of_type(type_) if r.inputs.get(key) == value]
+
+
+def arn_of(plan: Plan, resource: PlannedResource) -> str:
+    """The mock's ARN for a planned resource, as other resources' inputs carry it."""
+    region, account = "us-east-1", "123456789012"
+    name = resource.inputs["name"]
+    if resource.type == QUEUE:
+        return f"arn:aws:sqs:{region}:{account}:{name}"
+    if resource.type == TOPIC:
+        return f"arn:aws:sns:{region}:{account}:{name}"
+    if resource.type == RULE:
+        bus = resource.inputs.get("eventBusName", "default")
+        return f"arn:aws:events:{region}:{account}:rule/" + (name if bus == "default" else f"{bus}/{name}")
+    raise AssertionError(resource.type)
+
+
+def statements(document: str) -> Iterator[dict[str, Any]]:
+    parsed = json.loads(document)
+    yield from parsed["Statement"]
+
+
+def test_components_use_the_pinned_type_tokens(dev: Plan) -> None:
+    kinds = {r.type for r in dev.resources if not r.custom}
+    assert kinds <= {TOKEN_PREFIX + c for c in COMPONENTS}
+    assert {"eventplane:index:EventBus", "eventplane:index:QueueDelivery", "eventplane:index:ForkTopic",
+            "eventplane:index:ApiDestination", "eventplane:index:MetricsPipeline", "eventplane:index:Schedule"} <= kinds
+
+
+def test_every_cloud_resource_belongs_to_a_component_and_is_named_after_it(dev: Plan) -> None:
+    components = {r.urn: r for r in dev.resources if not r.custom}
+    for resource in dev.resources:
+        if resource.custom:
+            assert resource.parent in components, resource.urn
+            assert resource.name.startswith(components[resource.parent].name + "-"), resource.name
+
+
+def test_rule_patterns_are_exactly_the_shared_builder_output(dev: Plan, registry: Registry) -> None:
+    checked = 0
+    for sub in registry.subscriptions:
+        if sub.delivery.type == "fork":
+            continue
+        rules = by_input(dev, RULE, "name", physical_name("ep-dev", sub.id))
+        assert len(rules) == 1, sub.id
+        assert rules[0].inputs["eventPattern"] == to_aws_json(rule_pattern(sub, registry.events[sub.event]))
+        checked += 1
+    assert checked >= 5
+
+
+def test_fork_filters_are_sns_message_body_policies(dev: Plan, registry: Registry) -> None:
+    forks = [s for s in registry.subscriptions if s.delivery.type == "fork"]
+    assert forks
+    for sub in forks:
+        queue_arn = f"arn:aws:sqs:us-east-1:123456789012:{physical_name('ep-dev', sub.id, limit=80)}"
+        (subscription,) = by_input(dev, TOPIC_SUB, "endpoint", queue_arn)
+        policy = fork_policy(sub)
+        assert subscription.inputs.get("filterPolicy") == (to_aws_json(policy) if policy else None)
+        assert subscription.inputs.get("filterPolicyScope") == ("MessageBody" if policy else None)
+        assert subscription.inputs["rawMessageDelivery"] is True
+        assert json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"].endswith("-dlq")
+
+
+def test_numeric_operators_survive_unescaped(dev: Plan) -> None:
+    documents = [r.inputs.get("filterPolicy") or r.inputs.get("eventPattern") or "" for r in dev.resources]
+    numeric = [d for d in documents if '"numeric"' in d]
+    assert numeric
+    assert any('">="' in d for d in numeric)
+    assert not any("\\u003e" in d or "\\u003c" in d or "&gt;" in d for d in documents)
+
+
+def test_every_queue_is_a_dlq_or_has_one(dev: Plan) -> None:
+    queues = {arn_of(dev, q): q for q in dev.of_type(QUEUE)}
+    dead_letter: set[str] = set()
+    for queue in queues.values():
+        if "redrivePolicy" in queue.inputs:
+            target = json.loads(queue.inputs["redrivePolicy"])["deadLetterTargetArn"]
+            assert target in queues
+            dead_letter.add(target)
+    dead_letter |= {t.inputs["deadLetterConfig"]["arn"] for t in dev.of_type(TARGET)}
+    for arn, queue in queues.items():
+        assert arn in dead_letter or "redrivePolicy" in queue.inputs, arn
+    assert dead_letter and all(queues[a].inputs["messageRetentionSeconds"] == 1209600 for a in dead_letter)
+
+
+def test_every_rule_target_retries_then_dead_letters(dev: Plan) -> None:
+    queue_arns = {arn_of(dev, q) for q in dev.of_type(QUEUE)}
+    targets = dev.of_type(TARGET)
+    assert len(targets) == len(dev.of_type(RULE))
+    for target in targets:
+        retry = target.inputs["retryPolicy"]
+        assert retry["maximumEventAgeInSeconds"] > 0 and retry["maximumRetryAttempts"] >= 0
+        assert target.inputs["deadLetterConfig"]["arn"] in queue_arns
+
+
+def test_retry_policy_comes_from_the_subscription(dev: Plan, registry: Registry) -> None:
+    sub = next(s for s in registry.subscriptions if s.delivery.type == "api")
+    (rule,) = by_input(dev, RULE, "name", physical_name("ep-dev", sub.id))
+    (target,) = [t for t in dev.of_type(TARGET) if t.parent == rule.parent and t.name == rule.name[:-len("rule")] + "target"]
+    assert target.inputs["retryPolicy"] == {"maximumEventAgeInSeconds": sub.delivery.retry.maximum_event_age_seconds,
+                                            "maximumRetryAttempts": sub.delivery.retry.maximum_retry_attempts}
+    assert target.inputs["roleArn"].startswith("arn:aws:iam::123456789012:role/")
+
+
+def test_every_queue_and_topic_is_encrypted(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):
+        for queue in plan.of_type(QUEUE):
+            assert queue.inputs.get("sqsManagedSseEnabled") is True or queue.inputs.get("kmsMasterKeyId"), queue.name
+        for topic in plan.of_type(TOPIC):
+            assert topic.inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
+
+
+def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):
+        for resource in plan.resources:
+            for key in ("policy", "assumeRolePolicy"):
+                if key not in resource.inputs:
+                    continue
+                for statement in statements(resource.inputs[key]):
+                    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                    assert not any(a == "*" or a.endswith(":*") for a in actions), (resource.name, actions)
+                    if resource.type == "aws:kms/key:Key":
+                        continue  # a key policy's Resource "*" means this key itself
+                    resources = statement.get("Resource", [])
+                    resources = resources if isinstance(resources, list) else [resources]
+                    assert "*" not in resources, resource.name
+
+
+def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan) -> None:
+    queues = {q.inputs["name"]: q for q in dev.of_type(QUEUE)}
+    senders: dict[str, set[str]] = {}  # queue or topic ARN -> ARNs allowed to send to it
+    for target in dev.of_type(TARGET):
+        rule = next(r for r in dev.of_type(RULE) if r.parent == target.parent and r.name[:-4] == target.name[:-6])
+        for arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
+            senders.setdefault(arn, set()).add(arn_of(dev, rule))
+    for subscription in dev.of_type(TOPIC_SUB):
+        for arn in (subscription.inputs["endpoint"], json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"]):
+            senders.setdefault(arn, set()).add(subscription.inputs["topic"])
+    policies = dev.of_type("aws:sqs/queuePolicy:QueuePolicy") + dev.of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert policies
+    for policy in policies:
+        for statement in statements(policy.inputs["policy"]):
+            source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+            resource = statement["Resource"]
+            assert source in senders[resource], (policy.name, source)
+    sent_to_by_service = {arn for arn in senders if arn.startswith("arn:aws:sqs:")}
+    with_policy = {json.loads(p.inputs["policy"])["Statement"][0]["Resource"] for p in policies}
+    assert sent_to_by_service <= with_policy
+    assert queues
+
+
+def test_secrets_are_never_plain(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):
+        text = json.dumps(plan.to_json())
+        assert "offline-placeholder" not in text
+        (connection,) = plan.of_type("aws:cloudwatch/eventConnection:EventConnection")
+        assert connection.inputs["authParameters"] == SECRET
+    assert by_input(prod, "aws:cloudwatch/eventConnection:EventConnection", "authorizationType", "OAUTH_CLIENT_CREDENTIALS")
+
+
+def test_api_destination_rate_limit_and_role_scope_come_from_stack_config(dev: Plan, prod: Plan) -> None:
+    for plan, rate in ((dev, 5), (prod, 50)):
+        (destination,) = plan.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")
+        assert destination.inputs["invocationRateLimitPerSecond"] == rate
+        (role_policy,) = [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == destination.parent]
+        (statement,) = statements(role_policy.inputs["policy"])
+        assert statement["Action"] == "events:InvokeApiDestination"
+        assert statement["Resource"].startswith("arn:aws:events:us-east-1:123456789012:api-destination/")
+
+
+def test_fifo_queue_gets_a_message_group_and_dedup(dev: Plan, registry: Registry) -> None:
+    fifo = [s for s in registry.subscriptions if s.delivery.options.get("fifo")]
+    assert fifo
+    for sub in fifo:
+        name = physical_name("ep-dev", sub.id, limit=80, suffix=".fifo")
+        (queue,) = by_input(dev, QUEUE, "name", name)
+        assert queue.inputs["fifoQueue"] is True and queue.inputs["contentBasedDeduplication"] is True
+        (target,) = [t for t in dev.of_type(TARGET) if t.inputs["arn"] == arn_of(dev, queue)]
+        assert target.inputs["sqsTarget"] == {"messageGroupId": sub.delivery.options["message_group_id"]}
+
+
+def test_metrics_pipeline_shape(dev: Plan) -> None:
+    (table,) = dev.of_type("aws:dynamodb/table:Table")
+    assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert table.inputs["pointInTimeRecovery"]["enabled"] is True
+    assert table.inputs["serverSideEncryption"]["enabled"] is True
+    assert table.inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
+    (function,) = dev.of_type("aws:lambda/function:Function")
+    assert function.inputs["environment"]["variables"]["METRICS_TABLE"] == table.inputs["name"]
+    assert function.inputs["sourceCodeHash"]
+    mappings = dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+    assert mappings and all(m.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
+    (role_policy,) = [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == function.parent]
+    scoped = {s["Sid"]: s["Resource"] for s in statements(role_policy.inputs["policy"])}
+    assert scoped["WriteItsTable"] == f"arn:aws:dynamodb:us-east-1:123456789012:table/{table.inputs['name']}"
+    assert sorted(scoped["ConsumeItsQueues"]) == sorted(m.inputs["eventSourceArn"] for m in mappings)
+
+
+def test_schemas_are_published_as_draft4(dev: Plan, registry: Registry) -> None:
+    schemas = dev.of_type("aws:schemas/schema:Schema")
+    assert len(schemas) == sum(len(e.versions) for e in registry.events.values())
+    for schema in schemas:
+        assert schema.inputs["type"] == "JSONSchemaDraft4"
+        content = json.loads(schema.inputs["content"])
+        assert content["$schema"] == "http://json-schema.org/draft-04/schema#" and "examples" not in content
+
+
+def test_outputs_export_names_urls_and_fingerprints(dev: Plan, registry: Registry) -> None:
+    outputs = dev.outputs
+    assert outputs["busName"] == "ep-dev-bus"
+    assert outputs["contractFingerprints"] == {
+        version_key(e.key, v.number): v.fingerprint for e in registry.events.values() for v in e.versions}
+    urls = {f"https://sqs.us-east-1.amazonaws.com/123456789012/{q.inputs['name']}" for q in dev.of_type(QUEUE)}
+    assert set(outputs["queueUrls"].values()) <= urls
+    assert set(outputs["topicArns"]) == {s.event for s in registry.subscriptions if s.delivery.type == "fork"}
+    assert outputs["metricsTableName"] == "ep-dev-metrics"
+
+
+def test_the_plan_is_deterministic(dev: Plan) -> None:
+    assert plan_stack("dev", ROOT).to_json() == dev.to_json()

@@ -138,6 +138,8 @@ POISON = {
                              "/detail/drinkOrder is a string but not JSON"),
     "drink-missing-in-text": (envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": "{\"a\": 1}"}),
                               "/detail/drinkOrder/drink"),
+    "drink-too-long": (envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": {"drink": "L" * 201}}),
+                       "longer than 200 bytes"),
     "bad-time": (envelope(WAITING, order("x", "Latte")["detail"], time="yesterday"), "/time must be an ISO 8601"),
 }
 
@@ -198,7 +200,7 @@ def test_throttled_write_is_retried_with_bounded_jittered_backoff(handler, store
 
 
 def test_transaction_conflict_reason_is_retried(handler, store):
-    conflict = handler.TransactionCanceled(("None", "TransactionConflict", "None"))
+    conflict = handler.TransactionCanceled(("None", "TransactionConflict", "None", "None", "None"))
     flaky = Flaky(store, {1: conflict})
     assert run(handler, many_orders(2), flaky) == []
     assert store.read_day("2026-11-23").orders == 2
@@ -242,11 +244,25 @@ def test_recorded_duplicate_inside_a_new_transaction_is_dropped_via_cancellation
     assert any(line["message"] == "duplicate events dropped" and line["count"] == 1 for line in logs(capsys))
 
 
-def test_non_retryable_cancellation_fails_the_transaction_without_retrying(handler, store):
-    flaky = Flaky(store, {1: handler.TransactionCanceled(("ValidationError", "None"))})
+def test_non_retryable_reason_on_an_idempotency_put_fails_only_that_event(handler, store):
+    # actions: Put o0 (Latte), Put o1 (Mocha), Update DRINK#Latte, Update DRINK#Mocha, Update TOTAL
+    flaky = Flaky(store, {1: handler.TransactionCanceled(("ValidationError", "None", "None", "None", "None"))})
     sleep = NoSleep()
-    assert sorted(run(handler, many_orders(1), flaky, sleep=sleep)) == ["o0"]
-    assert sleep.delays == [] and flaky.calls == 1
+    assert run(handler, many_orders(2), flaky, sleep=sleep) == ["o0"]
+    assert sleep.delays == [] and flaky.calls == 2
+    assert store.read_day("2026-11-23").drinks == {"Mocha": 1}
+
+
+def test_non_retryable_reason_on_a_counter_fails_the_events_that_touch_it(handler, store):
+    flaky = Flaky(store, {1: handler.TransactionCanceled(("None", "None", "None", "ValidationError", "None"))})
+    assert run(handler, many_orders(2), flaky) == ["o1"]
+    assert store.read_day("2026-11-23").drinks == {"Latte": 1}
+
+
+def test_cancellation_without_usable_reasons_fails_the_whole_transaction(handler, store):
+    flaky = Flaky(store, {1: handler.TransactionCanceled(("ValidationError",))})
+    assert run(handler, many_orders(2), flaky) == ["o0", "o1"]
+    assert flaky.calls == 1
 
 
 def test_copies_of_a_failed_event_are_all_reported(handler, store):

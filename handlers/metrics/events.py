@@ -20,6 +20,7 @@ from fastjsonschema import JsonSchemaValueException
 
 __all__ = [
     "TOTAL_SK",
+    "MAX_DRINK_BYTES",
     "Increment",
     "MetricEvent",
     "Rejection",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 TOTAL_SK = "TOTAL"
+MAX_DRINK_BYTES = 200
 _VALIDATORS = f"{__package__}.validators"
 
 Validate = Callable[[Any], Any]
@@ -86,6 +88,8 @@ def _drink(detail: Mapping[str, Any]) -> str:
     drink = order.get("drink") if isinstance(order, dict) else None
     if not isinstance(drink, str) or not drink.strip():
         raise _Invalid("/detail/drinkOrder/drink is missing or not a non-empty string")
+    if len(drink.encode()) > MAX_DRINK_BYTES:  # it becomes part of a sort key (at most 1024 bytes)
+        raise _Invalid(f"/detail/drinkOrder/drink is longer than {MAX_DRINK_BYTES} bytes")
     return drink.strip()
 
 

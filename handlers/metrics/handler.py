@@ -6,7 +6,9 @@ the distinct events into as few transactions as the limits allow (see
 `plan.py` for the key design and costs), and write each transaction with its
 idempotency records. A canceled transaction whose idempotency Put failed its
 condition carries a duplicate from an earlier batch: that event is dropped
-(and acknowledged) and the rest retried. Throttling and conflicts are retried
+(and acknowledged) and the rest retried; an event whose action can never
+succeed (a non-retryable reason on its Put or on a counter it touches) is
+reported failed and the rest retried, so it cannot block its neighbours. Throttling and conflicts are retried
 with bounded exponential backoff and full jitter; after that only the
 messages of the affected transaction are reported as failed.
 
@@ -70,6 +72,17 @@ class _Batch:
                  messageIds=sorted(m for e in events for m in self.copies[e.key]))
 
 
+def _culprits(tx: Transaction, codes: tuple[str, ...]) -> tuple[set[str], set[str]]:
+    """Keys of duplicates (their idempotency Put failed its condition) and of events that can
+    never be written (a non-retryable reason on their Put or on a counter item they touch)."""
+    fine = {"None", "ConditionalCheckFailed"} | _RETRYABLE_REASONS
+    dupes = {e.key for e, code in zip(tx.events, codes) if code == "ConditionalCheckFailed"}
+    bad = {e.key for e, code in zip(tx.events, codes) if code not in fine}
+    bad_items = {(u.pk, u.sk) for u, code in zip(tx.updates, codes[len(tx.events):]) if code not in fine}
+    bad |= {e.key for e in tx.events if any((i.pk, i.sk) in bad_items for i in e.increments)}
+    return dupes, bad
+
+
 def _write(tx: Transaction, store: Any, batch: _Batch, policy: RetryPolicy, now: Callable[[], float],
            sleep: Callable[[float], None], rng: random.Random) -> None:
     attempt = 0
@@ -80,18 +93,21 @@ def _write(tx: Transaction, store: Any, batch: _Batch, policy: RetryPolicy, now:
             return
         except TransactionCanceled as exc:
             codes = exc.codes
-            dupes = {e.key for e, code in zip(tx.events, codes) if code == "ConditionalCheckFailed"}
-            others = {c for c in codes if c not in ("None", "ConditionalCheckFailed")}
-            if others - _RETRYABLE_REASONS or (not dupes and not others):
-                batch.fail(tx.events, f"transaction canceled: {sorted(others) or list(codes)}")
+            if len(codes) != tx.actions or all(c == "None" for c in codes):
+                batch.fail(tx.events, f"transaction canceled without usable reasons: {list(codes)}")
                 return
+            dupes, bad = _culprits(tx, codes)
             if dupes:
                 batch.duplicates += len(dupes)
                 _log("INFO", "duplicate events dropped", count=len(dupes))
-                tx = transaction_for(e for e in tx.events if e.key not in dupes)
-            if not others:
-                continue  # the rest never conflicted: retry at once, the event set shrank
-            reason = f"transaction canceled: {sorted(others)}"
+            if bad:
+                batch.fail((e for e in tx.events if e.key in bad),
+                           f"transaction canceled: {sorted(set(codes) - {'None', 'ConditionalCheckFailed'})}")
+            tx = transaction_for(e for e in tx.events if e.key not in dupes | bad)
+            retryable = sorted(set(codes) & _RETRYABLE_REASONS)
+            if not retryable:
+                continue  # the set shrank and nothing else went wrong: retry the rest at once
+            reason = f"transaction canceled: {retryable}"
         except Throttled as exc:
             reason = f"throttled: {exc}"
         except StoreError as exc:

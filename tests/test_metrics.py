@@ -259,8 +259,10 @@ def test_non_retryable_reason_on_a_counter_fails_the_events_that_touch_it(handle
     assert store.read_day("2026-11-23").drinks == {"Latte": 1}
 
 
-def test_cancellation_without_usable_reasons_fails_the_whole_transaction(handler, store):
-    flaky = Flaky(store, {1: handler.TransactionCanceled(("ValidationError",))})
+@pytest.mark.parametrize("codes", [("ValidationError",), ("None",) * 5,
+                                   ("None", "None", "ConditionalCheckFailed", "None", "None")])
+def test_cancellation_without_usable_reasons_fails_the_whole_transaction_once(handler, store, codes):
+    flaky = Flaky(store, {1: handler.TransactionCanceled(codes)})
     assert run(handler, many_orders(2), flaky) == ["o0", "o1"]
     assert flaky.calls == 1
 

@@ -105,8 +105,11 @@ def _write(tx: Transaction, store: Any, batch: _Batch, policy: RetryPolicy, now:
                            f"transaction canceled: {sorted(set(codes) - {'None', 'ConditionalCheckFailed'})}")
             tx = transaction_for(e for e in tx.events if e.key not in dupes | bad)
             retryable = sorted(set(codes) & _RETRYABLE_REASONS)
-            if not retryable:
+            if not retryable and (dupes or bad):
                 continue  # the set shrank and nothing else went wrong: retry the rest at once
+            if not retryable:
+                batch.fail(tx.events, f"transaction canceled for no reason the handler can act on: {list(codes)}")
+                return
             reason = f"transaction canceled: {retryable}"
         except Throttled as exc:
             reason = f"throttled: {exc}"

@@ -29,6 +29,7 @@ from registry.model import EventContract, Registry
 
 __all__ = [
     "METRICS_HANDLER",
+    "LAMBDA_RUNTIME",
     "BUNDLE_NAME",
     "build_metrics_bundle",
     "build_bundle_from_registry",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 METRICS_HANDLER = "metrics.handler.lambda_handler"  # the Lambda `handler` setting
+# The runtime whose bytecode the bundle ships (the building interpreter's); another runtime still
+# works but compiles every module from source on each cold start.
+LAMBDA_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 BUNDLE_NAME = "metrics.zip"
 _HANDLER_DIR = Path(__file__).resolve().parent.parent / "handlers" / "metrics"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold

@@ -13,7 +13,7 @@ from pathlib import Path
 import fastjsonschema
 import pytest
 
-from registry.bundle import (BUNDLE_NAME, build_bundle_from_registry, build_metrics_bundle, sha256_hex,
+from registry.bundle import (BUNDLE_NAME, LAMBDA_RUNTIME, build_bundle_from_registry, build_metrics_bundle, sha256_hex,
                              source_code_hash, validator_sources)
 from registry.errors import InputError
 from registry.model import Delivery, Subscription
@@ -62,6 +62,7 @@ def test_every_module_ships_unchecked_hash_bytecode_for_this_python(tmp_path):
     sources = [e for e in entries if e.endswith(".py")]
     pycs = [e for e in entries if e.endswith(".pyc")]
     assert sorted(pycs) == sorted(f"{e.rsplit('/', 1)[0]}/__pycache__/{e.rsplit('/', 1)[1][:-3]}.{tag}.pyc" for e in sources)
+    assert tag == "cpython-" + LAMBDA_RUNTIME.removeprefix("python").replace(".", "")
     header = archive.read(f"metrics/__pycache__/handler.{tag}.pyc")[:8]
     assert header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01  # hash, unchecked
 

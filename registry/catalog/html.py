@@ -10,6 +10,7 @@ from html import escape
 from typing import Any, Iterable, Sequence
 
 from registry.catalog.changelog import changelog
+from registry.catalog.markdown import VALUE_LIMIT, shorten
 from registry.catalog.model import Catalog, attributes_of, delivery_summary
 from registry.catalog.svg import KIND_COLOURS, to_svg
 from registry.model import EventContract
@@ -146,7 +147,7 @@ def _event(catalog: Catalog, event: EventContract) -> str:
         out.append(f"<p><b>v{step.old} &rarr; v{step.new}</b>: backward (new readers, old data) {_verdict(step.backward)}; "
                    f"forward (old readers, new data) {_verdict(step.forward)}; mode {escape(event.compatibility)}.</p>")
         rows = [[escape(r.reading), f"<code>{escape(r.rule_id)}</code>", f"<code>{escape(r.path)}</code>",
-                 escape(json.dumps(r.old, sort_keys=True)), escape(json.dumps(r.new, sort_keys=True)),
+                 escape(shorten(r.old, VALUE_LIMIT)), escape(shorten(r.new, VALUE_LIMIT)),
                  "yes" if r.compatible else '<span class="bad">no</span>'] for r in step.rows]
         out.append(_table(["reading", "rule", "path", "old", "new", "compatible"], rows, "changelog") if rows else "<p>No schema changes.</p>")
     out.append("<h4>Versions</h4>")

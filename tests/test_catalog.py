@@ -6,6 +6,7 @@ flows and diagrams are derived from the contracts, and output is stable.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -82,7 +83,7 @@ SUBSCRIPTIONS: dict[str, list[dict[str, Any]]] = {
 
 def write_contracts(root: Path, events: dict[str, Any] | None = None, subscriptions: dict[str, Any] | None = None) -> Path:
     """The sample contract tree; tests pass edited copies of EVENTS/SUBSCRIPTIONS to break things."""
-    for key, (meta, versions) in (events or EVENTS).items():
+    for key, (meta, versions) in (EVENTS if events is None else events).items():
         directory = root / "events" / key
         directory.mkdir(parents=True, exist_ok=True)
         domain, name = key.split("/")
@@ -91,7 +92,7 @@ def write_contracts(root: Path, events: dict[str, Any] | None = None, subscripti
         for number, schema in enumerate(versions, start=1):
             (directory / f"v{number}.json").write_text(json.dumps(schema, indent=2))
     (root / "subscriptions").mkdir(parents=True, exist_ok=True)
-    for team, subs in (subscriptions or SUBSCRIPTIONS).items():
+    for team, subs in (SUBSCRIPTIONS if subscriptions is None else subscriptions).items():
         (root / "subscriptions" / f"{team}.json").write_text(json.dumps({"team": team, "subscriptions": subs}, indent=2))
     return root
 
@@ -280,3 +281,26 @@ def test_command_rejects_bad_input_with_a_message_not_a_traceback(tmp_path: Path
     a_file.write_text("")
     result = _cli("catalog", "--contracts", str(write_contracts(tmp_path / "ok")), "--out", str(a_file))
     assert result.returncode == 2 and "output path is a file" in result.stderr
+
+
+def test_changelog_shows_both_readings_and_keeps_only_refused_forward_changes(tmp_path: Path) -> None:
+    from registry.catalog.changelog import changelog
+
+    retyped = copy.deepcopy(ORDER_V1)
+    retyped["properties"]["data"]["properties"]["amount"] = {"type": "string"}
+    retyped["examples"][0]["data"]["amount"] = "12.5"
+    events = {"orders/OrderCreated": (EVENTS["orders/OrderCreated"][0], [ORDER_V1, ORDER_V2, retyped])}
+    registry = load_registry(write_contracts(tmp_path, events, {}))
+    steps = changelog(registry.events["orders/OrderCreated"])
+    assert [(s.old, s.new) for s in steps] == [(1, 2), (2, 3)]
+    added, retype = steps
+    # adding a property to an open model: old readers are fine (forward), an open model's old data may clash (backward)
+    assert added.forward and not added.backward
+    assert [(r.reading, r.rule_id, r.compatible) for r in added.rows] == [("backward", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", False)]
+    assert not retype.backward and not retype.forward
+    assert ("backward", "TYPE_CHANGED", "#/properties/data/properties/amount", False) in {(r.reading, r.rule_id, r.path, r.compatible) for r in retype.rows}
+    assert ("forward", "TYPE_CHANGED", "#/properties/data/properties/amount", False) in {(r.reading, r.rule_id, r.path, r.compatible) for r in retype.rows}
+    assert all(not r.compatible for r in retype.rows if r.reading == "forward")
+    page = render_site(build_catalog(registry))["events/orders/OrderCreated.md"]
+    assert page.index("### v2 -> v3") < page.index("### v1 -> v2")
+    assert "Backward (new readers, old data): INCOMPATIBLE; forward (old readers, new data): INCOMPATIBLE" in page

@@ -243,3 +243,12 @@ def test_a_handler_that_cannot_run_fails_every_batch_until_the_dlq(registry):
     assert mismatches(run) == []
     assert [(i.records, i.failed) for i in run.engine.invocations] == [(1, 1)] * 3  # maxReceiveCount 3
     assert run.metrics == {}
+
+
+def test_api_calls_carry_the_input_transformed_payload(registry, result):
+    run = _run(result, "api-flaky")
+    (trace,) = run.engine.traces
+    order_id = registry.events["delivery/DeliveryStarted"].version(1).examples[0]["data"]["orderId"]
+    bodies = [json.loads(c.body) for c in run.engine.endpoint.calls if c.destination == "delivery-dest"]
+    assert {"orderId": order_id, "eventId": trace.event_id} in bodies
+    assert all(set(b) == {"orderId", "eventId"} for b in bodies)

@@ -252,3 +252,20 @@ def test_api_calls_carry_the_input_transformed_payload(registry, result):
     bodies = [json.loads(c.body) for c in run.engine.endpoint.calls if c.destination == "delivery-dest"]
     assert {"orderId": order_id, "eventId": trace.event_id} in bodies
     assert all(set(b) == {"orderId", "eventId"} for b in bodies)
+
+
+def test_routing_follows_aws_where_moto_would_not_deliver(registry):
+    """An array of objects matches field by field on AWS (event-ruler); moto's matcher misses it."""
+    from moto.events.models import EventPattern as MotoEventPattern
+
+    pattern = {"source": ["aws.s3"], "detail": {"a": {"b": ["1"], "c": ["2"]}}}
+    plan = copy.deepcopy(PLAN)
+    rule = next(r for r in plan["resources"] if r["name"] == "ingest-rule")
+    rule["inputs"]["eventPattern"] = json.dumps(pattern)
+    detail = {"a": [{"b": "1", "c": "2"}]}
+    scenario = parse_scenario({"events": [{"label": "array", "event": "aws/S3ObjectCreated", "detail": detail}],
+                               "expect": {"deliveries": {"ingest": ["array"]}}}, "array.json", registry)
+    (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
+    assert mismatches(run) == []
+    envelope = {"source": "aws.s3", "detail-type": "Object Created", "detail": detail}
+    assert MotoEventPattern(json.dumps(pattern), pattern).matches_event(envelope) is False

@@ -35,7 +35,7 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from registry.errors import EventplaneError, UsageError
+from registry.errors import EventplaneError
 from registry.findings import Report
 from registry.stack_config import NAMESPACE, existing_stack_file, parse_stack_config, read_stack_file
 

@@ -209,7 +209,10 @@ def render_text(result: LocalRun) -> str:
         invocations = run.engine.invocations
         if invocations:
             failed = sum(i.failed for i in invocations)
-            lines.append(f"Lambda: {len(invocations)} invocation(s), {sum(i.records for i in invocations)} record(s), {failed} reported failed")
+            lines.append(
+                f"Lambda: {len(invocations)} invocation(s), {sum(i.records for i in invocations)} record(s), "
+                f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (CloudWatch's, not shown)"
+            )
         lines += ["Metrics"] + _metrics_text(run)
         lines += [f"warning: {w}" for w in run.warnings]
         problems = mismatches(run)

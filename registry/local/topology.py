@@ -82,7 +82,6 @@ class Target:
     message_group_id: str | None = None
     input_paths: Mapping[str, str] | None = None
     input_template: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,8 +105,7 @@ class TopicSubscription:
     filter_policy: str | None
     filter_policy_scope: str  # MessageAttributes (SNS's default) or MessageBody
     raw_message_delivery: bool
-    redrive_policy: str | None
-    dlq: str | None
+    dlq: str | None  # from the subscription's redrive policy
 
 
 @dataclass(frozen=True)
@@ -346,7 +344,6 @@ def _target(res: PlanResource, index: _Index) -> Target:
         message_group_id=(res.inputs.get("sqsTarget") or {}).get("messageGroupId"),
         input_paths=transformer.get("inputPaths") or None,
         input_template=transformer.get("inputTemplate"),
-        raw=dict(res.inputs),
     )
 
 
@@ -394,7 +391,6 @@ def _topics(index: _Index) -> dict[str, Topic]:
                 filter_policy=policy if isinstance(policy, str) and policy else None,
                 filter_policy_scope=str(res.inputs.get("filterPolicyScope") or "MessageAttributes"),
                 raw_message_delivery=bool(res.inputs.get("rawMessageDelivery")),
-                redrive_policy=res.inputs.get("redrivePolicy") or None,
                 dlq=dlq.name if dlq else None,
             )
         )

@@ -15,9 +15,11 @@ reverse.
 
 Cost: a transaction of E events touching C counter items is E + C actions and
 2 * (E + C) WCU (transactional writes of items under 1 KB). A batch of 100
-events over 5 drinks on one day is 2 transactions, about 106 actions, about
-212 WCU: roughly 2 WCU per event plus 2 WCU per counter item and
-transaction, against 1 request per event without aggregation. Limits:
+events over 5 drinks on one day is 2 transactions (94 events + 6 counters,
+then 6 + up to 6): at most 112 actions, 224 WCU, so about 2.2 WCU per event.
+The workshop's one UpdateItem per event costs 1 WCU but one request per
+event and counts every redelivery again: exactly-once is paid in WCU and
+saved in requests (28x fewer in bench/metrics.py). Limits:
 TransactWriteItems takes at most 100 actions and 4 MB; our actions are a few
 hundred bytes, so the 100-action limit is the one that binds.
 """

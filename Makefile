@@ -23,6 +23,9 @@ plan: $(STAMP)  ## what `pulumi up` would create for the dev stack, offline
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider
 
+catalog: $(STAMP)  ## regenerate docs/catalog (Markdown + one self-contained HTML page)
+	$(PY) -m registry catalog
+
 bench: $(STAMP)
 	for b in bench/*.py; do $(PY) $$b | tail -1; done
 

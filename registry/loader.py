@@ -76,21 +76,26 @@ def entry_size(source: str, detail_type: str, detail: Any, resources: tuple[str,
     return sum(len(p.encode()) for p in parts)
 
 
+def schema_validator(schema: Any) -> Callable[[Any], Any]:
+    """Compiled validator of a schema (raises JsonSchemaValueException) that never changes its input.
+
+    fastjsonschema's default `use_default=True` writes each `default` into the
+    data it validates: checked against the metaschema, a contract would gain
+    `"definitions": {}` and the like before its fingerprint is taken.
+    """
+    return fastjsonschema.compile(schema, use_default=False)
+
+
 @lru_cache(maxsize=None)
 def _metaschema_validator() -> Callable[[Any], Any]:
     path = Path(__file__).with_name("metaschemas") / "draft-07.json"
-    return fastjsonschema.compile(json.loads(path.read_text()))
-
-
-def schema_validator(schema: Any) -> Callable[[Any], Any]:
-    """Compiled fastjsonschema validator of a contract schema (raises JsonSchemaValueException)."""
-    return fastjsonschema.compile(schema)
+    return schema_validator(json.loads(path.read_text()))
 
 
 _FORMAT_VALIDATORS = {
-    "event": fastjsonschema.compile(file_schemas.EVENT_FILE),
-    "subscription": fastjsonschema.compile(file_schemas.SUBSCRIPTION_FILE),
-    "lock": fastjsonschema.compile(file_schemas.LOCK_FILE),
+    "event": schema_validator(file_schemas.EVENT_FILE),
+    "subscription": schema_validator(file_schemas.SUBSCRIPTION_FILE),
+    "lock": schema_validator(file_schemas.LOCK_FILE),
 }
 
 

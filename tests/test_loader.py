@@ -162,3 +162,11 @@ def test_an_external_event_names_the_bus_its_producer_uses(tmp_path: Path) -> No
     assert registry.events["coffee/Waiting"].bus == "Serverlesspresso"
     assert registry.events["shop/Ours"].bus == ""  # producers put it on our bus
     assert [(f.rule_id, f.file, f.pointer) for f in findings] == [("FILE_FORMAT_INVALID", "events/shop/Bad/event.json", "/bus")]
+
+
+def test_loading_never_changes_a_schema_so_fingerprints_match_the_file(tmp_path: Path) -> None:
+    schema = order_schema(extra={"tags": {"type": "array", "items": {"type": "string", "default": "x"}}})
+    write_event(tmp_path, "shop/OrderPlaced", [schema])
+    version = load_registry(tmp_path).events["shop/OrderPlaced"].versions[0]
+    assert version.schema == schema  # no metaschema defaults ("definitions": {}, "items": true...) written in
+    assert version.fingerprint == fingerprint(json.loads((tmp_path / "events/shop/OrderPlaced/v1.json").read_text()))

@@ -5,6 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
+from registry.errors import UsageError
 from registry.gate import GateResult, evaluate
 
 DEFAULT_CONTRACTS = Path("contracts")
@@ -14,11 +15,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR", help="contracts directory (default: contracts)")
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text",
+                        help="markdown: the pull-request comment (changes, findings, affected subscribers, plan per stack versus --against)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json and args.format == "markdown":
+        raise UsageError("choose one of --json and --format markdown")
     result = evaluate(args.contracts, against=args.against)
+    if args.format == "markdown":
+        from registry.pr_report import markdown_report  # plans import pulumi: only when asked
+
+        print(markdown_report(result.registry, result.report, args.contracts, args.against, Path.cwd()))
+        return result.exit_code
     print(json.dumps(_as_json(result), indent=2, sort_keys=True) if args.json else _as_text(result, args.against))
     return result.exit_code
 

@@ -162,3 +162,9 @@ def test_subscriptions_reach_the_filter_checks(tmp_path: Path) -> None:
     root = locked_registry(tmp_path, [order_schema()])
     write_subscriptions(root, "ops", [{"name": "a", "event": KEY, "filter": {"nope": ["x"]}, "delivery": {"type": "queue"}}])
     assert "FILTER_FIELD_MISSING" in errors(run_gate(load_registry(root)))
+
+
+def test_the_repository_contracts_pass_the_gate_and_are_all_locked() -> None:
+    result = evaluate(ROOT / "contracts")
+    assert result.exit_code == 0, result.report.render()
+    assert result.report.findings == [], "new versions must be locked: run `python -m registry lock`"

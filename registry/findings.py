@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["Finding", "Severity", "Report"]
+__all__ = ["Finding", "Severity", "Report", "Rule", "rule_table"]
 
 
 class Severity:
@@ -86,3 +86,27 @@ class Report:
         verdict = "REJECTED" if n_err else "OK"
         lines.append(f"{verdict}: {n_err} error(s), {n_warn} warning(s)")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A declared check: an id that reads as a claim, its purpose, the fix, and its severity."""
+
+    id: str
+    purpose: str
+    hint: str
+    severity: str = Severity.ERROR
+
+    def finding(self, file: str, pointer: str, message: str, *, old: Any = None, new: Any = None, hint: str = "") -> Finding:
+        return Finding(file=file, pointer=pointer, rule_id=self.id, message=message, old=old, new=new,
+                       hint=hint or self.hint, severity=self.severity)
+
+
+def rule_table(rules: Iterable[Rule]) -> dict[str, Rule]:
+    """Rules by id; an id declared twice is a bug in Eventplane, caught at import."""
+    table: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in table:
+            raise ValueError(f"rule id {rule.id} declared twice")
+        table[rule.id] = rule
+    return table

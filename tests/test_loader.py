@@ -170,3 +170,14 @@ def test_loading_never_changes_a_schema_so_fingerprints_match_the_file(tmp_path:
     version = load_registry(tmp_path).events["shop/OrderPlaced"].versions[0]
     assert version.schema == schema  # no metaschema defaults ("definitions": {}, "items": true...) written in
     assert version.fingerprint == fingerprint(json.loads((tmp_path / "events/shop/OrderPlaced/v1.json").read_text()))
+
+
+def test_an_event_folder_needs_event_json_and_a_first_version(tmp_path: Path) -> None:
+    (tmp_path / "events" / "shop" / "Bare").mkdir(parents=True)
+    (tmp_path / "events" / "shop" / "Bare" / "v1.json").write_text(json.dumps(order_schema()))
+    directory = write_event(tmp_path, "shop/NoVersions", [])
+    assert rules(tmp_path) == [
+        ("EVENT_FILE_MISSING", "events/shop/Bare", ""),
+        ("VERSION_MISSING", "events/shop/NoVersions", ""),
+    ]
+    assert directory.exists()

@@ -34,6 +34,7 @@ SAGA_SOURCES = {
 EXPECTED_EVENTS = {
     "coffeeshop/WaitingCompletion",
     "coffeeshop/OrderCancelled",
+    "coffeeshop/OrderCompleted",
     "checkout/CheckoutPlaced",
     "orders/OrderCreated",
     "inventory/ItemReserved",
@@ -416,6 +417,13 @@ WAITING_COMPLETION_SHAPES = [
 ]
 ORDER_CANCELLED_SHAPES = [OC_CANCEL_API, OC_CANCEL_API_NO_DRINK, OC_STATE_MACHINE, OC_STATE_MACHINE_MULTI_EVENT]
 
+# aws-samples/serverless-coffee-workshop backends/5-order-manager/statemachine/om.asl.json,
+# 'Construct record (1)': the record read back after 'Complete Order' set ORDERSTATE.
+OC_COMPLETED = {"baristaUserId": "b-1", "orderId": "o-9", "userId": "u-1", "ORDERSTATE": "Completed",
+                "Message": "Barrista has cancelled or completed teh order"}
+OC_COMPLETED_UNCLAIMED = {**OC_COMPLETED, "baristaUserId": ""}  # 'Unmake Order' stores an empty barista
+ORDER_COMPLETED_SHAPES = [OC_COMPLETED, OC_COMPLETED_UNCLAIMED]
+
 
 def _drink(drink_order: Any) -> str | None:
     """The extraction rule the contracts document: object -> .drink; string -> JSON-parse, then .drink."""
@@ -434,6 +442,13 @@ def test_real_waiting_completion_details_validate(detail: dict[str, Any]) -> Non
 def test_real_order_cancelled_details_validate(detail: dict[str, Any]) -> None:
     for schema in CONTRACTS["coffeeshop/OrderCancelled"][1]:
         assert _valid(schema, detail)
+
+
+@pytest.mark.parametrize("detail", ORDER_COMPLETED_SHAPES)
+def test_real_order_completed_details_validate(detail: dict[str, Any]) -> None:
+    for schema in CONTRACTS["coffeeshop/OrderCompleted"][1]:
+        assert _valid(schema, detail)
+        assert not _valid(schema, {**detail, "ORDERSTATE": "Cancelled"})  # that one is OrderCancelled
 
 
 def test_drink_is_extractable_from_every_waiting_completion() -> None:
@@ -456,6 +471,7 @@ def test_coffeeshop_schemas_do_not_require_what_some_producer_omits() -> None:
     for key, shapes in (
         ("coffeeshop/WaitingCompletion", WAITING_COMPLETION_SHAPES),
         ("coffeeshop/OrderCancelled", ORDER_CANCELLED_SHAPES),
+        ("coffeeshop/OrderCompleted", ORDER_COMPLETED_SHAPES),
     ):
         required = set(CONTRACTS[key][1][0]["required"])
         assert all(required <= set(shape) for shape in shapes), key
@@ -559,9 +575,9 @@ def _subs(file: str) -> dict[str, dict[str, Any]]:
     return {s["name"]: s for f, s in ALL_SUBS if f == file}
 
 
-def test_metrics_reads_both_coffeeshop_events_in_batches() -> None:
+def test_metrics_reads_the_coffeeshop_order_events_in_batches() -> None:
     subs = _subs("metrics.json")
-    assert {s["event"] for s in subs.values()} == {"coffeeshop/WaitingCompletion", "coffeeshop/OrderCancelled"}
+    assert {s["event"] for s in subs.values()} == {"coffeeshop/WaitingCompletion", "coffeeshop/OrderCancelled", "coffeeshop/OrderCompleted"}
     for sub in subs.values():
         assert sub["delivery"] == {"type": "metrics", "batch_size": 100, "batching_window_seconds": 5}
         assert "filter" not in sub

@@ -45,6 +45,8 @@ class Finding:
 
 
 def _short(value: Any) -> str:
+    if value is None:
+        return "(absent)"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -181,3 +181,9 @@ def test_an_event_folder_needs_event_json_and_a_first_version(tmp_path: Path) ->
         ("VERSION_MISSING", "events/shop/NoVersions", ""),
     ]
     assert directory.exists()
+
+
+def test_a_finding_renders_where_what_changed_and_the_fix() -> None:
+    from registry.findings import Finding
+    text = Finding("contracts/x.json", "/a", "RULE_ID", "it broke", old=None, new="data.amount", hint="do this").render()
+    assert text.splitlines() == ["ERROR   RULE_ID  contracts/x.json#/a", "        it broke", "        (absent) -> data.amount", "        fix: do this"]

@@ -118,7 +118,7 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
         zip_path = bundle.build_bundle_from_registry(registry, ROOT / "build" / config.stack)
         metrics = MetricsPipeline("metrics", MetricsPipelineArgs(
             route, tuple((s, events[s.event]) for s in by_type["metrics"]), zip_path,
-            bundle.source_code_hash(zip_path), bundle.METRICS_HANDLER))
+            bundle.source_code_hash(zip_path), bundle.METRICS_HANDLER, bundle.LAMBDA_RUNTIME))
         queue_urls.update({sub_id: q.url for sub_id, q in metrics.queues.items()})
         outputs["metricsTableName"] = metrics.table.name
     if config.schedule is not None:

@@ -13,9 +13,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import RouteContext, event_rule, event_target, physical_name, policy_json, target_dlq
+from components.common import RouteContext, physical_name, policy_json, rule_target, subscription_rule
 from registry.model import EventContract, Subscription
-from registry.patterns import rule_pattern, to_aws_json
 from registry.stack_config import ApiAuth, ApiDestinationConfig
 
 __all__ = ["ApiDestinationArgs", "ApiDestination"]
@@ -65,19 +64,15 @@ class ApiDestination(pulumi.ComponentResource):
 
     def _route(self, name: str, route: RouteContext, sub: Subscription, contract: EventContract,
                role_policy: aws.iam.RolePolicy) -> aws.cloudwatch.EventRule:
-        physical = route.physical(sub.id)
-        rule = event_rule(self, name, bus_name=route.bus_name, physical=physical,
-                          pattern=to_aws_json(rule_pattern(sub, contract)),
-                          description=f"{sub.id}: {contract.key} -> API destination")
-        dlq = target_dlq(self, name, physical=physical, rule=rule, alarm_threshold_seconds=route.alarm_threshold_seconds)
+        bus_rule = subscription_rule(self, name, route, sub, contract, to="API destination")
         extra: dict[str, Any] = {"role_arn": self.role.arn}
         transformer = sub.delivery.options.get("input_transformer")
         if transformer:
             extra["input_transformer"] = aws.cloudwatch.EventTargetInputTransformerArgs(
                 input_paths=dict(transformer.get("input_paths", {})), input_template=transformer["input_template"])
-        event_target(self, name, rule=rule, bus_name=route.bus_name, arn=self.destination.arn,
-                     retry=sub.delivery.retry, dlq=dlq, extra=extra, depends_on=[role_policy])
-        return rule
+        rule_target(self, name, bus_rule, arn=self.destination.arn, retry=sub.delivery.retry,
+                    alarm_threshold_seconds=route.alarm_threshold_seconds, extra=extra, depends_on=[role_policy])
+        return bus_rule.rule
 
 
 def _auth_parameters(auth: ApiAuth, secret: pulumi.Output[str]) -> aws.cloudwatch.EventConnectionAuthParametersArgs:

@@ -1,8 +1,12 @@
 """Building blocks the components share: names, queues with DLQs, rules, targets, policies.
 
 Helpers take the owning component as `parent`, so every resource they declare
-sits under a component's URN. Every policy document is built here, scoped to
-one principal and one `aws:SourceArn`, so the tests check one shape.
+sits under a component's URN. Every queue and topic policy is built here
+(`service_only_statements`): one service principal, one `aws:SourceArn`, and a
+deny of any request not made over TLS, so the tests check one shape.
+A subscription's rule is created on the bus its contract's producer publishes
+to (`RouteContext.bus_for`): ours, or theirs for external events, where we add
+only a rule and its target.
 """
 from __future__ import annotations
 
@@ -14,21 +18,26 @@ from typing import Any, Mapping
 import pulumi
 import pulumi_aws as aws
 
-from registry.model import Retry
+from registry.model import EventContract, Retry, Subscription
+from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = [
     "DLQ_RETENTION_SECONDS",
     "physical_name",
     "QueueSpec",
     "QueuePair",
+    "BusRule",
+    "RuleTarget",
+    "RouteContext",
     "policy_json",
+    "service_only_statements",
     "queue_pair",
     "allow_service_send",
+    "allow_rule_publish",
     "dlq_alarm",
     "event_rule",
-    "target_dlq",
-    "event_target",
-    "RouteContext",
+    "subscription_rule",
+    "rule_target",
 ]
 
 DLQ_RETENTION_SECONDS = 1209600  # 14 days, SQS's maximum: time to inspect and redrive
@@ -67,10 +76,47 @@ class QueuePair:
     queue: aws.sqs.Queue
     dlq: aws.sqs.Queue
     alarm: aws.cloudwatch.MetricAlarm
+    redrive_allow: aws.sqs.RedriveAllowPolicy
+
+
+@dataclass(frozen=True)
+class BusRule:
+    """A rule and the bus it is on: its targets must name the same bus."""
+
+    rule: aws.cloudwatch.EventRule
+    bus_name: pulumi.Input[str]
+    physical: str
+
+
+@dataclass(frozen=True)
+class RuleTarget:
+    target: aws.cloudwatch.EventTarget
+    dlq: aws.sqs.Queue  # where EventBridge parks what it could not deliver
+
+
+@dataclass(frozen=True)
+class RouteContext:
+    """What every subscription's rule needs from the stack: names, our bus, the alarm threshold."""
+
+    prefix: str
+    bus_name: pulumi.Input[str]
+    alarm_threshold_seconds: int
+
+    def physical(self, sub_id: str) -> str:
+        return physical_name(self.prefix, sub_id, limit=200)
+
+    def bus_for(self, contract: EventContract) -> pulumi.Input[str]:
+        """Where the contract's events are put: the producer's own bus when it names one, else ours.
+
+        A rule only sees its own bus, and external producers never put on ours."""
+        return contract.bus or self.bus_name
 
 
 def queue_pair(parent: pulumi.Resource, name: str, spec: QueueSpec) -> QueuePair:
-    """A queue, its DLQ (redrive after `max_receive_count`), SSE on both, an alarm on the DLQ's oldest message."""
+    """A queue, its DLQ (redrive after `max_receive_count`), SSE on both, an alarm on the DLQ's oldest message.
+
+    The DLQ accepts redrives from this queue only (RedriveAllowPolicy byQueue), so no
+    other queue can dump its failures here and hide them among ours."""
     opts = pulumi.ResourceOptions(parent=parent)
     suffix = ".fifo" if spec.fifo else ""
     fifo = {"fifo_queue": True} if spec.fifo else {}
@@ -95,27 +141,65 @@ def queue_pair(parent: pulumi.Resource, name: str, spec: QueueSpec) -> QueuePair
         **({"content_based_deduplication": spec.content_based_deduplication} if spec.fifo else {}),
         opts=opts,
     )
+    redrive_allow = aws.sqs.RedriveAllowPolicy(
+        f"{name}-dlq-redrive-allow",
+        queue_url=dlq.url,
+        redrive_allow_policy=queue.arn.apply(
+            lambda arn: json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]})
+        ),
+        opts=opts,
+    )
     alarm = dlq_alarm(parent, f"{name}-dlq", dlq, spec.alarm_threshold_seconds)
-    return QueuePair(queue=queue, dlq=dlq, alarm=alarm)
+    return QueuePair(queue=queue, dlq=dlq, alarm=alarm, redrive_allow=redrive_allow)
+
+
+def service_only_statements(
+    *, service: str, action: str, resource_arn: pulumi.Input[str], source_arn: pulumi.Input[str], deny_action: str
+) -> list[dict[str, Any]]:
+    """`service` may do `action` on the resource only on behalf of `source_arn`; nobody may use it without TLS."""
+    return [
+        {
+            "Sid": "AllowOnlyItsSource",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": action,
+            "Resource": resource_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": deny_action,
+            "Resource": resource_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    ]
 
 
 def allow_service_send(
     parent: pulumi.Resource, name: str, queue: aws.sqs.Queue, service: str, source_arn: pulumi.Input[str]
 ) -> aws.sqs.QueuePolicy:
-    """Only `service` may send, and only on behalf of `source_arn` (a rule or a topic)."""
+    """Only `service` may send, and only on behalf of `source_arn` (a rule or a topic); TLS only."""
     return aws.sqs.QueuePolicy(
         f"{name}-policy",
         queue_url=queue.url,
-        policy=policy_json([
-            {
-                "Sid": "AllowOnlyItsSource",
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sqs:SendMessage",
-                "Resource": queue.arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
-            }
-        ]),
+        policy=policy_json(service_only_statements(
+            service=service, action="sqs:SendMessage", resource_arn=queue.arn, source_arn=source_arn,
+            deny_action="sqs:*")),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def allow_rule_publish(parent: pulumi.Resource, name: str, topic: aws.sns.Topic, rule: BusRule) -> aws.sns.TopicPolicy:
+    """Only EventBridge, on behalf of `rule`, may publish to `topic`; publishing without TLS is denied
+    (SNS's documented `SNS:Publish` deny: topic policies take a fixed set of actions)."""
+    return aws.sns.TopicPolicy(
+        f"{name}-topic-policy",
+        arn=topic.arn,
+        policy=policy_json(service_only_statements(
+            service="events.amazonaws.com", action="sns:Publish", resource_arn=topic.arn, source_arn=rule.rule.arn,
+            deny_action="sns:Publish")),
         opts=pulumi.ResourceOptions(parent=parent),
     )
 
@@ -140,8 +224,8 @@ def dlq_alarm(parent: pulumi.Resource, name: str, dlq: aws.sqs.Queue, threshold_
 
 def event_rule(
     parent: pulumi.Resource, name: str, *, bus_name: pulumi.Input[str], physical: str, pattern: str, description: str
-) -> aws.cloudwatch.EventRule:
-    return aws.cloudwatch.EventRule(
+) -> BusRule:
+    rule = aws.cloudwatch.EventRule(
         f"{name}-rule",
         name=physical_name(physical, limit=64),
         event_bus_name=bus_name,
@@ -149,41 +233,43 @@ def event_rule(
         description=description[:512],
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    return BusRule(rule=rule, bus_name=bus_name, physical=physical)
 
 
-def target_dlq(
-    parent: pulumi.Resource, name: str, *, physical: str, rule: aws.cloudwatch.EventRule, alarm_threshold_seconds: int
-) -> aws.sqs.Queue:
-    """The rule target's dead-letter queue: EventBridge parks events here after its retries (standard queue)."""
+def subscription_rule(
+    parent: pulumi.Resource, name: str, route: RouteContext, sub: Subscription, contract: EventContract, *, to: str
+) -> BusRule:
+    """The subscription's rule (the shared pattern builder's pattern), on the bus its events are put on."""
+    return event_rule(parent, name, bus_name=route.bus_for(contract), physical=route.physical(sub.id),
+                      pattern=to_aws_json(rule_pattern(sub, contract)), description=f"{sub.id}: {contract.key} -> {to}")
+
+
+def rule_target(
+    parent: pulumi.Resource,
+    name: str,
+    rule: BusRule,
+    *,
+    arn: pulumi.Input[str],
+    retry: Retry,
+    alarm_threshold_seconds: int,
+    extra: Mapping[str, Any] | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> RuleTarget:
+    """The rule's target, retrying as asked, then dead-lettering into its own DLQ (standard queue, alarmed),
+    which only EventBridge on behalf of this rule may send to."""
     dlq = aws.sqs.Queue(
         f"{name}-target-dlq",
-        name=physical_name(physical, "tdlq", limit=80),
+        name=physical_name(rule.physical, "tdlq", limit=80),
         message_retention_seconds=DLQ_RETENTION_SECONDS,
         sqs_managed_sse_enabled=True,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    allow_service_send(parent, f"{name}-target-dlq", dlq, "events.amazonaws.com", rule.arn)
+    allow_service_send(parent, f"{name}-target-dlq", dlq, "events.amazonaws.com", rule.rule.arn)
     dlq_alarm(parent, f"{name}-target-dlq", dlq, alarm_threshold_seconds)
-    return dlq
-
-
-def event_target(
-    parent: pulumi.Resource,
-    name: str,
-    *,
-    rule: aws.cloudwatch.EventRule,
-    bus_name: pulumi.Input[str],
-    arn: pulumi.Input[str],
-    retry: Retry,
-    dlq: aws.sqs.Queue,
-    extra: Mapping[str, Any] | None = None,
-    depends_on: list[pulumi.Resource] | None = None,
-) -> aws.cloudwatch.EventTarget:
-    """A rule target that retries as the subscription asks, then dead-letters."""
-    return aws.cloudwatch.EventTarget(
+    target = aws.cloudwatch.EventTarget(
         f"{name}-target",
-        rule=rule.name,
-        event_bus_name=bus_name,
+        rule=rule.rule.name,
+        event_bus_name=rule.bus_name,
         arn=arn,
         retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
             maximum_event_age_in_seconds=retry.maximum_event_age_seconds,
@@ -193,15 +279,4 @@ def event_target(
         **dict(extra or {}),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
     )
-
-
-@dataclass(frozen=True)
-class RouteContext:
-    """What every subscription's rule needs from the stack: names, the bus, the alarm threshold."""
-
-    prefix: str
-    bus_name: pulumi.Input[str]
-    alarm_threshold_seconds: int
-
-    def physical(self, sub_id: str) -> str:
-        return physical_name(self.prefix, sub_id, limit=200)
+    return RuleTarget(target=target, dlq=dlq)

@@ -13,8 +13,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import (QueueSpec, RouteContext, allow_service_send, event_rule, event_target, physical_name,
-                               policy_json, queue_pair, target_dlq)
+from components.common import (QueueSpec, RouteContext, allow_rule_publish, allow_service_send, event_rule, physical_name,
+                               queue_pair, rule_target)
 from registry.model import EventContract, Retry, Subscription
 from registry.patterns import fork_policy, to_aws_json, topic_rule_pattern
 
@@ -42,25 +42,16 @@ class ForkTopic(pulumi.ComponentResource):
         super().__init__(f"{TOKEN_PREFIX}ForkTopic", name, None, opts)
         route, contract = args.route, args.contract
         physical = physical_name(route.prefix, "fork", contract.domain, contract.name, limit=200)
-        self.rule = event_rule(self, name, bus_name=route.bus_name, physical=physical,
-                               pattern=to_aws_json(topic_rule_pattern(contract)),
-                               description=f"{contract.key} -> fork topic")
+        bus_rule = event_rule(self, name, bus_name=route.bus_for(contract), physical=physical,
+                              pattern=to_aws_json(topic_rule_pattern(contract)),
+                              description=f"{contract.key} -> fork topic")
+        self.rule = bus_rule.rule
         self.topic = aws.sns.Topic(f"{name}-topic", name=physical_name(physical, limit=256),
                                    kms_master_key_id=args.kms_key_arn, opts=pulumi.ResourceOptions(parent=self))
-        topic_policy = aws.sns.TopicPolicy(
-            f"{name}-topic-policy",
-            arn=self.topic.arn,
-            policy=policy_json([{
-                "Sid": "OnlyItsRulePublishes", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish", "Resource": self.topic.arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-            }]),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.target_dlq = target_dlq(self, name, physical=physical, rule=self.rule,
-                                     alarm_threshold_seconds=route.alarm_threshold_seconds)
-        self.target = event_target(self, name, rule=self.rule, bus_name=route.bus_name, arn=self.topic.arn,
-                                   retry=_most_patient(args.subscriptions), dlq=self.target_dlq, depends_on=[topic_policy])
+        topic_policy = allow_rule_publish(self, name, self.topic, bus_rule)
+        routed = rule_target(self, name, bus_rule, arn=self.topic.arn, retry=_most_patient(args.subscriptions),
+                             alarm_threshold_seconds=route.alarm_threshold_seconds, depends_on=[topic_policy])
+        self.target, self.target_dlq = routed.target, routed.dlq
         self.queues: dict[str, aws.sqs.Queue] = {}
         for sub in args.subscriptions:
             self.queues[sub.id] = self._fork(f"{name}-{sub.team}-{sub.name}", route, sub)

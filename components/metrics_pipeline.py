@@ -13,9 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import QueueSpec, RouteContext, allow_service_send, event_rule, event_target, physical_name, policy_json, queue_pair, target_dlq
+from components.common import (QueueSpec, QueuePair, RouteContext, allow_service_send, physical_name, policy_json, queue_pair,
+                               rule_target, subscription_rule)
 from registry.model import EventContract, Subscription
-from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "MetricsPipelineArgs", "MetricsPipeline"]
 
@@ -32,6 +32,7 @@ class MetricsPipelineArgs:
     bundle: Path  # the deterministic zip from registry.bundle
     bundle_hash: str  # base64 sha256 of the zip: a new hash deploys new code, the same hash changes nothing
     handler: str  # the bundle's entry point, e.g. metrics.handler.lambda_handler
+    runtime: str  # the bundle's LAMBDA_RUNTIME: the Python whose bytecode the zip ships
 
 
 class MetricsPipeline(pulumi.ComponentResource):
@@ -76,7 +77,7 @@ class MetricsPipeline(pulumi.ComponentResource):
             opts=child,
         )
         self.function = aws.lambda_.Function(
-            f"{name}-function", name=function_name, role=self.role.arn, runtime="python3.12", handler=args.handler,
+            f"{name}-function", name=function_name, role=self.role.arn, runtime=args.runtime, handler=args.handler,
             code=pulumi.FileArchive(str(args.bundle)), source_code_hash=args.bundle_hash,
             memory_size=256, timeout=30,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables={"METRICS_TABLE": self.table.name}),
@@ -92,16 +93,14 @@ class MetricsPipeline(pulumi.ComponentResource):
             )
         self.register_outputs({"tableName": self.table.name, "functionArn": self.function.arn})
 
-    def _route(self, name: str, route: RouteContext, sub: Subscription, contract: EventContract):
-        physical = route.physical(sub.id)
-        rule = event_rule(self, name, bus_name=route.bus_name, physical=physical,
-                          pattern=to_aws_json(rule_pattern(sub, contract)), description=f"{sub.id}: {contract.key} -> metrics")
+    def _route(self, name: str, route: RouteContext, sub: Subscription,
+               contract: EventContract) -> tuple[QueuePair, aws.cloudwatch.EventRule]:
+        bus_rule = subscription_rule(self, name, route, sub, contract, to="metrics")
         pair = queue_pair(self, name, QueueSpec(
-            physical=physical, visibility_timeout_seconds=180,  # six times the function timeout, as AWS advises
+            physical=bus_rule.physical, visibility_timeout_seconds=180,  # six times the function timeout, as AWS advises
             max_receive_count=int(sub.delivery.options.get("max_receive_count", 3)),
             alarm_threshold_seconds=route.alarm_threshold_seconds))
-        policy = allow_service_send(self, f"{name}-queue", pair.queue, "events.amazonaws.com", rule.arn)
-        dlq = target_dlq(self, name, physical=physical, rule=rule, alarm_threshold_seconds=route.alarm_threshold_seconds)
-        event_target(self, name, rule=rule, bus_name=route.bus_name, arn=pair.queue.arn, retry=sub.delivery.retry,
-                     dlq=dlq, depends_on=[policy])
-        return pair, rule
+        policy = allow_service_send(self, f"{name}-queue", pair.queue, "events.amazonaws.com", bus_rule.rule.arn)
+        rule_target(self, name, bus_rule, arn=pair.queue.arn, retry=sub.delivery.retry,
+                    alarm_threshold_seconds=route.alarm_threshold_seconds, depends_on=[policy])
+        return pair, bus_rule.rule

@@ -7,9 +7,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import QueueSpec, RouteContext, allow_service_send, event_rule, event_target, queue_pair, target_dlq
+from components.common import QueueSpec, RouteContext, allow_service_send, queue_pair, rule_target, subscription_rule
 from registry.model import EventContract, Subscription
-from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = ["QueueDeliveryArgs", "QueueDelivery", "queue_spec"]
 
@@ -40,21 +39,18 @@ class QueueDelivery(pulumi.ComponentResource):
     def __init__(self, name: str, args: QueueDeliveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TOKEN_PREFIX}QueueDelivery", name, None, opts)
         sub, route = args.subscription, args.route
-        physical = route.physical(sub.id)
-        self.rule = event_rule(self, name, bus_name=route.bus_name, physical=physical,
-                               pattern=to_aws_json(rule_pattern(sub, args.contract)),
-                               description=f"{sub.id}: {args.contract.key} -> queue")
-        spec = queue_spec(physical, dict(sub.delivery.options), route.alarm_threshold_seconds)
+        bus_rule = subscription_rule(self, name, route, sub, args.contract, to="queue")
+        self.rule = bus_rule.rule
+        spec = queue_spec(bus_rule.physical, dict(sub.delivery.options), route.alarm_threshold_seconds)
         pair = queue_pair(self, name, spec)
         self.queue, self.dlq = pair.queue, pair.dlq
         policy = allow_service_send(self, f"{name}-queue", self.queue, "events.amazonaws.com", self.rule.arn)
-        self.target_dlq = target_dlq(self, name, physical=physical, rule=self.rule,
-                                     alarm_threshold_seconds=route.alarm_threshold_seconds)
         extra = {}
         if spec.fifo:
             extra["sqs_target"] = aws.cloudwatch.EventTargetSqsTargetArgs(
                 message_group_id=str(sub.delivery.options["message_group_id"]))
-        self.target = event_target(self, name, rule=self.rule, bus_name=route.bus_name, arn=self.queue.arn,
-                                   retry=sub.delivery.retry, dlq=self.target_dlq, extra=extra, depends_on=[policy])
+        routed = rule_target(self, name, bus_rule, arn=self.queue.arn, retry=sub.delivery.retry,
+                             alarm_threshold_seconds=route.alarm_threshold_seconds, extra=extra, depends_on=[policy])
+        self.target, self.target_dlq = routed.target, routed.dlq
         self.register_outputs({"queueUrl": self.queue.url, "queueArn": self.queue.arn, "dlqUrl": self.dlq.url,
                                "ruleArn": self.rule.arn})

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import physical_name, policy_json, target_dlq, event_target
+from components.common import BusRule, physical_name, policy_json, rule_target
 from registry.model import Retry
 from registry.stack_config import Schedule as ScheduleConfig
 
@@ -37,7 +37,6 @@ class Schedule(pulumi.ComponentResource):
             f"{name}-rule", name=physical, schedule_expression=args.schedule.expression,
             description=f"Eventplane schedule {args.schedule.name}", opts=child,
         )
-        dlq = target_dlq(self, name, physical=physical, rule=self.rule, alarm_threshold_seconds=args.alarm_threshold_seconds)
         extra = {}
         depends: list[pulumi.Resource] = []
         if args.function_arn:
@@ -58,6 +57,6 @@ class Schedule(pulumi.ComponentResource):
                 policy=policy_json([{"Effect": "Allow", "Action": "events:PutEvents", "Resource": args.bus_arn}]),
                 opts=child))
             extra["role_arn"] = role.arn
-        event_target(self, name, rule=self.rule, bus_name="default", arn=target_arn, retry=Retry(3600, 24),
-                     dlq=dlq, extra=extra, depends_on=depends)
+        rule_target(self, name, BusRule(self.rule, "default", physical), arn=target_arn, retry=Retry(3600, 24),
+                    alarm_threshold_seconds=args.alarm_threshold_seconds, extra=extra, depends_on=depends)
         self.register_outputs({"ruleArn": self.rule.arn})

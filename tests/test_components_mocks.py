@@ -68,10 +68,12 @@ def test_queue_delivery_pattern_policy_and_retry(mocks: Mocks) -> Any:
         pattern, policy, rule_arn, queue_arn, retry, dead_letter, sqs_target, threshold = values
         assert pattern == to_aws_json(rule_pattern(subscription(), CONTRACT))
         assert '">="' in pattern
-        (statement,) = json.loads(policy)["Statement"]
+        statement, deny = json.loads(policy)["Statement"]
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
         assert statement["Resource"] == queue_arn
+        assert (deny["Effect"], deny["Principal"], deny["Resource"]) == ("Deny", "*", queue_arn)
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         assert (retry["maximum_event_age_in_seconds"], retry["maximum_retry_attempts"]) == (600, 3)
         assert dead_letter["arn"].endswith("ep-unit-shipping-big-tdlq")
         assert sqs_target is None

@@ -269,3 +269,23 @@ def test_routing_follows_aws_where_moto_would_not_deliver(registry):
     assert mismatches(run) == []
     envelope = {"source": "aws.s3", "detail-type": "Object Created", "detail": detail}
     assert MotoEventPattern(json.dumps(pattern), pattern).matches_event(envelope) is False
+
+
+def test_an_external_event_is_seen_only_on_its_producers_bus(registry, result):
+    """The metrics rule sits on Serverlesspresso: the same event put on our bus reaches nothing."""
+    import dataclasses
+
+    assert result.topology.foreign_buses == ("Serverlesspresso",)  # stood up on moto, never declared
+    key = "coffeeshop/WaitingCompletion"
+    on_ours = dataclasses.replace(registry, events={**registry.events, key: dataclasses.replace(registry.events[key], bus="")})
+    spec = {"events": [{"label": "latte", "event": key, "time": f"{DAY}T09:00:00Z",
+                        "detail": _coffee(registry, key, "o-bus", "Latte")}]}
+    runs = run_scenarios("dev", [types.SimpleNamespace(**r) for r in PLAN["resources"]], on_ours,
+                         [parse_scenario({"name": "ours", **spec}, "ours.json", registry)]).runs
+    (trace,) = runs[0].engine.traces
+    assert [(s.kind, s.ok) for s in trace.steps] == [("rule", False)]
+    assert runs[0].engine.delivered == {} and runs[0].metrics == {}
+    delivered = run_scenarios("dev", [types.SimpleNamespace(**r) for r in PLAN["resources"]], registry,
+                              [parse_scenario({"name": "theirs", **spec}, "theirs.json", registry)]).runs[0]
+    assert delivered.engine.delivered == {"metrics-queue": ["latte"]}
+    assert delivered.metrics == {DAY: {"orders": 1, "completed": 0, "cancelled": 0, "drinks": {"Latte": 1}}}

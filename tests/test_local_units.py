@@ -212,3 +212,14 @@ def test_rate_limit_allows_a_seconds_burst_then_paces_calls(monkeypatch):
     before = clock["slept"]
     engine.Engine._take_token(owner, "dest", 5)
     assert clock["slept"] == before  # refilled while idle
+
+
+def test_a_rule_arn_names_its_bus_except_the_default_one():
+    from registry.local.engine import rule_arn
+    from registry.local.topology import Rule
+
+    def rule(bus: str) -> Rule:
+        return Rule(name="r", physical="ep-dev-metrics", bus=bus, pattern=None, schedule=None, enabled=True, targets=())
+
+    assert rule_arn(rule("default")) == "arn:aws:events:us-east-1:123456789012:rule/ep-dev-metrics"
+    assert rule_arn(rule("Serverlesspresso")) == "arn:aws:events:us-east-1:123456789012:rule/Serverlesspresso/ep-dev-metrics"

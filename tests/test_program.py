@@ -26,6 +26,7 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_SUB = "aws:sns/topicSubscription:TopicSubscription"
+INSECURE_TRANSPORT = {"Bool": {"aws:SecureTransport": "false"}}
 COMPONENTS = {"EventBus", "QueueDelivery", "ForkTopic", "ApiDestination", "MetricsPipeline", "LambdaDelivery", "Schedule"}
 
 
@@ -164,6 +165,9 @@ def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
                     continue
                 for statement in statements(resource.inputs[key]):
                     actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                    if statement["Effect"] == "Deny":  # a deny may be broad: it only ever takes access away
+                        assert statement["Condition"] == INSECURE_TRANSPORT, resource.name
+                        continue
                     assert not any(a == "*" or a.endswith(":*") for a in actions), (resource.name, actions)
                     if resource.type == "aws:kms/key:Key":
                         continue  # a key policy's Resource "*" means this key itself
@@ -185,12 +189,12 @@ def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan) -> None
     policies = dev.of_type("aws:sqs/queuePolicy:QueuePolicy") + dev.of_type("aws:sns/topicPolicy:TopicPolicy")
     assert policies
     for policy in policies:
-        for statement in statements(policy.inputs["policy"]):
-            source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-            resource = statement["Resource"]
-            assert source in senders[resource], (policy.name, source)
+        (statement,) = [s for s in statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
+        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+        resource = statement["Resource"]
+        assert source in senders[resource], (policy.name, source)
     sent_to_by_service = {arn for arn in senders if arn.startswith("arn:aws:sqs:")}
-    with_policy = {json.loads(p.inputs["policy"])["Statement"][0]["Resource"] for p in policies}
+    with_policy = {s["Resource"] for p in policies for s in statements(p.inputs["policy"])}
     assert sent_to_by_service <= with_policy
     assert queues
 
@@ -264,3 +268,103 @@ def test_outputs_export_names_urls_and_fingerprints(dev: Plan, registry: Registr
 
 def test_the_plan_is_deterministic(dev: Plan) -> None:
     assert plan_stack("dev", ROOT).to_json() == dev.to_json()
+
+
+BUS = "aws:cloudwatch/eventBus:EventBus"
+PRODUCER_BUSES = {"coffeeshop/WaitingCompletion": "Serverlesspresso", "coffeeshop/OrderCancelled": "Serverlesspresso",
+                  "coffeeshop/OrderCompleted": "Serverlesspresso",
+                  "aws/S3ObjectCreated": "default"}
+
+
+def rule_of(plan: Plan, sub_id: str) -> PlannedResource:
+    (rule,) = by_input(plan, RULE, "name", physical_name("ep-dev", sub_id))
+    return rule
+
+
+def sqs_policy_of(plan: Plan, queue: PlannedResource) -> dict[str, Any]:
+    url = f"https://sqs.us-east-1.amazonaws.com/123456789012/{queue.inputs['name']}"
+    (policy,) = by_input(plan, "aws:sqs/queuePolicy:QueuePolicy", "queueUrl", url)
+    return json.loads(policy.inputs["policy"])
+
+
+def test_the_contracts_name_their_producers_buses(registry: Registry) -> None:
+    assert {k: e.bus for k, e in registry.events.items() if e.bus} == PRODUCER_BUSES
+
+
+def test_external_events_are_subscribed_on_their_producers_bus(dev: Plan, registry: Registry) -> None:
+    external = [s for s in registry.subscriptions if s.event in PRODUCER_BUSES]
+    assert {s.team for s in external} == {"metrics", "ingest"}
+    for sub in external:
+        bus = PRODUCER_BUSES[sub.event]
+        rule = rule_of(dev, sub.id)
+        assert rule.inputs["eventBusName"] == bus
+        assert rule.inputs["eventPattern"] == to_aws_json(rule_pattern(sub, registry.events[sub.event]))
+        (target,) = [t for t in dev.of_type(TARGET) if t.inputs["rule"] == rule.inputs["name"]]
+        assert target.inputs["eventBusName"] == bus
+        # the rule's ARN names the bus unless it is the default one: the queue policies must name exactly that
+        path = rule.inputs["name"] if bus == "default" else f"{bus}/{rule.inputs['name']}"
+        rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{path}"
+        for queue_arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
+            (queue,) = [q for q in dev.of_type(QUEUE) if arn_of(dev, q) == queue_arn]
+            allow = next(s for s in sqs_policy_of(dev, queue)["Statement"] if s["Effect"] == "Allow")
+            assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
+
+
+def test_our_events_stay_on_our_bus(dev: Plan, registry: Registry) -> None:
+    ours = [s for s in registry.subscriptions if s.event not in PRODUCER_BUSES and s.delivery.type != "fork"]
+    assert ours
+    for sub in ours:
+        assert rule_of(dev, sub.id).inputs["eventBusName"] == "ep-dev-bus"
+    fork_rules = [r for r in dev.of_type(RULE) if r.inputs["name"].startswith("ep-dev-fork-")]
+    assert fork_rules and all(r.inputs["eventBusName"] == "ep-dev-bus" for r in fork_rules)
+
+
+def test_no_bus_is_created_for_a_producer(dev: Plan, prod: Plan) -> None:
+    for plan, ours in ((dev, "ep-dev-bus"), (prod, "ep-prod-bus")):
+        assert [b.inputs["name"] for b in plan.of_type(BUS)] == [ours]
+        on = {r.inputs.get("eventBusName", "default") for r in plan.of_type(RULE)}
+        assert on == {ours, "Serverlesspresso", "default"}
+
+
+def test_every_queue_and_topic_policy_denies_requests_without_tls(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):
+        policies = plan.of_type("aws:sqs/queuePolicy:QueuePolicy") + plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+        assert policies
+        for policy in policies:
+            allow, deny = sorted(statements(policy.inputs["policy"]), key=lambda s: s["Effect"])
+            assert (allow["Effect"], deny["Effect"]) == ("Allow", "Deny"), policy.name
+            assert deny["Principal"] == "*" and deny["Condition"] == INSECURE_TRANSPORT
+            assert deny["Resource"] == allow["Resource"]  # this queue or topic only
+            service = "sqs" if policy.type.startswith("aws:sqs") else "sns"
+            assert deny["Action"] == ("sqs:*" if service == "sqs" else "sns:Publish")
+            assert deny["Resource"].startswith(f"arn:aws:{service}:")
+
+
+def test_every_dlq_fed_by_redrive_allows_exactly_its_source_queues(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):
+        queues = {arn_of(plan, q): q for q in plan.of_type(QUEUE)}
+        sources: dict[str, list[str]] = {}
+        for arn, queue in queues.items():
+            if "redrivePolicy" in queue.inputs:
+                sources.setdefault(json.loads(queue.inputs["redrivePolicy"])["deadLetterTargetArn"], []).append(arn)
+        allowed: dict[str, dict[str, Any]] = {}
+        for resource in plan.of_type("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"):
+            (dlq,) = [a for a, q in queues.items() if resource.inputs["queueUrl"].endswith("/" + q.inputs["name"])]
+            assert dlq not in allowed, f"two RedriveAllowPolicy resources on {dlq}"
+            allowed[dlq] = json.loads(resource.inputs["redriveAllowPolicy"])
+        assert sources and set(allowed) == set(sources)  # target DLQs, fed only by EventBridge, get none
+        for dlq, policy in allowed.items():
+            assert policy == {"redrivePermission": "byQueue", "sourceQueueArns": sorted(sources[dlq])}
+
+
+def test_the_metrics_function_runs_the_python_its_bytecode_was_built_for(dev: Plan) -> None:
+    import zipfile
+
+    from registry import bundle
+
+    (function,) = dev.of_type("aws:lambda/function:Function")
+    assert function.inputs["runtime"] == bundle.LAMBDA_RUNTIME
+    version = bundle.LAMBDA_RUNTIME.removeprefix("python").replace(".", "")
+    with zipfile.ZipFile(function.inputs["code"]["fileArchive"]) as archive:
+        tags = {n.rsplit(".", 2)[-2] for n in archive.namelist() if n.endswith(".pyc")}
+    assert tags == {f"cpython-{version}"}

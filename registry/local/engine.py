@@ -35,7 +35,7 @@ from registry.local.standup import ACCOUNT, REGION, Deployment
 from registry.local.topology import ApiDestination, Function, Rule, Target, Topology
 from registry.local.transform import apply_input_transformer
 
-__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "AGE_SCALE", "Step", "Trace", "ApiAttempt", "Engine", "import_handler"]
+__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "AGE_SCALE", "Step", "Trace", "ApiAttempt", "Engine", "import_handler", "rule_arn"]
 
 RETRY_CAP = 10  # retries per failed delivery locally, whatever the policy allows (AWS: up to 185)
 BACKOFF_SECONDS = (0.005, 0.05)  # first and longest local backoff (AWS: seconds to minutes)
@@ -95,6 +95,12 @@ def import_handler(function: Function) -> Handler | None:
         if callable(found):
             return found
     return None
+
+
+def rule_arn(rule: Rule) -> str:
+    """A rule's ARN as AWS writes it: bus-qualified except on the default bus."""
+    path = rule.physical if rule.bus == "default" else f"{rule.bus}/{rule.physical}"
+    return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{path}"
 
 
 class _Context:
@@ -279,7 +285,7 @@ class Engine:
             trace.steps.append(Step("dropped", target.target_id, False, "no dead-letter queue on the target"))
             return
         attrs = {
-            "RULE_ARN": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule.bus}/{rule.physical}",
+            "RULE_ARN": rule_arn(rule),
             "TARGET_ARN": target.arn,
             "ERROR_CODE": error,
             "EXHAUSTED_RETRY_CONDITION": condition,

@@ -3,8 +3,10 @@
 The topology is stood up once per run; between scenarios the queues that
 received anything are emptied and the tables recreated, so each scenario's
 queue depths and metrics are its own. Contracts we design are published through the
-producer helper (validated, idempotency-stamped, batched PutEvents); external
-contracts' events are put straight on the bus as their real producer does.
+producer helper (validated, idempotency-stamped, batched PutEvents) onto our bus;
+external contracts' events are put straight on their producer's bus (`contract.bus`,
+ours when it names none), as their real producer does, and only the rules on that
+bus see them.
 The metrics Lambda runs from the bundle the deployment would upload
 (`registry.bundle`), so its build-time validators are the ones that ship.
 """
@@ -151,10 +153,16 @@ class _Bus:
                 "resources": list(entry.get("Resources") or []),
                 "detail": json.loads(entry.get("Detail") or "{}"),
             }
-            bus = entry.get("EventBusName") or "default"
+            bus = _bus_name(entry.get("EventBusName"))
             self.engine.route(envelope, self.current.label, self.current.redeliver, bus=bus)
             results.append({"EventId": event_id})
         return {"FailedEntryCount": 0, "Entries": results}
+
+
+def _bus_name(value: Any) -> str:
+    """PutEvents' EventBusName as a bus name: absent means the default bus, an ARN names its bus."""
+    text = str(value or "default")
+    return text.split(":event-bus/", 1)[1] if text.startswith("arn:") and ":event-bus/" in text else text
 
 
 def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
@@ -162,12 +170,12 @@ def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
     contract = registry.events[item.event]
     unsent: list[str] = []
     for _ in range(item.repeat):
-        if contract.external:  # its real producer puts it straight on the bus
+        if contract.external:  # its real producer puts it straight on the bus it publishes to
             entry: dict[str, Any] = {
                 "Source": contract.source,
                 "DetailType": contract.detail_type,
                 "Detail": json.dumps(item.detail),
-                "EventBusName": bus.bus,
+                "EventBusName": contract.bus or bus.bus,
             }
             bus.put_events(Entries=[entry])
             continue

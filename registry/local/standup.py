@@ -99,10 +99,10 @@ def _target_arn(dep: Deployment, topology: Topology, kind: str, ref: str, arn: s
 
 
 def _rules(topology: Topology, dep: Deployment) -> None:
-    for bus in topology.buses:
+    for bus in topology.buses + topology.foreign_buses:  # a producer's bus stands in for the one it owns
         dep.events.create_event_bus(Name=bus)
     for rule in topology.rules:
-        bus = rule.bus if rule.bus in topology.buses else "default"
+        bus = rule.bus
         args: dict[str, Any] = {"Name": rule.physical, "EventBusName": bus, "State": "ENABLED" if rule.enabled else "DISABLED"}
         if rule.pattern:
             args["EventPattern"] = rule.pattern

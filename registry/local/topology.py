@@ -166,7 +166,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Topology:
-    buses: tuple[str, ...]  # physical bus names
+    buses: tuple[str, ...]  # physical names of the buses the stack creates
     rules: tuple[Rule, ...]
     queues: Mapping[str, Queue]
     topics: Mapping[str, Topic]
@@ -174,6 +174,11 @@ class Topology:
     functions: Mapping[str, Function]
     mappings: tuple[EventSourceMapping, ...]
     tables: Mapping[str, Table]
+
+    @property
+    def foreign_buses(self) -> tuple[str, ...]:
+        """Buses that rules are added to but the stack does not create: external producers' (never `default`)."""
+        return tuple(sorted({r.bus for r in self.rules} - set(self.buses) - {"default"}))
 
     def queue_named(self, name: str) -> str | None:
         """The queue a person names: logical or physical name, or a unique `-`-suffix of either."""

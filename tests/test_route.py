@@ -75,3 +75,14 @@ def test_cli_unknown_event_type_and_bad_files(tmp_path: Path) -> None:
     assert stack.returncode == 2 and "dev" in stack.stderr
     for result in (unknown, broken, partial, stack):
         assert "Traceback" not in result.stderr
+
+
+def test_rules_on_a_producers_bus_are_named_with_it(registry) -> None:
+    coffee = registry.events["coffeeshop/WaitingCompletion"]
+    hops = route_event(coffee.envelope(coffee.latest.examples[0]), coffee, list(registry.subscriptions))
+    assert hops and all(h.path[0].endswith(" on bus Serverlesspresso") for h in hops)
+    s3 = registry.events["aws/S3ObjectCreated"]
+    assert all(h.path[0].endswith(" on bus default")
+               for h in route_event(s3.envelope(s3.latest.examples[0]), s3, list(registry.subscriptions)))
+    assert not any("on bus" in part for h in route_event(checkout(registry, 150), registry.events["checkout/CheckoutPlaced"],
+                                                         list(registry.subscriptions)) for part in h.path)

@@ -62,22 +62,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def route_event(event: dict[str, Any], contract: EventContract | None, subscriptions: list[Subscription]) -> list[Hop]:
-    """Every subscription of the event's contract, delivered or not, with the reason."""
+    """Every subscription of the event's contract, delivered or not, with the reason.
+
+    A rule on a producer's bus (the contract's `bus`) is named with it: the event
+    reaches it only when the producer puts it there, never on our bus."""
     if contract is None:
         return []
     hops = []
+    on_bus = f" on bus {contract.bus}" if contract.bus else ""  # a producer's bus; ours otherwise
     for sub in (s for s in subscriptions if s.event == contract.key):
-        rule = f"rule {sub.id}"
+        rule = f"rule {sub.id}{on_bus}"
         if sub.delivery.type == "fork":
             topic = f"topic {contract.key}"
             target = f"queue {sub.id} ({sub.delivery.options.get('pipeline', 'plain')})"
+            fanout = f"rule {contract.key}-fanout{on_bus}"
             if not compile_pattern(topic_rule_pattern(contract)).matches(event):
-                hops.append(Hop(sub.id, False, (f"rule {contract.key}-fanout",), "source / detail-type differ"))
+                hops.append(Hop(sub.id, False, (fanout,), "source / detail-type differ"))
                 continue
             policy = fork_policy(sub)
             delivered = policy is None or compile_policy(policy, scope="MessageBody").matches(event)
             reason = "no filter policy" if policy is None else ("filter policy matched" if delivered else f"filter policy {json.dumps(policy)} did not match")
-            hops.append(Hop(sub.id, delivered, (f"rule {contract.key}-fanout", topic, target), reason))
+            hops.append(Hop(sub.id, delivered, (fanout, topic, target), reason))
         else:
             pattern = rule_pattern(sub, contract)
             delivered = compile_pattern(pattern).matches(event)

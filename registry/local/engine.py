@@ -382,7 +382,8 @@ class Engine:
                 for _ in range(1 + redeliveries):
                     self._deliver(trace, rule, target, envelope)
         if not any(s.kind == "rule" for s in trace.steps):
-            trace.steps.append(Step("rule", "-", False, "no rule on the bus matched"))
+            where = "any bus" if bus is None else f"bus {bus}"
+            trace.steps.append(Step("rule", "-", False, f"no rule on {where} matched"))
         return trace
 
     def _deliver(self, trace: Trace, rule: Rule, target: Target, envelope: Mapping[str, Any]) -> None:

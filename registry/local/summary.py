@@ -203,7 +203,7 @@ def render_text(result: LocalRun) -> str:
         lines.append(f"  scheduled rules are not fired locally: {', '.join(scheduled)}")
     for run in result.runs:
         lines += ["", f"== {run.scenario.name}" + (f" ({run.scenario.file})" if run.scenario.file else "")]
-        lines += [f"Events ({len(run.engine.traces)} put on the bus)"] + _steps_text(run)
+        lines += [f"Events ({len(run.engine.traces)} put on their buses)"] + _steps_text(run)
         lines += ["Queues"] + _queues_text(run)
         lines += ["API calls"] + _api_text(run)
         invocations = run.engine.invocations

@@ -289,3 +289,11 @@ def test_an_external_event_is_seen_only_on_its_producers_bus(registry, result):
                               [parse_scenario({"name": "theirs", **spec}, "theirs.json", registry)]).runs[0]
     assert delivered.engine.delivered == {"metrics-queue": ["latte"]}
     assert delivered.metrics == {DAY: {"orders": 1, "completed": 0, "cancelled": 0, "drinks": {"Latte": 1}}}
+
+
+def test_a_run_leaves_no_module_of_its_deleted_bundle_behind(result):
+    import sys
+
+    stale = [name for name, module in list(sys.modules.items())
+             if (name == "metrics" or name.startswith("metrics.")) and "eventplane-local-" in str(getattr(module, "__file__", ""))]
+    assert stale == []

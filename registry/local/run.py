@@ -56,12 +56,18 @@ class LocalRun:
 
 
 class BundledHandlers:
-    """Imports a Lambda's handler from the deployment bundle when the plan's handler is the bundle's."""
+    """Imports a Lambda's handler from the deployment bundle when the plan's handler is the bundle's.
+
+    The bundle's modules live in `sys.modules` only while the run needs them: `close()`
+    puts back whatever the process had under those names, so a run leaves no stale
+    package behind (its files are deleted with the run's temporary directory)."""
 
     def __init__(self, registry: Registry, workdir: Path) -> None:
         self.registry = registry
         self.workdir = workdir
         self._loaded: dict[str, Handler | None] = {}
+        self._shadowed: dict[str, Any] = {}  # modules the bundle's package displaced, by name
+        self._packages: set[str] = set()  # top-level names the bundle's modules were imported under
 
     def __call__(self, function: Function) -> Handler | None:
         if function.handler not in self._loaded:
@@ -83,13 +89,29 @@ class BundledHandlers:
             zf.extractall(target)
         module_name, _, attr = function.handler.rpartition(".")
         top = module_name.split(".")[0]
-        for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
-            del sys.modules[name]  # a bundle from an earlier run must not shadow this one
+        for name in _modules_under(top):
+            self._shadowed.setdefault(name, sys.modules.pop(name))  # nothing else may shadow this bundle
+        self._packages.add(top)
         sys.path.insert(0, str(target))
         try:
             return getattr(importlib.import_module(module_name), attr)
         finally:
             sys.path.remove(str(target))
+
+
+    def close(self) -> None:
+        """Unload the bundle's modules and restore the ones they displaced."""
+        for top in self._packages:
+            for name in _modules_under(top):
+                del sys.modules[name]
+        sys.modules.update(self._shadowed)
+        self._shadowed.clear()
+        self._packages.clear()
+        self._loaded.clear()
+
+
+def _modules_under(top: str) -> list[str]:
+    return [n for n in sys.modules if n == top or n.startswith(top + ".")]
 
 
 def prepare() -> None:
@@ -276,12 +298,15 @@ def run_scenarios(
     try:
         with tempfile.TemporaryDirectory(prefix="eventplane-local-") as tmp, _embedded_aws() as session:
             handlers = BundledHandlers(registry, Path(tmp))
-            dep = stand_up(topology, connect(session))
-            runs: list[ScenarioRun] = []
-            for scenario in scenarios:
-                if runs:  # every scenario starts from an empty stack
-                    empty(topology, dep, runs[-1].engine.touched_queues())
-                runs.append(_run_one(topology, registry, scenario, dep, endpoint, handlers, hints or {}))
+            try:
+                dep = stand_up(topology, connect(session))
+                runs: list[ScenarioRun] = []
+                for scenario in scenarios:
+                    if runs:  # every scenario starts from an empty stack
+                        empty(topology, dep, runs[-1].engine.touched_queues())
+                    runs.append(_run_one(topology, registry, scenario, dep, endpoint, handlers, hints or {}))
+            finally:
+                handlers.close()
         return LocalRun(stack, topology, runs, endpoint.base_url)
     finally:
         endpoint.stop()

@@ -297,3 +297,24 @@ def test_a_run_leaves_no_module_of_its_deleted_bundle_behind(result):
     stale = [name for name, module in list(sys.modules.items())
              if (name == "metrics" or name.startswith("metrics.")) and "eventplane-local-" in str(getattr(module, "__file__", ""))]
     assert stale == []
+
+
+def test_a_queue_policy_naming_the_rule_on_our_bus_dead_letters_the_event(registry):
+    """A rule on Serverlesspresso has a bus-qualified ARN: a policy written for our bus would lock it out."""
+    plan = copy.deepcopy(PLAN)
+    wrong = "arn:aws:events:us-east-1:123456789012:rule/ep-dev-bus/metrics-rule"
+    plan["resources"].append({
+        "urn": "urn:pulumi:dev::eventplane::aws:sqs/queuePolicy:QueuePolicy::metrics-queue-policy",
+        "type": "aws:sqs/queuePolicy:QueuePolicy", "name": "metrics-queue-policy", "parent": None,
+        "inputs": {"queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/metrics-queue",
+                   "policy": json.dumps({"Version": "2012-10-17", "Statement": [
+                       {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+                        "Resource": "arn:aws:sqs:us-east-1:123456789012:metrics-queue",
+                        "Condition": {"ArnEquals": {"aws:SourceArn": wrong}}}]})}})
+    scenario = parse_scenario({"events": [{"label": "latte", "event": "coffeeshop/WaitingCompletion", "example": "v1#0"}]},
+                              "locked.json", registry)
+    (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
+    (trace,) = run.engine.traces
+    assert [(s.kind, s.ok) for s in trace.steps] == [("rule", True), ("queue", False), ("dlq", False)]
+    assert "rule/Serverlesspresso/metrics-rule" in trace.steps[1].why
+    assert run.engine.delivered == {"metrics-target-dlq": ["latte"]} and run.metrics == {}

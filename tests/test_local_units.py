@@ -223,3 +223,23 @@ def test_a_rule_arn_names_its_bus_except_the_default_one():
 
     assert rule_arn(rule("default")) == "arn:aws:events:us-east-1:123456789012:rule/ep-dev-metrics"
     assert rule_arn(rule("Serverlesspresso")) == "arn:aws:events:us-east-1:123456789012:rule/Serverlesspresso/ep-dev-metrics"
+
+
+def test_a_queue_policy_lets_only_its_own_source_send():
+    from registry.local.engine import policy_allows_send
+
+    ours = "arn:aws:events:us-east-1:123456789012:rule/Serverlesspresso/ep-dev-metrics"
+    policy = {"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+         "Resource": "arn:aws:sqs:us-east-1:123456789012:q", "Condition": {"ArnEquals": {"aws:SourceArn": ours}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]}
+    assert policy_allows_send(policy, "events.amazonaws.com", ours)
+    assert not policy_allows_send(policy, "events.amazonaws.com", ours.replace("Serverlesspresso/", ""))
+    assert not policy_allows_send(policy, "events.amazonaws.com", ours.replace("Serverlesspresso", "ep-dev-bus"))
+    assert not policy_allows_send(policy, "sns.amazonaws.com", ours)
+    assert not policy_allows_send({"Statement": [policy["Statement"][1]]}, "events.amazonaws.com", ours)
+    like = {"Statement": [{**policy["Statement"][0], "Condition": {"ArnLike": {"aws:SourceArn": ours[:-7] + "*"}}}]}
+    assert policy_allows_send(like, "events.amazonaws.com", ours)
+    assert policy_allows_send(None, "events.amazonaws.com", ours)  # the plan declares no policy: not checked

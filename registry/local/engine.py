@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fnmatch
 import io
 import json
 import os
@@ -35,7 +36,8 @@ from registry.local.standup import ACCOUNT, REGION, Deployment
 from registry.local.topology import ApiDestination, Function, Rule, Target, Topology
 from registry.local.transform import apply_input_transformer
 
-__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "AGE_SCALE", "Step", "Trace", "ApiAttempt", "Engine", "import_handler", "rule_arn"]
+__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "AGE_SCALE", "Step", "Trace", "ApiAttempt", "Engine", "import_handler", "rule_arn",
+           "policy_allows_send"]
 
 RETRY_CAP = 10  # retries per failed delivery locally, whatever the policy allows (AWS: up to 185)
 BACKOFF_SECONDS = (0.005, 0.05)  # first and longest local backoff (AWS: seconds to minutes)
@@ -97,6 +99,36 @@ def import_handler(function: Function) -> Handler | None:
     return None
 
 
+def policy_allows_send(policy: Mapping[str, Any] | None, service: str, source_arn: str) -> bool:
+    """Whether a queue policy lets `service` send on behalf of `source_arn` (no policy declared: not checked).
+
+    Only what our policies use is read: Allow statements with a service principal,
+    `sqs:SendMessage` (or `sqs:*`), and an `ArnEquals` / `ArnLike` `aws:SourceArn`
+    (wildcards as IAM reads them). A deny of requests without TLS never applies:
+    AWS services call SQS over TLS."""
+    if policy is None:
+        return True
+    for statement in policy.get("Statement") or []:
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal") or {}
+        services = principal.get("Service") if isinstance(principal, Mapping) else principal
+        services = services if isinstance(services, list) else [services]
+        actions = statement.get("Action")
+        actions = actions if isinstance(actions, list) else [actions]
+        if service not in services and "*" not in services or not {"sqs:SendMessage", "sqs:*", "*"} & set(actions):
+            continue
+        condition = statement.get("Condition") or {}
+        allowed = [v for op in ("ArnEquals", "ArnLike") for v in _as_list((condition.get(op) or {}).get("aws:SourceArn"))]
+        if not condition or any(fnmatch.fnmatchcase(source_arn, arn) for arn in allowed):
+            return True
+    return False
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
 def rule_arn(rule: Rule) -> str:
     """A rule's ARN as AWS writes it: bus-qualified except on the default bus."""
     path = rule.physical if rule.bus == "default" else f"{rule.bus}/{rule.physical}"
@@ -143,6 +175,7 @@ class Engine:
             for s in t.subscriptions
             if s.filter_policy
         }
+        self.queue_policies = {q.name: json.loads(q.policy) for q in topology.queues.values() if q.policy}
         self.traces: list[Trace] = []
         self.delivered: dict[str, list[str]] = {}  # queue -> labels of events sent to it
         self.api_attempts: list[ApiAttempt] = []
@@ -311,6 +344,14 @@ class Engine:
                 trace.steps.append(Step("subscription", sub.endpoint, False, f"{sub.protocol} endpoint outside the stack"))
                 continue
             body = message if sub.raw_message_delivery else json.dumps(self._sns_notification(topic_name, message))
+            topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic.physical}"
+            if not policy_allows_send(self.queue_policies.get(sub.endpoint), "sns.amazonaws.com", topic_arn):
+                # a client-side error: SNS moves the message to the subscription's DLQ without retrying
+                trace.steps.append(Step("queue", sub.endpoint, False, f"its queue policy does not let {topic_arn} send"))
+                if sub.dlq:
+                    self._send(sub.dlq, body, trace.label, f"{trace.event_id}-{sub.name}-dlq"[:128])
+                    trace.steps.append(Step("dlq", sub.dlq, False, "subscription redrive"))
+                continue
             self._send(sub.endpoint, body, trace.label, f"{trace.event_id}-{sub.name}"[:128])
             trace.steps.append(Step("queue", sub.endpoint, True, "via SNS"))
 
@@ -391,7 +432,12 @@ class Engine:
             payload = apply_input_transformer(envelope, target.input_paths, target.input_template, rule.physical)
         else:
             payload = json.dumps(envelope)
-        if target.kind == "queue":
+        if target.kind == "queue" and not policy_allows_send(self.queue_policies.get(target.ref), "events.amazonaws.com",
+                                                                rule_arn(rule)):
+            # a permission error is not retried: EventBridge dead-letters the event at once
+            trace.steps.append(Step("queue", target.ref, False, f"its queue policy does not let {rule_arn(rule)} send"))
+            self._dead_letter(trace, rule, target, payload, "AccessDenied", "not retried (permission)")
+        elif target.kind == "queue":
             self._send(target.ref, payload, trace.label, trace.event_id, target.message_group_id)
             trace.steps.append(Step("queue", target.ref, True, f"target {target.target_id}"))
         elif target.kind == "topic":

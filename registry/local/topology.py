@@ -35,6 +35,7 @@ __all__ = [
 
 QUEUE = "aws:sqs/queue:Queue"
 REDRIVE = "aws:sqs/redrivePolicy:RedrivePolicy"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 BUS = "aws:cloudwatch/eventBus:EventBus"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -68,6 +69,7 @@ class Queue:
     redrive_policy: str | None = None  # the JSON string exactly as the program sends it
     dlq: str | None = None  # logical name of the dead-letter queue
     max_receive_count: int | None = None
+    policy: str | None = None  # the queue policy's JSON as the program sends it; None: the plan declares none
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,11 @@ def _queues(index: _Index) -> dict[str, Queue]:
         queue = index.resolve(res.inputs.get("queueUrl"), QUEUE)
         if queue is not None and isinstance(res.inputs.get("redrivePolicy"), str):
             redrives[queue.name] = res.inputs["redrivePolicy"]
+    policies: dict[str, str] = {}
+    for res in index.of(QUEUE_POLICY):
+        queue = index.resolve(res.inputs.get("queueUrl"), QUEUE)
+        if queue is not None and isinstance(res.inputs.get("policy"), str):
+            policies[queue.name] = res.inputs["policy"]
     queues: dict[str, Queue] = {}
     for res in index.of(QUEUE):
         inline = res.inputs.get("redrivePolicy")
@@ -296,6 +303,7 @@ def _queues(index: _Index) -> dict[str, Queue]:
             redrive_policy=text,
             dlq=dlq.name if dlq else None,
             max_receive_count=_int(policy.get("maxReceiveCount"), 0) or None,
+            policy=policies.get(res.name),
         )
     return queues
 

@@ -169,7 +169,11 @@ def _bytecode(files: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def _write_zip(path: Path, files: Mapping[str, bytes]) -> None:
-    tmp = path.with_suffix(".tmp")
+    # A unique temp file beside the target: two plans of one stack at once (xdist workers)
+    # must not write into each other's zip; os.replace then swaps it in atomically.
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(name)
     with zipfile.ZipFile(tmp, "w") as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)

@@ -66,8 +66,9 @@ class EventContract:
     directory: str
     versions: tuple[SchemaVersion, ...]
     # The bus the producer puts the event on, when it is not ours ("default" for AWS
-    # service events, "Serverlesspresso" for the coffee shop); a forwarding rule
-    # brings it to our bus. Empty: producers put it on our bus.
+    # service events, "Serverlesspresso" for the coffee shop); each subscription's
+    # rule is created on that bus (we only add a rule and target there).
+    # Empty: producers put it on our bus.
     bus: str = ""
 
     @property

@@ -73,22 +73,25 @@ def _compare_required(ctx: _Ctx, o: Node, u: Node) -> None:
     ctx.changes.extend(here.changes)
 
 
-def _property_removed(here: _Ctx, a: Node, u: Node, name: str) -> None:
-    if _is_open(u):
-        here.add("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
-        return
-    partial = _partial_schema(u, name)
-    if partial is not None:
+def _removed(here: _Ctx, a: Node, kind: str, is_open: bool, partial: Node | None) -> None:
+    """A property or tuple item (`kind` PROPERTY / ITEM) the newer schema lacks, judged by what now covers its data."""
+    if is_open:
+        here.add(f"{kind}_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
+    elif partial is not None:
         trial = here.sub()
         trial.compare(a, partial)
         here.changes.extend(trial.changes)
-        rule = ("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, a.pointer, partial.pointer, a.raw, partial.raw)
+        covered = "IS_COVERED" if trial.compatible() else "NOT_COVERED"
+        here.add(f"{kind}_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", a.pointer, partial.pointer, a.raw, partial.raw)
     elif a.kind == "false":
-        here.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
+        here.add(f"{kind}_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
     else:
-        here.add("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
+        here.add(f"{kind}_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
+
+
+def _property_removed(here: _Ctx, a: Node, u: Node, name: str) -> None:
+    is_open = _is_open(u)
+    _removed(here, a, "PROPERTY", is_open, None if is_open else _partial_schema(u, name))
 
 
 def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
@@ -201,20 +204,8 @@ def compare_array(ctx: _Ctx, o: Node, u: Node) -> None:
 
 
 def _item_removed(here: _Ctx, a: Node, u: Node) -> None:
-    if _is_open_array(u):
-        here.add("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
-    elif u.additional_items_schema is not None:
-        partial = u.additional_items_schema
-        trial = here.sub()
-        trial.compare(a, partial)
-        here.changes.extend(trial.changes)
-        rule = ("ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, a.pointer, partial.pointer, a.raw, partial.raw)
-    elif a.kind == "false":
-        here.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
-    else:
-        here.add("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
+    is_open = _is_open_array(u)
+    _removed(here, a, "ITEM", is_open, None if is_open else u.additional_items_schema)
 
 
 def _item_added(here: _Ctx, o: Node, b: Node) -> None:

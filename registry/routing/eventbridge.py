@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from registry.routing.dialects import EVENTBRIDGE
 from registry.routing.errors import PatternError
-from registry.routing.tree import NodeMatcher, compile_object
+from registry.routing.tree import NodeMatcher, compile_object, load_document
 
 __all__ = ["EventPattern", "compile_pattern", "PATTERN_MAX_CHARS"]
 
@@ -31,13 +31,7 @@ class EventPattern:
 
 def compile_pattern(pattern: Any, max_chars: int = PATTERN_MAX_CHARS) -> EventPattern:
     """Validate `pattern` as PutRule does and compile it; raise PatternError otherwise."""
-    if isinstance(pattern, str):
-        try:
-            pattern = json.loads(pattern)
-        except ValueError as exc:
-            raise PatternError(f"the pattern is not valid JSON: {exc}", "") from None
-    if not isinstance(pattern, dict):
-        raise PatternError("an event pattern must be a JSON object, e.g. {\"source\": [\"com.example\"]}", "")
+    pattern = load_document(pattern, "event pattern", '{"source": ["com.example"]}')
     size = len(json.dumps(pattern, separators=(",", ":"), ensure_ascii=False))
     if size > max_chars:
         raise PatternError(

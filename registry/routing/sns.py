@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from registry.routing.dialects import SNS
 from registry.routing.errors import PatternError
 from registry.routing.operands import is_number
-from registry.routing.tree import NodeMatcher, compile_object, is_or
+from registry.routing.tree import NodeMatcher, compile_object, is_or, load_document
 
 __all__ = ["FilterPolicy", "compile_policy", "SCOPES", "POLICY_MAX_BYTES", "POLICY_MAX_KEYS", "POLICY_MAX_COMBINATIONS"]
 
@@ -54,13 +54,7 @@ def compile_policy(policy: Any, scope: str | None = "MessageAttributes") -> Filt
     scope = scope or "MessageAttributes"
     if scope not in SCOPES:
         raise PatternError(f"unknown FilterPolicyScope {scope!r}: use MessageAttributes or MessageBody", "")
-    if isinstance(policy, str):
-        try:
-            policy = json.loads(policy)
-        except ValueError as exc:
-            raise PatternError(f"the filter policy is not valid JSON: {exc}", "") from None
-    if not isinstance(policy, dict):
-        raise PatternError("a filter policy must be a JSON object, e.g. {\"store\": [\"example_corp\"]}", "")
+    policy = load_document(policy, "filter policy", '{"store": ["example_corp"]}')
     size = len(json.dumps(policy, separators=(",", ":"), ensure_ascii=False).encode())
     if size > POLICY_MAX_BYTES:
         raise PatternError(f"the filter policy is {size} bytes; SNS allows 256 KB", "")

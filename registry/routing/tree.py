@@ -7,13 +7,14 @@ as event-ruler's array consistency requires), `$or` needs one branch.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Mapping
 
 from registry.routing.dialects import Dialect
 from registry.routing.errors import PatternError, child
 from registry.routing.leaf import LeafMatcher, compile_leaf
 
-__all__ = ["NodeMatcher", "compile_object", "is_or", "leaf_values", "RESERVED"]
+__all__ = ["NodeMatcher", "compile_object", "load_document", "is_or", "leaf_values", "RESERVED"]
 
 NodeMatcher = Callable[[Mapping[str, Any]], bool]
 _EMPTY: Mapping[str, Any] = {}
@@ -70,6 +71,18 @@ def _objects(items: list[Any]) -> list[Mapping[str, Any]]:
         elif type(item) is list:
             out.extend(_objects(item))
     return out
+
+
+def load_document(document: Any, noun: str, example: str) -> dict[str, Any]:
+    """A pattern or policy as an object, parsed first when given as the JSON string AWS takes."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError as exc:
+            raise PatternError(f"the {noun} is not valid JSON: {exc}", "") from None
+    if not isinstance(document, dict):
+        raise PatternError(f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} must be a JSON object, e.g. {example}", "")
+    return document
 
 
 def compile_object(pattern: Any, pointer: str, dialect: Dialect, nested: bool = True) -> NodeMatcher:

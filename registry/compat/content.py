@@ -73,15 +73,20 @@ def _compare_required(ctx: _Ctx, o: Node, u: Node) -> None:
     ctx.changes.extend(here.changes)
 
 
+def _coverage(here: _Ctx, old: Node, new: Node) -> str:
+    """Compare a field with the partially open model's schema on the other side: IS_COVERED when every change is compatible."""
+    trial = here.sub()
+    trial.compare(old, new)
+    here.changes.extend(trial.changes)
+    return "IS_COVERED" if trial.compatible() else "NOT_COVERED"
+
+
 def _removed(here: _Ctx, a: Node, kind: str, is_open: bool, partial: Node | None) -> None:
     """A property or tuple item (`kind` PROPERTY / ITEM) the newer schema lacks, judged by what now covers its data."""
     if is_open:
         here.add(f"{kind}_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
     elif partial is not None:
-        trial = here.sub()
-        trial.compare(a, partial)
-        here.changes.extend(trial.changes)
-        covered = "IS_COVERED" if trial.compatible() else "NOT_COVERED"
+        covered = _coverage(here, a, partial)
         here.add(f"{kind}_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", a.pointer, partial.pointer, a.raw, partial.raw)
     elif a.kind == "false":
         here.add(f"{kind}_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
@@ -102,12 +107,8 @@ def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
         return
     partial = _partial_schema(o, name)
     if partial is not None:
-        trial = here.sub()
-        trial.compare(partial, b)
-        here.changes.extend(trial.changes)
-        rule = ("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, partial.pointer, b.pointer, partial.raw, b.raw)
+        covered = _coverage(here, partial, b)
+        here.add(f"PROPERTY_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw)
     if name in u.required:
         rule = ("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL" if b.has_default
                 else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL")
@@ -215,11 +216,7 @@ def _item_added(here: _Ctx, o: Node, b: Node) -> None:
         here.add(rule, None, b.pointer, None, b.raw)
     elif o.additional_items_schema is not None:
         partial = o.additional_items_schema
-        trial = here.sub()
-        trial.compare(partial, b)
-        here.changes.extend(trial.changes)
-        rule = ("ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL" if trial.compatible()
-                else "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL")
-        here.add(rule, partial.pointer, b.pointer, partial.raw, b.raw)
+        covered = _coverage(here, partial, b)
+        here.add(f"ITEM_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw)
     else:
         here.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", None, b.pointer, None, b.raw)

@@ -117,7 +117,7 @@ def test_cli_exits_2_with_file_line_and_fix_for_broken_json(tmp_path, capsys, mo
     monkeypatch.chdir(ROOT)
     assert main(["local", "--events", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}:3:" in err and "not valid JSON" in err and "fix:" in err and "Traceback" not in err
+    assert f"{bad}:3:" in err and "malformed JSON" in err and "fix:" in err and "Traceback" not in err
 
 
 def test_cli_exits_2_with_pointer_for_a_malformed_scenario(tmp_path, capsys, monkeypatch):

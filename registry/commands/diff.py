@@ -14,6 +14,7 @@ from registry.compat.check import directions, load, validate
 from registry.compat.engine import diff_documents
 from registry.errors import InputError
 from registry.findings import Report
+from registry.jsonfile import read_json_file
 
 __all__ = ["register", "run"]
 
@@ -50,21 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read(file: str) -> Any:
-    path = Path(file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(file, "file not found", hint="check the path") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(file, f"cannot read the file: {exc}", hint="pass a readable UTF-8 JSON file") from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(file, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno,
-                         hint="fix the JSON syntax at that line and column") from exc
-    except RecursionError as exc:
-        raise InputError(file, "the JSON is nested too deeply to read",
-                         hint="flatten it: move nested schemas under `definitions` and `$ref` them") from exc
+    document = read_json_file(file)
     if not isinstance(document, (dict, bool)):
         raise InputError(file, f"a schema must be a JSON object or boolean, not {type(document).__name__}",
                          hint="wrap the schema in an object, e.g. {\"type\": \"object\"}")

@@ -15,16 +15,14 @@ import fastjsonschema
 
 from registry.commands.check import DEFAULT_CONTRACTS
 from registry.errors import InputError
+from registry.jsonfile import read_json_file
 from registry.loader import load_registry, schema_validator
-from registry.model import EventContract, Registry, Subscription
+from registry.model import EventContract, Registry, Subscription, envelope_defaults
 from registry.patterns import fork_policy, rule_pattern, topic_rule_pattern
 from registry.routing import compile_pattern, compile_policy
 from registry.stack_config import load_stack_config
 
 __all__ = ["Hop", "route_event"]
-
-_ENVELOPE_DEFAULTS = {"version": "0", "id": "00000000-0000-0000-0000-000000000000", "account": "123456789012",
-                      "time": "2026-11-23T10:00:00Z", "region": "us-east-1", "resources": []}
 
 
 @dataclass(frozen=True)
@@ -102,15 +100,10 @@ def _target(sub: Subscription) -> str:
 
 
 def _read_event(path: Path) -> dict[str, Any]:
-    try:
-        event = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), exc.msg, line=exc.lineno, column=exc.colno) from exc
+    event = read_json_file(path)
     if not isinstance(event, dict) or not all(k in event for k in ("source", "detail-type", "detail")):
         raise InputError(str(path), "not an EventBridge event", hint='give at least "source", "detail-type" and "detail"')
-    return {**_ENVELOPE_DEFAULTS, **event}
+    return {**envelope_defaults(), **event}
 
 
 def _contract_of(registry: Registry, event: dict[str, Any]) -> EventContract | None:

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from registry.errors import InputError
+from registry.jsonfile import read_json_file
 from registry.model import Registry
 
 __all__ = ["ScenarioEvent", "Expectations", "Scenario", "load_scenarios", "parse_scenario", "examples_scenario"]
@@ -232,13 +233,7 @@ def load_scenarios(path: Path, registry: Registry) -> list[Scenario]:
         raise InputError(file=str(path), message="no such file or directory", hint="point --events at a scenario file or a directory of them")
     scenarios = []
     for file in files:
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(file=str(file), line=exc.lineno, column=exc.colno, message=f"not valid JSON: {exc.msg}", hint="fix the JSON syntax") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(file=str(file), message=f"cannot read: {exc}", hint="check the file exists and is UTF-8") from exc
-        scenarios.append(parse_scenario(data, str(file), registry))
+        scenarios.append(parse_scenario(read_json_file(file), str(file), registry))
     return scenarios
 
 

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 __all__ = [
     "COMPATIBILITY_MODES",
+    "envelope_defaults",
     "DELIVERY_TYPES",
     "FORK_PIPELINES",
     "SchemaVersion",
@@ -33,6 +34,16 @@ COMPATIBILITY_MODES = (
 )
 DELIVERY_TYPES = ("queue", "fork", "api", "metrics", "lambda")
 FORK_PIPELINES = ("backup", "analytics", "replay", "plain")
+def envelope_defaults() -> dict[str, Any]:
+    """The envelope fields an offline check fills in when only source, detail-type and detail matter (fresh each call)."""
+    return {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "account": "123456789012",
+        "time": "2026-11-23T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+    }
 
 
 @dataclass(frozen=True)
@@ -78,19 +89,9 @@ class EventContract:
     def version(self, number: int) -> SchemaVersion:
         return self.versions[number - 1]
 
-    def envelope(self, detail: Any, version: int | None = None) -> dict[str, Any]:
+    def envelope(self, detail: Any) -> dict[str, Any]:
         """A well-formed EventBridge event carrying `detail`, as a rule sees it."""
-        return {
-            "version": "0",
-            "id": "00000000-0000-0000-0000-000000000000",
-            "detail-type": self.detail_type,
-            "source": self.source,
-            "account": "123456789012",
-            "time": "2026-11-23T10:00:00Z",
-            "region": "us-east-1",
-            "resources": [],
-            "detail": detail,
-        }
+        return {**envelope_defaults(), "detail-type": self.detail_type, "source": self.source, "detail": detail}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
 from registry import bundle
 from registry.errors import EventplaneError, InputError
-from registry.gate import evaluate, run_gate, version_key
+from registry.findings import Report
+from registry.gate import check_deployed, evaluate, versions_by_key
 from registry.model import EventContract, Registry, Subscription
 from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
 
@@ -65,7 +66,7 @@ def enabled_subscriptions(registry: Registry, config: StackConfig) -> list[Subsc
 
 
 def fingerprints(registry: Registry) -> dict[str, str]:
-    return {version_key(e.key, v.number): v.fingerprint for e in registry.events.values() for v in e.versions}
+    return {key: version.fingerprint for key, version in versions_by_key(registry).items()}
 
 
 def gate_local(contracts: Path) -> Registry:
@@ -140,7 +141,7 @@ def main() -> None:
 
     async def deploy() -> dict[str, Any]:
         deployed = await deployed_fingerprints()
-        report = run_gate(registry, deployed=deployed)
+        report = Report(check_deployed(registry, deployed))  # the rest of the gate passed at import
         if not report.ok:
             raise GateRejected(report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed.")
         return declare(registry, config, subs)

@@ -23,7 +23,7 @@ from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_w
 from registry.model import Registry, SchemaVersion
 from registry.routing.contract_checks import check_subscription
 
-__all__ = ["Baseline", "GateResult", "evaluate", "run_gate", "baseline_from_git", "checkout_to", "version_key"]
+__all__ = ["Baseline", "GateResult", "evaluate", "run_gate", "check_deployed", "baseline_from_git", "checkout_to", "version_key", "versions_by_key"]
 
 
 def version_key(event_key: str, number: int) -> str:
@@ -41,13 +41,13 @@ class Baseline:
 
 def run_gate(registry: Registry, *, deployed: Mapping[str, str] | None = None, baseline: Baseline | None = None) -> Report:
     """Every finding against a loaded (valid) registry; `report.ok` decides."""
-    current = {version_key(e.key, v.number): v for e in registry.events.values() for v in e.versions}
+    current = versions_by_key(registry)
     report = Report()
     report.extend(_immutability(registry, current))
     if baseline is not None:
         report.extend(_against_baseline(registry, current, baseline))
     if deployed:
-        report.extend(_against_deployed(registry, current, deployed))
+        report.extend(check_deployed(registry, deployed))
     report.extend(_compatibility(registry, baseline))
     for sub in registry.subscriptions:
         report.extend(check_subscription(sub, registry.events[sub.event]))
@@ -92,7 +92,14 @@ def _against_baseline(registry: Registry, current: Mapping[str, SchemaVersion], 
     return findings
 
 
-def _against_deployed(registry: Registry, current: Mapping[str, SchemaVersion], deployed: Mapping[str, str]) -> list[Finding]:
+def versions_by_key(registry: Registry) -> dict[str, SchemaVersion]:
+    """Every version by its lock key, `<domain>/<Event>/v<N>`."""
+    return {version_key(e.key, v.number): v for e in registry.events.values() for v in e.versions}
+
+
+def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Finding]:
+    """What the stack last deployed must still be there, unchanged (the program's second gate)."""
+    current = versions_by_key(registry)
     findings: list[Finding] = []
     for key, live in sorted(deployed.items()):
         version = current.get(key)

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from registry.commands.check import DEFAULT_CONTRACTS
-from registry.gate import evaluate, version_key
+from registry.gate import evaluate, versions_by_key
 from registry.loader import LOCK_FILE_NAME
 
 
@@ -25,13 +25,9 @@ def run(args: argparse.Namespace) -> int:
         print(result.report.render("Not locked: the gate rejects the registry"))
         return result.exit_code
     published = dict(result.registry.lock)
-    added = []
-    for event in result.registry.events.values():
-        for version in event.versions:
-            key = version_key(event.key, version.number)
-            if key not in published:
-                published[key] = version.fingerprint
-                added.append(key)
+    versions = versions_by_key(result.registry)
+    added = [key for key in versions if key not in published]
+    published.update((key, versions[key].fingerprint) for key in added)
     path = Path(args.contracts) / LOCK_FILE_NAME
     path.write_text(json.dumps({"lockVersion": 1, "published": dict(sorted(published.items()))}, indent=2) + "\n")
     print(f"locked {len(added)} new version(s) in {path}" + "".join(f"\n  + {key}" for key in added))

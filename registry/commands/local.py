@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from registry.errors import InputError, UsageError
+from registry.errors import InputError
 
 __all__ = ["register", "run"]
 
@@ -29,15 +29,13 @@ def run(args: argparse.Namespace) -> int:
     from registry.loader import load_registry
     from registry.local.planner import start_plan
     from registry.local.scenario import examples_scenario, load_scenarios
-    from registry.stack_config import known_stacks, load_stack_config, stack_file
+    from registry.stack_config import load_stack_config
 
     root: Path = args.root
     if args.events is not None and not args.events.exists():
         raise InputError(file=str(args.events), message="no such file or directory",
                          hint="point --events at a scenario file or a directory of them")
-    if not stack_file(root, args.stack).is_file():
-        raise UsageError(f"unknown stack {args.stack!r}: known stacks are {', '.join(known_stacks(root)) or 'none'}")
-    config = load_stack_config(root, args.stack)
+    config = load_stack_config(root, args.stack)  # an unknown stack: UsageError listing the known ones
     pending = start_plan(args.stack, root)
     try:
         registry = load_registry(root / "contracts")

@@ -8,10 +8,12 @@ Nothing is declared before both gates pass:
    resource is declared only after it: a rejected run raises `GateRejected`
    having declared nothing (the StackReference is a read, not a resource).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -42,8 +44,9 @@ def read_config() -> StackConfig:
     values: dict[str, Any] = {f"{NAMESPACE}:{key}": ours.get(key) for key in CONFIG_KEYS}
     values["aws:region"] = aws_config.get("region")
     stack = pulumi.get_stack()
-    return parse_stack_config({k: v for k, v in values.items() if v is not None}, stack=stack,
-                              source=f"Pulumi.{stack}.yaml")
+    return parse_stack_config(
+        {k: v for k, v in values.items() if v is not None}, stack=stack, source=f"Pulumi.{stack}.yaml"
+    )
 
 
 def enabled_subscriptions(registry: Registry, config: StackConfig) -> list[Subscription]:
@@ -51,17 +54,25 @@ def enabled_subscriptions(registry: Registry, config: StackConfig) -> list[Subsc
     known = {s.id for s in registry.subscriptions}
     for sub_id in (config.enabled or ()) + config.disabled:
         if sub_id not in known:
-            raise InputError(config.source, f"unknown subscription {sub_id!r}", pointer=f"/config/{NAMESPACE}:subscriptions",
-                             hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}")
+            raise InputError(
+                config.source,
+                f"unknown subscription {sub_id!r}",
+                pointer=f"/config/{NAMESPACE}:subscriptions",
+                hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}",
+            )
     subs = [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
     for sub in subs:
         ref_kind, ref_key = {"api": ("apiDestinations", "destination"), "lambda": ("functions", "function")}.get(
-            sub.delivery.type, ("", ""))
+            sub.delivery.type, ("", "")
+        )
         names = config.api_destinations if ref_kind == "apiDestinations" else config.functions
         if ref_kind and sub.delivery.options.get(ref_key) not in names:
-            raise InputError(sub.file, f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
-                             pointer=f"{sub.pointer}/delivery/{ref_key}",
-                             hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there")
+            raise InputError(
+                sub.file,
+                f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
+                pointer=f"{sub.pointer}/delivery/{ref_key}",
+                hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there",
+            )
     return subs
 
 
@@ -88,46 +99,86 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
     """Every resource of the stack; returns the stack outputs."""
     account_id = aws.get_caller_identity_output().account_id
     events: Mapping[str, EventContract] = registry.events
-    bus = EventBus("events", EventBusArgs(prefix=config.name_prefix, archive_retention_days=config.archive_retention_days,
-                                          contracts=tuple(events[k] for k in sorted(events)), account_id=account_id))
-    route = RouteContext(prefix=config.name_prefix, bus_name=bus.bus.name,
-                         alarm_threshold_seconds=config.alarms.dlq_oldest_message_age_seconds)
+    bus = EventBus(
+        "events",
+        EventBusArgs(
+            prefix=config.name_prefix,
+            archive_retention_days=config.archive_retention_days,
+            contracts=tuple(events[k] for k in sorted(events)),
+            account_id=account_id,
+        ),
+    )
+    route = RouteContext(
+        prefix=config.name_prefix,
+        bus_name=bus.bus.name,
+        alarm_threshold_seconds=config.alarms.dlq_oldest_message_age_seconds,
+    )
     queue_urls: dict[str, pulumi.Output[str]] = {}
     topic_arns: dict[str, pulumi.Output[str]] = {}
     by_type: dict[str, list[Subscription]] = {}
     for sub in subs:
         by_type.setdefault(sub.delivery.type, []).append(sub)
     for sub in by_type.get("queue", []):
-        queue_urls[sub.id] = QueueDelivery(f"queue-{sub.team}-{sub.name}", QueueDeliveryArgs(route, sub, events[sub.event])).queue.url
+        queue_urls[sub.id] = QueueDelivery(
+            f"queue-{sub.team}-{sub.name}", QueueDeliveryArgs(route, sub, events[sub.event])
+        ).queue.url
     for key in sorted({s.event for s in by_type.get("fork", [])}):
         forks = tuple(s for s in by_type["fork"] if s.event == key)
         contract = events[key]
-        fork = ForkTopic(f"fork-{contract.domain}-{contract.name}",
-                         ForkTopicArgs(route, contract, forks, bus.topic_key.arn))
+        fork = ForkTopic(
+            f"fork-{contract.domain}-{contract.name}", ForkTopicArgs(route, contract, forks, bus.topic_key.arn)
+        )
         topic_arns[key] = fork.topic.arn
         queue_urls.update({sub_id: q.url for sub_id, q in fork.queues.items()})
     for dest_name in sorted({s.delivery.options["destination"] for s in by_type.get("api", [])}):
         dest = config.api_destinations[dest_name]
         routes = tuple((s, events[s.event]) for s in by_type["api"] if s.delivery.options["destination"] == dest_name)
-        ApiDestination(f"api-{dest_name}", ApiDestinationArgs(
-            route, dest, pulumi.Config(NAMESPACE).require_secret(dest.auth.secret_key), routes, account_id))
+        ApiDestination(
+            f"api-{dest_name}",
+            ApiDestinationArgs(
+                route, dest, pulumi.Config(NAMESPACE).require_secret(dest.auth.secret_key), routes, account_id
+            ),
+        )
     for sub in by_type.get("lambda", []):
-        LambdaDelivery(f"lambda-{sub.team}-{sub.name}", LambdaDeliveryArgs(
-            route, sub, events[sub.event], config.functions[sub.delivery.options["function"]]))
+        LambdaDelivery(
+            f"lambda-{sub.team}-{sub.name}",
+            LambdaDeliveryArgs(route, sub, events[sub.event], config.functions[sub.delivery.options["function"]]),
+        )
     outputs: dict[str, Any] = {"busName": bus.bus.name, "busArn": bus.bus.arn}
     if by_type.get("metrics"):
         zip_path = bundle.build_bundle_from_registry(registry, ROOT / "build" / config.stack)
-        metrics = MetricsPipeline("metrics", MetricsPipelineArgs(
-            route, tuple((s, events[s.event]) for s in by_type["metrics"]), zip_path,
-            bundle.source_code_hash(zip_path), bundle.METRICS_HANDLER, bundle.LAMBDA_RUNTIME))
+        metrics = MetricsPipeline(
+            "metrics",
+            MetricsPipelineArgs(
+                route,
+                tuple((s, events[s.event]) for s in by_type["metrics"]),
+                zip_path,
+                bundle.source_code_hash(zip_path),
+                bundle.METRICS_HANDLER,
+                bundle.LAMBDA_RUNTIME,
+            ),
+        )
         queue_urls.update({sub_id: q.url for sub_id, q in metrics.queues.items()})
         outputs["metricsTableName"] = metrics.table.name
     if config.schedule is not None:
-        Schedule(f"schedule-{config.schedule.name}", ScheduleArgs(
-            config.name_prefix, config.schedule, bus.bus.arn,
-            config.functions.get(config.schedule.function, ""), config.alarms.dlq_oldest_message_age_seconds, account_id))
-    outputs.update({"queueUrls": dict(sorted(queue_urls.items())), "topicArns": topic_arns,
-                    FINGERPRINTS_OUTPUT: fingerprints(registry)})
+        Schedule(
+            f"schedule-{config.schedule.name}",
+            ScheduleArgs(
+                config.name_prefix,
+                config.schedule,
+                bus.bus.arn,
+                config.functions.get(config.schedule.function, ""),
+                config.alarms.dlq_oldest_message_age_seconds,
+                account_id,
+            ),
+        )
+    outputs.update(
+        {
+            "queueUrls": dict(sorted(queue_urls.items())),
+            "topicArns": topic_arns,
+            FINGERPRINTS_OUTPUT: fingerprints(registry),
+        }
+    )
     return outputs
 
 
@@ -143,7 +194,9 @@ def main() -> None:
         deployed = await deployed_fingerprints()
         report = Report(check_deployed(registry, deployed))  # the rest of the gate passed at import
         if not report.ok:
-            raise GateRejected(report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed.")
+            raise GateRejected(
+                report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed."
+            )
         return declare(registry, config, subs)
 
     pulumi.run(deploy)

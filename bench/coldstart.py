@@ -16,6 +16,7 @@ Children write no bytecode, as on Lambda's read-only /var/task.
 
 Last line: BENCH coldstart ours_ms=<x> compile_ms=<y> ratio=<y/x>
 """
+
 from __future__ import annotations
 
 import os
@@ -42,24 +43,33 @@ sys.path.insert(0, {site!r})
 start = time.perf_counter()
 import metrics.handler
 """
-OURS = PRELUDE + """
+OURS = (
+    PRELUDE
+    + """
 from metrics.validators import CONTRACTS
 for module in CONTRACTS[{first!r}]["versions"].values():
     importlib.import_module("metrics.validators." + module).validate
 print((time.perf_counter() - start) * 1000)
 """
-EAGER = PRELUDE + """
+)
+EAGER = (
+    PRELUDE
+    + """
 from metrics.validators import CONTRACTS
 for contract in CONTRACTS.values():
     for module in contract["versions"].values():
         importlib.import_module("metrics.validators." + module).validate
 print((time.perf_counter() - start) * 1000)
 """
-COMPILE = PRELUDE + """
+)
+COMPILE = (
+    PRELUDE
+    + """
 import fastjsonschema
 validators = [fastjsonschema.compile(json.load(open(path))) for path in {paths!r}]
 print((time.perf_counter() - start) * 1000)
 """
+)
 
 
 def run(code: str) -> float:
@@ -77,7 +87,9 @@ def bundle_with_every_contract(site: Path, out: Path) -> list[str]:
     validators.mkdir()
     for name, source in validator_sources(registry.events.values()).items():
         (validators / name).write_text(source)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(validators)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(validators)], check=True
+    )
     return [str(REPO / v.path) for e in registry.events.values() for v in e.versions]
 
 
@@ -99,7 +111,9 @@ def main() -> None:
     best = {name: min(values) for name, values in times.items()}
     medians = " ".join(f"{name}_median_ms={statistics.median(values):.1f}" for name, values in times.items())
     print(f"contract_versions={len(paths)} runs={RUNS} {medians} eager_ms={best['eager']:.1f}")
-    print(f"BENCH coldstart ours_ms={best['ours']:.1f} compile_ms={best['compile']:.1f} ratio={best['compile'] / best['ours']:.2f}")
+    print(
+        f"BENCH coldstart ours_ms={best['ours']:.1f} compile_ms={best['compile']:.1f} ratio={best['compile'] / best['ours']:.2f}"
+    )
 
 
 if __name__ == "__main__":

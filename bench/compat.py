@@ -10,6 +10,7 @@ reused, on a subset scaled to the full count.
 
 Last line: BENCH compat events=1000 versions=5000 seconds=<s>
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from registry.compat import check_history  # noqa: E402
+from registry.compat import check_history
 
 EVENTS = 1000
 VERSIONS = 5
@@ -62,11 +63,18 @@ def _version(event: int, number: int) -> dict[str, Any]:
                     "status": {"type": "string", "enum": ["NEW", "PAID", "SHIPPED", "CANCELLED"]},
                     "customer": {"$ref": "#/definitions/Customer"},
                     "lines": {
-                        "type": "array", "minItems": 1, "maxItems": 100,
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 100,
                         "items": {
-                            "type": "object", "required": ["sku", "qty"], "additionalProperties": False,
-                            "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1},
-                                           "price": {"type": "number", "minimum": 0}},
+                            "type": "object",
+                            "required": ["sku", "qty"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "sku": {"type": "string"},
+                                "qty": {"type": "integer", "minimum": 1},
+                                "price": {"type": "number", "minimum": 0},
+                            },
                         },
                     },
                     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
@@ -77,9 +85,15 @@ def _version(event: int, number: int) -> dict[str, Any]:
         },
         "definitions": {
             "Customer": {
-                "type": "object", "required": ["id"], "additionalProperties": {"type": "string"},
-                "properties": {"id": {"type": "string"}, "email": {"type": "string", "format": "email"},
-                               "tier": {"enum": ["gold", "silver", "bronze"]}, **customer_extra},
+                "type": "object",
+                "required": ["id"],
+                "additionalProperties": {"type": "string"},
+                "properties": {
+                    "id": {"type": "string"},
+                    "email": {"type": "string", "format": "email"},
+                    "tier": {"enum": ["gold", "silver", "bronze"]},
+                    **customer_extra,
+                },
             },
         },
     }
@@ -96,8 +110,11 @@ def _gate(histories: list[list[tuple[str, dict[str, Any]]]]) -> int:
 
 def _fresh_copies(registry: list[list[tuple[str, dict[str, Any]]]]) -> list[list[tuple[str, dict[str, Any]]]]:
     """One history per check whose schemas are new objects, so nothing loaded earlier can be reused."""
-    return [[(name, copy.deepcopy(schema)) for name, schema in history[:k]]
-            for history in registry for k in range(2, len(history) + 1)]
+    return [
+        [(name, copy.deepcopy(schema)) for name, schema in history[:k]]
+        for history in registry
+        for k in range(2, len(history) + 1)
+    ]
 
 
 def _gate_fresh(prefixes: list[list[tuple[str, dict[str, Any]]]]) -> int:
@@ -116,9 +133,11 @@ def main() -> None:
     _gate_fresh(prefixes)
     fresh_seconds = (time.perf_counter() - start) * EVENTS / SUBSET
     comparisons = EVENTS * sum(2 * (k - 1) for k in range(2, VERSIONS + 1))
-    print(f"{comparisons} schema comparisons under {MODE}: {seconds:.3f} s with the load cache, "
-          f"{fresh_seconds:.3f} s re-loading every schema per check (scaled from {SUBSET} events), "
-          f"ratio {fresh_seconds / seconds:.1f}x")
+    print(
+        f"{comparisons} schema comparisons under {MODE}: {seconds:.3f} s with the load cache, "
+        f"{fresh_seconds:.3f} s re-loading every schema per check (scaled from {SUBSET} events), "
+        f"ratio {fresh_seconds / seconds:.1f}x"
+    )
     print(f"BENCH compat events={EVENTS} versions={EVENTS * VERSIONS} seconds={seconds:.3f}")
 
 

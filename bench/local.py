@@ -6,6 +6,7 @@ reading the figures back: the whole command, as a new user runs it. The
 target is under 10 seconds. Last line:
 `BENCH local events=<n> seconds=<s> per_event_ms=<x>`.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -10,6 +10,7 @@ and scaled per event. Verdicts are compared on the subset.
 
 Prints `BENCH match ours_per_s=<n> moto_per_s=<n> ratio=<x> moto_subset=<n>` last.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,14 +22,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moto.events.models import EventPattern as MotoEventPattern  # noqa: E402
-from moto.sns.utils import FilterPolicyMatcher  # noqa: E402
+from moto.events.models import EventPattern as MotoEventPattern
+from moto.sns.utils import FilterPolicyMatcher
 
-from registry.routing import Router, compile_pattern, compile_policy  # noqa: E402
+from registry.routing import Router, compile_pattern, compile_policy
 
 EVENTS = 100_000
 MOTO_SUBSET = 500
-SOURCES = [f"com.example.{name}" for name in ("orders", "payments", "inventory", "delivery", "customers", "checkout", "billing", "email")]
+SOURCES = [
+    f"com.example.{name}"
+    for name in ("orders", "payments", "inventory", "delivery", "customers", "checkout", "billing", "email")
+]
 TYPES = ["Created", "Updated", "Cancelled", "Completed", "Failed"]
 STATUSES = ["placed", "paid", "shipped", "cancelled", "refunded"]
 REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-south-1"]
@@ -72,13 +76,21 @@ def event(rng: random.Random, n: int) -> dict[str, Any]:
         "region": rng.choice(REGIONS),
         "customer": {"id": f"cus-{n % 977}", "tier": rng.choice(TIERS)},
         "ip": f"10.{rng.randint(0, 3)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-        "items": [{"sku": f"SKU-{rng.randint(1, 50)}", "quantity": rng.randint(1, 3)} for _ in range(rng.randint(1, 3))],
+        "items": [
+            {"sku": f"SKU-{rng.randint(1, 50)}", "quantity": rng.randint(1, 3)} for _ in range(rng.randint(1, 3))
+        ],
     }
     if rng.random() < 0.3:
         data["coupon"] = "WELCOME10"
     return {
-        "version": "0", "id": f"id-{n}", "detail-type": rng.choice(TYPES), "source": rng.choice(SOURCES),
-        "account": "123456789012", "time": "2026-11-23T10:00:00Z", "region": "us-east-1", "resources": [],
+        "version": "0",
+        "id": f"id-{n}",
+        "detail-type": rng.choice(TYPES),
+        "source": rng.choice(SOURCES),
+        "account": "123456789012",
+        "time": "2026-11-23T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
         "detail": {"metadata": {"idempotency-key": f"k-{n}", "version": "1"}, "data": data},
     }
 
@@ -99,12 +111,17 @@ def main() -> None:
         return [i for i in router.match(e) if i not in policies or policies[i].matches(e)]
 
     moto_rules = [
-        (MotoEventPattern(json.dumps(p), p), FilterPolicyMatcher(policy, "MessageBody") if policy else None) for p, policy in subs
+        (MotoEventPattern(json.dumps(p), p), FilterPolicyMatcher(policy, "MessageBody") if policy else None)
+        for p, policy in subs
     ]
 
     def moto(e: dict[str, Any]) -> list[int]:
         message = json.dumps(e)  # SNS hands moto's matcher the message text
-        return [i for i, (rule, policy) in enumerate(moto_rules) if rule.matches_event(e) and (policy is None or policy.matches({}, message))]
+        return [
+            i
+            for i, (rule, policy) in enumerate(moto_rules)
+            if rule.matches_event(e) and (policy is None or policy.matches({}, message))
+        ]
 
     start = time.perf_counter()
     delivered = sum(len(ours(e)) for e in events)
@@ -120,9 +137,13 @@ def main() -> None:
     moto_per_s = len(subset) / moto_s
     print(f"subscriptions=200 (160 rules, 40 fork policies) events={EVENTS} deliveries={delivered}")
     print(f"ours: {ours_s:.2f}s for {EVENTS} events; moto: {moto_s:.2f}s for {len(subset)} events")
-    print(f"verdicts differing from moto on the subset: {disagreements}/{len(subset)} "
-          "(moto's SNS matcher has no cidr and does not case-fold equals-ignore-case; AWS documents both)")
-    print(f"BENCH match ours_per_s={ours_per_s:.0f} moto_per_s={moto_per_s:.0f} ratio={ours_per_s / moto_per_s:.1f} moto_subset={len(subset)}")
+    print(
+        f"verdicts differing from moto on the subset: {disagreements}/{len(subset)} "
+        "(moto's SNS matcher has no cidr and does not case-fold equals-ignore-case; AWS documents both)"
+    )
+    print(
+        f"BENCH match ours_per_s={ours_per_s:.0f} moto_per_s={moto_per_s:.0f} ratio={ours_per_s / moto_per_s:.1f} moto_subset={len(subset)}"
+    )
 
 
 if __name__ == "__main__":

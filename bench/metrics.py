@@ -6,6 +6,7 @@ is the original workshop design: one UpdateItem per event, no idempotency.
 Requests are counted with botocore's `before-call` hook on each handler's
 client. Exactness: the table's counts equal the distinct events.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,11 +49,24 @@ def make_events(rng: random.Random) -> tuple[list[dict[str, Any]], Counter]:
     originals = []
     for i in range(distinct):
         drink, day = rng.choice(DRINKS), rng.choice(DAYS)
-        detail = {"orderId": f"order-{i}", "userId": f"user-{i}",
-                  "drinkOrder": json.dumps({"userId": f"user-{i}", "drink": drink, "modifiers": []})}
-        originals.append({"version": "0", "id": f"ev-{i}", "detail-type": "OrderManager.WaitingCompletion",
-                          "source": "awsserverlessda.serverlesspresso", "account": "123456789012",
-                          "time": f"{day}T10:00:00Z", "region": "us-east-1", "resources": [], "detail": detail})
+        detail = {
+            "orderId": f"order-{i}",
+            "userId": f"user-{i}",
+            "drinkOrder": json.dumps({"userId": f"user-{i}", "drink": drink, "modifiers": []}),
+        }
+        originals.append(
+            {
+                "version": "0",
+                "id": f"ev-{i}",
+                "detail-type": "OrderManager.WaitingCompletion",
+                "source": "awsserverlessda.serverlesspresso",
+                "account": "123456789012",
+                "time": f"{day}T10:00:00Z",
+                "region": "us-east-1",
+                "resources": [],
+                "detail": detail,
+            }
+        )
     bodies = list(originals)
     for _ in range(EVENTS - distinct):
         copy = dict(rng.choice(originals))
@@ -62,8 +76,10 @@ def make_events(rng: random.Random) -> tuple[list[dict[str, Any]], Counter]:
 
 
 def batches(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"Records": [{"messageId": f"m{n}-{i}", "body": json.dumps(b)} for i, b in enumerate(bodies[n:n + BATCH])]}
-            for n in range(0, len(bodies), BATCH)]
+    return [
+        {"Records": [{"messageId": f"m{n}-{i}", "body": json.dumps(b)} for i, b in enumerate(bodies[n : n + BATCH])]}
+        for n in range(0, len(bodies), BATCH)
+    ]
 
 
 def counted_client() -> tuple[Any, list[int]]:
@@ -75,8 +91,12 @@ def counted_client() -> tuple[Any, list[int]]:
 
 def create_table(client: Any, name: str) -> None:
     client.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     )
 
@@ -87,9 +107,13 @@ def naive_handler(event: dict[str, Any], client: Any, table: str) -> None:
         body = json.loads(rec["body"])
         order = body["detail"]["drinkOrder"]
         drink = (json.loads(order) if isinstance(order, str) else order)["drink"]
-        client.update_item(TableName=table, Key={"pk": {"S": f"DAY#{body['time'][:10]}"}, "sk": {"S": f"DRINK#{drink}"}},
-                           UpdateExpression="ADD #c :one", ExpressionAttributeNames={"#c": "count"},
-                           ExpressionAttributeValues={":one": {"N": "1"}})
+        client.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"DAY#{body['time'][:10]}"}, "sk": {"S": f"DRINK#{drink}"}},
+            UpdateExpression="ADD #c :one",
+            ExpressionAttributeNames={"#c": "count"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
 
 
 def load_handler(tmp: Path) -> Any:
@@ -116,7 +140,7 @@ def cheap_transaction_snapshots() -> None:
     import types
     from collections import defaultdict
 
-    import moto.dynamodb.models as models
+    from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
@@ -195,15 +219,20 @@ def main() -> None:
         ours_exact = failures == 0 and all(
             ours.read_day(day).drinks == {d: n for (dd, d), n in expected.items() if dd == day}
             and ours.read_day(day).orders == sum(n for (dd, _), n in expected.items() if dd == day)
-            for day in DAYS)
+            for day in DAYS
+        )
         naive_exact = table_counts(boto3.client("dynamodb"), "naive") == subset_expected
 
-    print(f"distinct={sum(expected.values())} delivered={len(bodies)} batches={len(sqs_batches)} "
-          f"ours_s={ours_s:.2f} naive_s={naive_s:.2f}")
-    print(f"BENCH metrics events={EVENTS} ours_requests={ours_requests} naive_requests={naive_requests} "
-          f"request_ratio={naive_requests / ours_requests:.1f} ours_exact={str(ours_exact).lower()} "
-          f"naive_exact={str(naive_exact).lower()} ours_per_s={EVENTS / ours_s:.0f} naive_per_s={EVENTS / naive_s:.0f} "
-          f"naive_subset={NAIVE_SUBSET}")
+    print(
+        f"distinct={sum(expected.values())} delivered={len(bodies)} batches={len(sqs_batches)} "
+        f"ours_s={ours_s:.2f} naive_s={naive_s:.2f}"
+    )
+    print(
+        f"BENCH metrics events={EVENTS} ours_requests={ours_requests} naive_requests={naive_requests} "
+        f"request_ratio={naive_requests / ours_requests:.1f} ours_exact={str(ours_exact).lower()} "
+        f"naive_exact={str(naive_exact).lower()} ours_per_s={EVENTS / ours_s:.0f} naive_per_s={EVENTS / naive_s:.0f} "
+        f"naive_subset={NAIVE_SUBSET}"
+    )
 
 
 if __name__ == "__main__":

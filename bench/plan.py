@@ -8,6 +8,7 @@ and per_resource_ms use the process's CPU time, because the machine is shared
 with other work whose load would otherwise decide the ratio (the plan is
 single-threaded CPU work, so alone the two agree).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,11 @@ SCHEMA = {
     "type": "object",
     "required": ["metadata", "data"],
     "properties": {
-        "metadata": {"type": "object", "required": ["idempotency-key"],
-                     "properties": {"idempotency-key": {"type": "string"}}},
+        "metadata": {
+            "type": "object",
+            "required": ["idempotency-key"],
+            "properties": {"idempotency-key": {"type": "string"}},
+        },
         "data": {"type": "object", "properties": {"amount": {"type": "number"}, "region": {"type": "string"}}},
     },
     "examples": [{"metadata": {"idempotency-key": "k1"}, "data": {"amount": 150, "region": "eu"}}],
@@ -47,7 +51,11 @@ def delivery(i: int) -> dict:
         return {"type": "queue"} if kind else {"type": "queue", "fifo": True, "message_group_id": "bench"}
     if kind < 8:
         return {"type": "fork", "pipeline": ("analytics", "replay")[kind - 6]}
-    return {"type": "api", "destination": "delivery-service"} if kind == 8 else {"type": "lambda", "function": "order-audit"}
+    return (
+        {"type": "api", "destination": "delivery-service"}
+        if kind == 8
+        else {"type": "lambda", "function": "order-audit"}
+    )
 
 
 def write_registry(root: Path, subs: int) -> None:
@@ -55,9 +63,18 @@ def write_registry(root: Path, subs: int) -> None:
     for e in range(events):
         folder = root / f"events/bench/Event{e:03d}"
         folder.mkdir(parents=True)
-        (folder / "event.json").write_text(json.dumps({
-            "source": "com.example.bench", "detail-type": f"Event{e:03d}", "owner": "bench-team",
-            "service": "bench-service", "action": "Something happened", "description": "A synthetic event."}))
+        (folder / "event.json").write_text(
+            json.dumps(
+                {
+                    "source": "com.example.bench",
+                    "detail-type": f"Event{e:03d}",
+                    "owner": "bench-team",
+                    "service": "bench-service",
+                    "action": "Something happened",
+                    "description": "A synthetic event.",
+                }
+            )
+        )
         (folder / "v1.json").write_text(json.dumps(SCHEMA))
     (root / "subscriptions").mkdir()
     listed = []
@@ -66,8 +83,9 @@ def write_registry(root: Path, subs: int) -> None:
         if i % 3 == 0:
             sub["filter"] = {"data": {"amount": [{"numeric": [">=", 100]}]}}
         listed.append(sub)
-    (root / "subscriptions/bench.json").write_text(json.dumps(
-        {"team": "bench", "description": "Synthetic consumers.", "subscriptions": listed}))
+    (root / "subscriptions/bench.json").write_text(
+        json.dumps({"team": "bench", "description": "Synthetic consumers.", "subscriptions": listed})
+    )
     registry = load_registry(root)
     lock = {version_key(ev.key, v.number): v.fingerprint for ev in registry.events.values() for v in ev.versions}
     (root / "registry.lock.json").write_text(json.dumps({"lockVersion": 1, "published": lock}))
@@ -88,12 +106,16 @@ def main() -> None:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             results[subs] = (len(plan.resources), wall, cpu)
             if subs in SIZES:
-                print(f"subs={subs} resources={len(plan.resources)} seconds={wall:.2f} cpu_seconds={cpu:.2f} "
-                      f"per_resource_ms={1000 * cpu / len(plan.resources):.2f}")
+                print(
+                    f"subs={subs} resources={len(plan.resources)} seconds={wall:.2f} cpu_seconds={cpu:.2f} "
+                    f"per_resource_ms={1000 * cpu / len(plan.resources):.2f}"
+                )
     resources, wall, cpu = results[800]
     growth = cpu / results[200][2]
-    print(f"BENCH plan subs=800 resources={resources} seconds={wall:.2f} "
-          f"per_resource_ms={1000 * cpu / resources:.2f} growth={growth:.2f}")
+    print(
+        f"BENCH plan subs=800 resources={resources} seconds={wall:.2f} "
+        f"per_resource_ms={1000 * cpu / resources:.2f} growth={growth:.2f}"
+    )
 
 
 if __name__ == "__main__":

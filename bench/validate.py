@@ -9,21 +9,23 @@ the error path is timed too.
 
 Last line: BENCH validate ours_per_s=<n> jsonschema_per_s=<n> ratio=<x>
 """
+
 from __future__ import annotations
 
 import copy
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import fastjsonschema  # noqa: E402
-from jsonschema import Draft7Validator  # noqa: E402
+import fastjsonschema
+from jsonschema import Draft7Validator
 
-from registry.loader import load_registry, schema_validator  # noqa: E402
+from registry.loader import load_registry, schema_validator
 
 EVENTS = 100_000
 INVALID_EVERY = 20  # one event in 20 is broken
@@ -32,7 +34,12 @@ INVALID_EVERY = 20  # one event in 20 is broken
 def corpus(root: Path) -> list[tuple[str, Any]]:
     """(version key, detail) pairs; every 20th detail has a field of the wrong type."""
     registry = load_registry(root)
-    pool = [(f"{e.key}/v{v.number}", example) for e in registry.events.values() for v in e.versions for example in v.examples]
+    pool = [
+        (f"{e.key}/v{v.number}", example)
+        for e in registry.events.values()
+        for v in e.versions
+        for example in v.examples
+    ]
     rng = random.Random(7)
     events = []
     for n in range(EVENTS):
@@ -59,6 +66,7 @@ def ours(schema: Any) -> Callable[[Any], bool]:
             return True
         except fastjsonschema.JsonSchemaValueException:
             return False
+
     return is_valid
 
 
@@ -70,13 +78,19 @@ def main() -> None:
     our_seconds, our_verdicts = measure({k: ours(s) for k, s in schemas.items()}, events)
     # Equal work: fastjsonschema checks `format` (date-time, email...), so jsonschema gets its format checker.
     checker = Draft7Validator.FORMAT_CHECKER
-    their_seconds, their_verdicts = measure({k: Draft7Validator(s, format_checker=checker).is_valid for k, s in schemas.items()}, events)
+    their_seconds, their_verdicts = measure(
+        {k: Draft7Validator(s, format_checker=checker).is_valid for k, s in schemas.items()}, events
+    )
     disagreements = sum(a != b for a, b in zip(our_verdicts, their_verdicts))
     invalid = our_verdicts.count(False)
-    print(f"{len(events)} events over {len(schemas)} contract versions, {invalid} invalid; verdicts differ on {disagreements}")
+    print(
+        f"{len(events)} events over {len(schemas)} contract versions, {invalid} invalid; verdicts differ on {disagreements}"
+    )
     print(f"ours (fastjsonschema, compiled once per version): {our_seconds:.2f} s")
     print(f"jsonschema Draft7Validator with its format checker (built once per version): {their_seconds:.2f} s")
-    print(f"BENCH validate ours_per_s={len(events) / our_seconds:.0f} jsonschema_per_s={len(events) / their_seconds:.0f} ratio={their_seconds / our_seconds:.1f}")
+    print(
+        f"BENCH validate ours_per_s={len(events) / our_seconds:.0f} jsonschema_per_s={len(events) / their_seconds:.0f} ratio={their_seconds / our_seconds:.1f}"
+    )
 
 
 if __name__ == "__main__":

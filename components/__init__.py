@@ -3,6 +3,7 @@
 Every component registers the type token `eventplane:index:<ClassName>` (pinned
 by tests: the token is in every child URN, so changing it replaces resources).
 """
+
 from __future__ import annotations
 
 import pulumi

@@ -8,12 +8,14 @@ A subscription's rule is created on the bus its contract's producer publishes
 to (`RouteContext.bus_for`): ours, or theirs for external events, where we add
 only a rule and its target.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -23,21 +25,21 @@ from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = [
     "DLQ_RETENTION_SECONDS",
-    "physical_name",
-    "QueueSpec",
-    "QueuePair",
     "BusRule",
-    "RuleTarget",
+    "QueuePair",
+    "QueueSpec",
     "RouteContext",
-    "policy_json",
-    "service_only_statements",
-    "queue_pair",
-    "allow_service_send",
+    "RuleTarget",
     "allow_rule_publish",
+    "allow_service_send",
     "dlq_alarm",
     "event_rule",
-    "subscription_rule",
+    "physical_name",
+    "policy_json",
+    "queue_pair",
     "rule_target",
+    "service_only_statements",
+    "subscription_rule",
 ]
 
 DLQ_RETENTION_SECONDS = 1209600  # 14 days, SQS's maximum: time to inspect and redrive
@@ -184,9 +186,15 @@ def allow_service_send(
     return aws.sqs.QueuePolicy(
         f"{name}-policy",
         queue_url=queue.url,
-        policy=policy_json(service_only_statements(
-            service=service, action="sqs:SendMessage", resource_arn=queue.arn, source_arn=source_arn,
-            deny_action="sqs:*")),
+        policy=policy_json(
+            service_only_statements(
+                service=service,
+                action="sqs:SendMessage",
+                resource_arn=queue.arn,
+                source_arn=source_arn,
+                deny_action="sqs:*",
+            )
+        ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
 
@@ -197,14 +205,22 @@ def allow_rule_publish(parent: pulumi.Resource, name: str, topic: aws.sns.Topic,
     return aws.sns.TopicPolicy(
         f"{name}-topic-policy",
         arn=topic.arn,
-        policy=policy_json(service_only_statements(
-            service="events.amazonaws.com", action="sns:Publish", resource_arn=topic.arn, source_arn=rule.rule.arn,
-            deny_action="sns:Publish")),
+        policy=policy_json(
+            service_only_statements(
+                service="events.amazonaws.com",
+                action="sns:Publish",
+                resource_arn=topic.arn,
+                source_arn=rule.rule.arn,
+                deny_action="sns:Publish",
+            )
+        ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
-def dlq_alarm(parent: pulumi.Resource, name: str, dlq: aws.sqs.Queue, threshold_seconds: int) -> aws.cloudwatch.MetricAlarm:
+def dlq_alarm(
+    parent: pulumi.Resource, name: str, dlq: aws.sqs.Queue, threshold_seconds: int
+) -> aws.cloudwatch.MetricAlarm:
     """Fires when a message has waited in the DLQ longer than the stack's threshold."""
     return aws.cloudwatch.MetricAlarm(
         f"{name}-alarm",
@@ -240,8 +256,14 @@ def subscription_rule(
     parent: pulumi.Resource, name: str, route: RouteContext, sub: Subscription, contract: EventContract, *, to: str
 ) -> BusRule:
     """The subscription's rule (the shared pattern builder's pattern), on the bus its events are put on."""
-    return event_rule(parent, name, bus_name=route.bus_for(contract), physical=route.physical(sub.id),
-                      pattern=to_aws_json(rule_pattern(sub, contract)), description=f"{sub.id}: {contract.key} -> {to}")
+    return event_rule(
+        parent,
+        name,
+        bus_name=route.bus_for(contract),
+        physical=route.physical(sub.id),
+        pattern=to_aws_json(rule_pattern(sub, contract)),
+        description=f"{sub.id}: {contract.key} -> {to}",
+    )
 
 
 def rule_target(

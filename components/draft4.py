@@ -5,6 +5,7 @@ contract stays the draft-07 source of truth; this faithful copy rewrites what
 draft-4 can say the same way and lists, as JSON pointers, what it cannot say
 (the catalog and the schema's description show that list). Pure: no pulumi.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,19 @@ __all__ = ["DRAFT4_URI", "DROPPED_KEYWORDS", "Draft4", "to_draft4"]
 
 DRAFT4_URI = "http://json-schema.org/draft-04/schema#"
 # Keywords draft-4 lacks; `examples` is documentation only, the rest are constraints.
-DROPPED_KEYWORDS = ("examples", "if", "then", "else", "contains", "propertyNames", "$comment",
-                    "readOnly", "writeOnly", "contentMediaType", "contentEncoding")
+DROPPED_KEYWORDS = (
+    "examples",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "$comment",
+    "readOnly",
+    "writeOnly",
+    "contentMediaType",
+    "contentEncoding",
+)
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 _SCHEMA_ONE = ("not", "additionalItems", "additionalProperties")
@@ -63,14 +75,18 @@ def _convert(node: Any, pointer: str, dropped: list[str], *, top: bool = False) 
         elif key in _SCHEMA_LISTS and isinstance(value, list):
             out[key] = [_convert(v, f"{here}/{i}", dropped) for i, v in enumerate(value)]
         elif key == "items":
-            out[key] = ([_convert(v, f"{here}/{i}", dropped) for i, v in enumerate(value)]
-                        if isinstance(value, list) else _convert(value, here, dropped))
+            out[key] = (
+                [_convert(v, f"{here}/{i}", dropped) for i, v in enumerate(value)]
+                if isinstance(value, list)
+                else _convert(value, here, dropped)
+            )
         elif key in _SCHEMA_ONE:
             # draft-4 allows booleans for additionalProperties/additionalItems, not for `not`.
             out[key] = value if isinstance(value, bool) and key != "not" else _convert(value, here, dropped)
         elif key == "dependencies" and isinstance(value, dict):
-            out[key] = {k: v if isinstance(v, list) else _convert(v, f"{here}/{_escape(k)}", dropped)
-                        for k, v in value.items()}
+            out[key] = {
+                k: v if isinstance(v, list) else _convert(v, f"{here}/{_escape(k)}", dropped) for k, v in value.items()
+            }
         elif key not in ("exclusiveMinimum", "exclusiveMaximum") or isinstance(value, bool):
             out[key] = value
     _bound(node, out, "exclusiveMinimum", "minimum", stricter=max)
@@ -86,7 +102,12 @@ def _bound(node: dict[str, Any], out: dict[str, Any], exclusive: str, inclusive:
     if isinstance(limit, bool) or not isinstance(limit, (int, float)):
         return
     current = node.get(inclusive)
-    if isinstance(current, (int, float)) and not isinstance(current, bool) and stricter(current, limit) == current and current != limit:
+    if (
+        isinstance(current, (int, float))
+        and not isinstance(current, bool)
+        and stricter(current, limit) == current
+        and current != limit
+    ):
         return  # the inclusive bound is already stricter
     out[inclusive] = limit
     out[exclusive] = True

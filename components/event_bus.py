@@ -1,4 +1,5 @@
 """The custom bus, its replay archive, the schema registry, and the KMS key the fork topics use."""
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,27 @@ from components.common import physical_name, policy_json
 from components.draft4 import to_draft4
 from registry.model import EventContract
 
-__all__ = ["EventBusArgs", "EventBus"]
+__all__ = ["EventBus", "EventBusArgs"]
 
 # Key administration without a bare `kms:*`: the account keeps control of the key.
 _KEY_ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
-    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
 ]
 
 
@@ -47,30 +62,55 @@ class EventBus(pulumi.ComponentResource):
             opts=child,
         )
         self.schema_registry = aws.schemas.Registry(
-            f"{name}-schemas", name=physical_name(args.prefix, "contracts"),
-            description="Eventplane contracts (draft-4 copies of the draft-07 sources)", opts=child,
+            f"{name}-schemas",
+            name=physical_name(args.prefix, "contracts"),
+            description="Eventplane contracts (draft-4 copies of the draft-07 sources)",
+            opts=child,
         )
-        self.schemas = [self._schema(name, args.prefix, contract, number) for contract in args.contracts
-                        for number in (v.number for v in contract.versions)]
+        self.schemas = [
+            self._schema(name, args.prefix, contract, number)
+            for contract in args.contracts
+            for number in (v.number for v in contract.versions)
+        ]
         self.topic_key = aws.kms.Key(
             f"{name}-topic-key",
             description="Encrypts the fork topics; EventBridge may use it to publish",
             enable_key_rotation=True,
-            policy=policy_json([
-                {"Sid": "AccountAdministers", "Effect": "Allow",
-                 "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                 "Action": _KEY_ADMIN_ACTIONS, "Resource": "*"},
-                {"Sid": "EventBridgePublishes", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
-                 "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
-            ]),
+            policy=policy_json(
+                [
+                    {
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
+                        "Action": _KEY_ADMIN_ACTIONS,
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "EventBridgePublishes",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                    },
+                ]
+            ),
             opts=child,
         )
         self.topic_key_alias = aws.kms.Alias(
-            f"{name}-topic-key-alias", name=f"alias/{args.prefix}-topics", target_key_id=self.topic_key.key_id, opts=child,
+            f"{name}-topic-key-alias",
+            name=f"alias/{args.prefix}-topics",
+            target_key_id=self.topic_key.key_id,
+            opts=child,
         )
-        self.register_outputs({"busName": self.bus.name, "busArn": self.bus.arn, "archiveArn": self.archive.arn,
-                               "topicKeyArn": self.topic_key.arn})
+        self.register_outputs(
+            {
+                "busName": self.bus.name,
+                "busArn": self.bus.arn,
+                "archiveArn": self.archive.arn,
+                "topicKeyArn": self.topic_key.arn,
+            }
+        )
 
     def _schema(self, name: str, prefix: str, contract: EventContract, number: int) -> aws.schemas.Schema:
         converted = to_draft4(contract.version(number).schema)

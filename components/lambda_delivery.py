@@ -1,4 +1,5 @@
 """`lambda` delivery: a rule -> an existing function (ARN from stack config), invocable only by that rule."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from components import TOKEN_PREFIX
 from components.common import RouteContext, rule_target, subscription_rule
 from registry.model import EventContract, Subscription
 
-__all__ = ["LambdaDeliveryArgs", "LambdaDelivery"]
+__all__ = ["LambdaDelivery", "LambdaDeliveryArgs"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,20 @@ class LambdaDelivery(pulumi.ComponentResource):
         bus_rule = subscription_rule(self, name, route, sub, args.contract, to="function")
         self.rule = bus_rule.rule
         permission = aws.lambda_.Permission(
-            f"{name}-permission", action="lambda:InvokeFunction", function=args.function_arn,
-            principal="events.amazonaws.com", source_arn=self.rule.arn, opts=pulumi.ResourceOptions(parent=self),
+            f"{name}-permission",
+            action="lambda:InvokeFunction",
+            function=args.function_arn,
+            principal="events.amazonaws.com",
+            source_arn=self.rule.arn,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.target_dlq = rule_target(self, name, bus_rule, arn=args.function_arn, retry=sub.delivery.retry,
-                                      alarm_threshold_seconds=route.alarm_threshold_seconds, depends_on=[permission]).dlq
+        self.target_dlq = rule_target(
+            self,
+            name,
+            bus_rule,
+            arn=args.function_arn,
+            retry=sub.delivery.retry,
+            alarm_threshold_seconds=route.alarm_threshold_seconds,
+            depends_on=[permission],
+        ).dlq
         self.register_outputs({"ruleArn": self.rule.arn})

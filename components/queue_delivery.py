@@ -1,4 +1,5 @@
 """`queue` delivery: a rule -> an SQS queue (FIFO where asked) with its DLQ, alarm and scoped policy."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from components import TOKEN_PREFIX
 from components.common import QueueSpec, RouteContext, allow_service_send, queue_pair, rule_target, subscription_rule
 from registry.model import EventContract, Subscription
 
-__all__ = ["QueueDeliveryArgs", "QueueDelivery", "queue_spec"]
+__all__ = ["QueueDelivery", "QueueDeliveryArgs", "queue_spec"]
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,19 @@ class QueueDelivery(pulumi.ComponentResource):
         extra = {}
         if spec.fifo:
             extra["sqs_target"] = aws.cloudwatch.EventTargetSqsTargetArgs(
-                message_group_id=str(sub.delivery.options["message_group_id"]))
-        routed = rule_target(self, name, bus_rule, arn=self.queue.arn, retry=sub.delivery.retry,
-                             alarm_threshold_seconds=route.alarm_threshold_seconds, extra=extra, depends_on=[policy])
+                message_group_id=str(sub.delivery.options["message_group_id"])
+            )
+        routed = rule_target(
+            self,
+            name,
+            bus_rule,
+            arn=self.queue.arn,
+            retry=sub.delivery.retry,
+            alarm_threshold_seconds=route.alarm_threshold_seconds,
+            extra=extra,
+            depends_on=[policy],
+        )
         self.target, self.target_dlq = routed.target, routed.dlq
-        self.register_outputs({"queueUrl": self.queue.url, "queueArn": self.queue.arn, "dlqUrl": self.dlq.url,
-                               "ruleArn": self.rule.arn})
+        self.register_outputs(
+            {"queueUrl": self.queue.url, "queueArn": self.queue.arn, "dlqUrl": self.dlq.url, "ruleArn": self.rule.arn}
+        )

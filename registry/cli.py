@@ -4,12 +4,13 @@ Exit codes are the command-line contract: 0 ok, 1 rejected / incompatible,
 2 bad usage or unreadable input. Errors become one clear message; a traceback
 only ever means a bug in Eventplane itself.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from registry.errors import EventplaneError
 

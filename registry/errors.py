@@ -3,6 +3,7 @@
 A `Finding` is data (a rejected change); an `EventplaneError` is input the
 tools cannot read at all (exit 2). Callers catch exactly what they handle.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,13 +3,14 @@
 Declared as data so the formats are checked by the same validator as the
 contracts, and so docs/ARCHITECTURE.md has one thing to describe.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from registry.model import COMPATIBILITY_MODES, DELIVERY_TYPES, FORK_PIPELINES
 
-__all__ = ["EVENT_FILE", "SUBSCRIPTION_FILE", "LOCK_FILE"]
+__all__ = ["EVENT_FILE", "LOCK_FILE", "SUBSCRIPTION_FILE"]
 
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 40}
 
@@ -90,7 +91,10 @@ def _delivery_branch(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_EXPECTED = {"type": "array", "items": {"anyOf": [{"type": "string", "pattern": r"^v[1-9][0-9]*#[0-9]+$"}, {"type": "object"}]}}
+_EXPECTED = {
+    "type": "array",
+    "items": {"anyOf": [{"type": "string", "pattern": r"^v[1-9][0-9]*#[0-9]+$"}, {"type": "object"}]},
+}
 
 SUBSCRIPTION_FILE: dict[str, Any] = {
     "type": "object",
@@ -109,7 +113,12 @@ SUBSCRIPTION_FILE: dict[str, Any] = {
                     "name": _NAME,
                     "description": {"type": "string"},
                     "event": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},
-                    "versions": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "integer", "minimum": 1}},
+                    "versions": {
+                        "type": "array",
+                        "minItems": 1,
+                        "uniqueItems": True,
+                        "items": {"type": "integer", "minimum": 1},
+                    },
                     "filter": {"type": "object"},
                     "retry": _RETRY,
                     "delivery": {

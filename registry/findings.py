@@ -4,13 +4,15 @@ Like Buf's file annotations: a rule id that reads as a claim, where (file and
 JSON pointer), what changed (old -> new) and what to do. Reports are sorted
 and deduplicated so output is stable across runs.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-__all__ = ["Finding", "Severity", "Report", "Rule", "rule_table"]
+__all__ = ["Finding", "Report", "Rule", "Severity", "rule_table"]
 
 
 class Severity:
@@ -99,9 +101,19 @@ class Rule:
     hint: str
     severity: str = Severity.ERROR
 
-    def finding(self, file: str, pointer: str, message: str, *, old: Any = None, new: Any = None, hint: str = "") -> Finding:
-        return Finding(file=file, pointer=pointer, rule_id=self.id, message=message, old=old, new=new,
-                       hint=hint or self.hint, severity=self.severity)
+    def finding(
+        self, file: str, pointer: str, message: str, *, old: Any = None, new: Any = None, hint: str = ""
+    ) -> Finding:
+        return Finding(
+            file=file,
+            pointer=pointer,
+            rule_id=self.id,
+            message=message,
+            old=old,
+            new=new,
+            hint=hint or self.hint,
+            severity=self.severity,
+        )
 
 
 def rule_table(rules: Iterable[Rule]) -> dict[str, Rule]:

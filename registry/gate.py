@@ -4,6 +4,7 @@
 declares anything) both call `run_gate`, so a PR that passes review cannot
 fail differently at deploy time.
 """
+
 from __future__ import annotations
 
 import io
@@ -11,9 +12,9 @@ import json
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from registry.compat import check_history
 from registry.errors import UsageError
@@ -23,7 +24,17 @@ from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_w
 from registry.model import Registry, SchemaVersion
 from registry.routing.contract_checks import check_subscription
 
-__all__ = ["Baseline", "GateResult", "evaluate", "run_gate", "check_deployed", "baseline_from_git", "checkout_to", "version_key", "versions_by_key"]
+__all__ = [
+    "Baseline",
+    "GateResult",
+    "baseline_from_git",
+    "check_deployed",
+    "checkout_to",
+    "evaluate",
+    "run_gate",
+    "version_key",
+    "versions_by_key",
+]
 
 
 def version_key(event_key: str, number: int) -> str:
@@ -39,7 +50,9 @@ class Baseline:
     lock: Mapping[str, str]
 
 
-def run_gate(registry: Registry, *, deployed: Mapping[str, str] | None = None, baseline: Baseline | None = None) -> Report:
+def run_gate(
+    registry: Registry, *, deployed: Mapping[str, str] | None = None, baseline: Baseline | None = None
+) -> Report:
     """Every finding against a loaded (valid) registry; `report.ok` decides."""
     current = versions_by_key(registry)
     report = Report()
@@ -63,11 +76,27 @@ def _immutability(registry: Registry, current: Mapping[str, SchemaVersion]) -> l
     for key, locked in sorted(registry.lock.items()):
         version = current.get(key)
         if version is None:
-            findings.append(finding("PUBLISHED_VERSION_DELETED", _lock_file(registry), f"/published/{key.replace('/', '~1')}",
-                                    f"published version {key} no longer exists", old=locked, new=None))
+            findings.append(
+                finding(
+                    "PUBLISHED_VERSION_DELETED",
+                    _lock_file(registry),
+                    f"/published/{key.replace('/', '~1')}",
+                    f"published version {key} no longer exists",
+                    old=locked,
+                    new=None,
+                )
+            )
         elif version.fingerprint != locked:
-            findings.append(finding("PUBLISHED_VERSION_EDITED", version.path, "",
-                                    f"published version {key} was edited in place", old=locked, new=version.fingerprint))
+            findings.append(
+                finding(
+                    "PUBLISHED_VERSION_EDITED",
+                    version.path,
+                    "",
+                    f"published version {key} was edited in place",
+                    old=locked,
+                    new=version.fingerprint,
+                )
+            )
     for key, version in sorted(current.items()):
         if key not in registry.lock:
             findings.append(finding("VERSION_UNLOCKED", version.path, "", f"{key} is new and not yet locked"))
@@ -78,7 +107,16 @@ def _against_baseline(registry: Registry, current: Mapping[str, SchemaVersion], 
     """A version that exists on the base branch is published, locked or not; so is its lock entry."""
     findings: list[Finding] = []
     for key in sorted(set(baseline.lock) - set(registry.lock)):
-        findings.append(finding("LOCK_ENTRY_REMOVED", _lock_file(registry), "/published", f"{key} was locked on {baseline.ref} and is no longer", old=key, new=None))
+        findings.append(
+            finding(
+                "LOCK_ENTRY_REMOVED",
+                _lock_file(registry),
+                "/published",
+                f"{key} was locked on {baseline.ref} and is no longer",
+                old=key,
+                new=None,
+            )
+        )
     for key in sorted(set(baseline.lock) | set(baseline.fingerprints)):
         before = baseline.lock.get(key) or baseline.fingerprints[key]
         version = current.get(key)
@@ -86,9 +124,27 @@ def _against_baseline(registry: Registry, current: Mapping[str, SchemaVersion], 
         if reported_by_lock:
             continue
         if version is None:
-            findings.append(finding("PUBLISHED_VERSION_DELETED", _lock_file(registry), "", f"{key} exists on {baseline.ref} and was deleted", old=before, new=None))
+            findings.append(
+                finding(
+                    "PUBLISHED_VERSION_DELETED",
+                    _lock_file(registry),
+                    "",
+                    f"{key} exists on {baseline.ref} and was deleted",
+                    old=before,
+                    new=None,
+                )
+            )
         elif version.fingerprint != before:
-            findings.append(finding("PUBLISHED_VERSION_EDITED", version.path, "", f"{key} differs from {baseline.ref} (its lock entry too)", old=before, new=version.fingerprint))
+            findings.append(
+                finding(
+                    "PUBLISHED_VERSION_EDITED",
+                    version.path,
+                    "",
+                    f"{key} differs from {baseline.ref} (its lock entry too)",
+                    old=before,
+                    new=version.fingerprint,
+                )
+            )
     return findings
 
 
@@ -104,9 +160,27 @@ def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Find
     for key, live in sorted(deployed.items()):
         version = current.get(key)
         if version is None:
-            findings.append(finding("DEPLOYED_VERSION_REMOVED", _lock_file(registry), "", f"{key} is live on this stack and was removed", old=live, new=None))
+            findings.append(
+                finding(
+                    "DEPLOYED_VERSION_REMOVED",
+                    _lock_file(registry),
+                    "",
+                    f"{key} is live on this stack and was removed",
+                    old=live,
+                    new=None,
+                )
+            )
         elif version.fingerprint != live:
-            findings.append(finding("DEPLOYED_VERSION_CHANGED", version.path, "", f"{key} differs from what this stack runs", old=live, new=version.fingerprint))
+            findings.append(
+                finding(
+                    "DEPLOYED_VERSION_CHANGED",
+                    version.path,
+                    "",
+                    f"{key} differs from what this stack runs",
+                    old=live,
+                    new=version.fingerprint,
+                )
+            )
     return findings
 
 
@@ -130,7 +204,9 @@ def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
         top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
         _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except subprocess.CalledProcessError as exc:
-        raise UsageError(f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}") from exc
+        raise UsageError(
+            f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}"
+        ) from exc
     relative = contracts_dir.relative_to(top).as_posix()
     try:
         archive = _git(top, "archive", "--format=tar", ref, "--", relative)
@@ -178,7 +254,9 @@ class GateResult:
     exit_code: int  # 0 ok, 1 rejected, 2 unreadable input
 
 
-def evaluate(contracts_dir: Path, *, against: str | None = None, deployed: Mapping[str, str] | None = None) -> GateResult:
+def evaluate(
+    contracts_dir: Path, *, against: str | None = None, deployed: Mapping[str, str] | None = None
+) -> GateResult:
     """Load, then gate: the one entry point of `check`, `lock` and the PR report."""
     registry, load_findings = load_with_findings(contracts_dir)
     loaded = Report(load_findings)

@@ -4,6 +4,7 @@ Like Buf's rule table: an UPPER_SNAKE id that reads as a claim, its purpose
 and the fix a product team needs. Ids are never recycled. Compatibility
 rules live in `registry.compat.RULES`, filter rules in `registry.routing.FILTER_RULES`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,35 +14,138 @@ from registry.findings import Finding, Rule, Severity, rule_table
 __all__ = ["GATE_RULES", "finding"]
 
 _RULES = [
-    Rule("JSON_SYNTAX_ERROR", "Checks that every contract file is well-formed JSON.", "fix the JSON syntax at the line and column shown"),
-    Rule("FILE_FORMAT_INVALID", "Checks that event.json, subscription and lock files follow their documented format.", "see the formats in docs/ARCHITECTURE.md"),
-    Rule("UNEXPECTED_FILE", "Checks that an event folder holds only event.json and v<N>.json files.", "rename the file to v<N>.json or move it out of contracts/events"),
-    Rule("EVENT_FILE_MISSING", "Checks that every event folder has an event.json.", "add event.json with source, detail-type, owner and description"),
-    Rule("VERSION_MISSING", "Checks that every event has at least v1.json.", "add v1.json: a draft-07 JSON Schema of the event's detail"),
-    Rule("VERSION_GAP", "Checks that versions are numbered v1, v2, ... without gaps.", "number the versions consecutively; a published version is never deleted"),
-    Rule("SCHEMA_DRAFT_UNSUPPORTED", "Checks that schemas declare draft-07 (or no $schema).", 'set "$schema": "http://json-schema.org/draft-07/schema#"'),
-    Rule("SCHEMA_INVALID", "Checks that every schema is valid against the draft-07 metaschema and compiles.", "correct the keyword at the pointer shown"),
-    Rule("EXAMPLES_MISSING", "Checks that every version has at least one example.", 'add an "examples" array with a realistic detail'),
-    Rule("EXAMPLE_INVALID", "Checks that every example validates against its own schema.", "fix the example, or the schema if the example is what producers really send"),
-    Rule("EXAMPLE_TOO_LARGE", "Checks that every example fits EventBridge's 256 KB entry limit.", "send large payloads by reference (an S3 key) instead of inline"),
-    Rule("EVENT_TYPE_DUPLICATED", "Checks that no two contracts share a source and detail-type.", "give one of the events its own detail-type"),
-    Rule("DEDUPE_KEY_UNRESOLVED", "Checks that every dedupe-key path exists in every version (or in the envelope).", "name fields that every version carries, or use [\"id\"] (the envelope id)"),
-    Rule("SUBSCRIPTION_TEAM_MISMATCH", "Checks that a subscription file is named after its team.", "rename the file to <team>.json or fix the team field"),
-    Rule("SUBSCRIPTION_DUPLICATED", "Checks that subscription names are unique within a team.", "rename one of the subscriptions"),
-    Rule("SUBSCRIPTION_EVENT_UNKNOWN", "Checks that every subscription names an existing event.", "use <domain>/<Event> as it appears under contracts/events"),
-    Rule("SUBSCRIPTION_VERSION_UNKNOWN", "Checks that every version a subscription reads exists.", "list only existing versions, or keep the version the subscriber still reads"),
-    Rule("SUBSCRIPTION_FIFO_GROUP_MISSING", "Checks that FIFO queue deliveries name a message group id.", 'add "message_group_id" to the delivery'),
-    Rule("EXPECTED_EXAMPLE_UNKNOWN", "Checks that expect references name existing examples.", 'use "v<N>#<index>" of an existing example, or an inline detail object'),
-    Rule("PUBLISHED_VERSION_EDITED", "Checks that a published version is never edited in place.", "revert the edit and publish the change as a new version v<N+1>"),
-    Rule("PUBLISHED_VERSION_DELETED", "Checks that a published version is never deleted.", "restore the file; retire an event by removing its subscriptions first"),
-    Rule("LOCK_ENTRY_REMOVED", "Checks that the lock only ever grows.", "restore the removed entries in contracts/registry.lock.json"),
-    Rule("DEPLOYED_VERSION_CHANGED", "Checks that what the stack last deployed is not changed.", "restore the deployed version and publish the change as a new version"),
-    Rule("DEPLOYED_VERSION_REMOVED", "Checks that what the stack last deployed is not removed.", "restore the version; subscribers on this stack still receive it"),
-    Rule("VERSION_UNLOCKED", "Notes versions that are new in this change and not yet in the lock.", "run `python -m registry lock` once the gate passes, and commit the lock", Severity.WARNING),
+    Rule(
+        "JSON_SYNTAX_ERROR",
+        "Checks that every contract file is well-formed JSON.",
+        "fix the JSON syntax at the line and column shown",
+    ),
+    Rule(
+        "FILE_FORMAT_INVALID",
+        "Checks that event.json, subscription and lock files follow their documented format.",
+        "see the formats in docs/ARCHITECTURE.md",
+    ),
+    Rule(
+        "UNEXPECTED_FILE",
+        "Checks that an event folder holds only event.json and v<N>.json files.",
+        "rename the file to v<N>.json or move it out of contracts/events",
+    ),
+    Rule(
+        "EVENT_FILE_MISSING",
+        "Checks that every event folder has an event.json.",
+        "add event.json with source, detail-type, owner and description",
+    ),
+    Rule(
+        "VERSION_MISSING",
+        "Checks that every event has at least v1.json.",
+        "add v1.json: a draft-07 JSON Schema of the event's detail",
+    ),
+    Rule(
+        "VERSION_GAP",
+        "Checks that versions are numbered v1, v2, ... without gaps.",
+        "number the versions consecutively; a published version is never deleted",
+    ),
+    Rule(
+        "SCHEMA_DRAFT_UNSUPPORTED",
+        "Checks that schemas declare draft-07 (or no $schema).",
+        'set "$schema": "http://json-schema.org/draft-07/schema#"',
+    ),
+    Rule(
+        "SCHEMA_INVALID",
+        "Checks that every schema is valid against the draft-07 metaschema and compiles.",
+        "correct the keyword at the pointer shown",
+    ),
+    Rule(
+        "EXAMPLES_MISSING",
+        "Checks that every version has at least one example.",
+        'add an "examples" array with a realistic detail',
+    ),
+    Rule(
+        "EXAMPLE_INVALID",
+        "Checks that every example validates against its own schema.",
+        "fix the example, or the schema if the example is what producers really send",
+    ),
+    Rule(
+        "EXAMPLE_TOO_LARGE",
+        "Checks that every example fits EventBridge's 256 KB entry limit.",
+        "send large payloads by reference (an S3 key) instead of inline",
+    ),
+    Rule(
+        "EVENT_TYPE_DUPLICATED",
+        "Checks that no two contracts share a source and detail-type.",
+        "give one of the events its own detail-type",
+    ),
+    Rule(
+        "DEDUPE_KEY_UNRESOLVED",
+        "Checks that every dedupe-key path exists in every version (or in the envelope).",
+        'name fields that every version carries, or use ["id"] (the envelope id)',
+    ),
+    Rule(
+        "SUBSCRIPTION_TEAM_MISMATCH",
+        "Checks that a subscription file is named after its team.",
+        "rename the file to <team>.json or fix the team field",
+    ),
+    Rule(
+        "SUBSCRIPTION_DUPLICATED",
+        "Checks that subscription names are unique within a team.",
+        "rename one of the subscriptions",
+    ),
+    Rule(
+        "SUBSCRIPTION_EVENT_UNKNOWN",
+        "Checks that every subscription names an existing event.",
+        "use <domain>/<Event> as it appears under contracts/events",
+    ),
+    Rule(
+        "SUBSCRIPTION_VERSION_UNKNOWN",
+        "Checks that every version a subscription reads exists.",
+        "list only existing versions, or keep the version the subscriber still reads",
+    ),
+    Rule(
+        "SUBSCRIPTION_FIFO_GROUP_MISSING",
+        "Checks that FIFO queue deliveries name a message group id.",
+        'add "message_group_id" to the delivery',
+    ),
+    Rule(
+        "EXPECTED_EXAMPLE_UNKNOWN",
+        "Checks that expect references name existing examples.",
+        'use "v<N>#<index>" of an existing example, or an inline detail object',
+    ),
+    Rule(
+        "PUBLISHED_VERSION_EDITED",
+        "Checks that a published version is never edited in place.",
+        "revert the edit and publish the change as a new version v<N+1>",
+    ),
+    Rule(
+        "PUBLISHED_VERSION_DELETED",
+        "Checks that a published version is never deleted.",
+        "restore the file; retire an event by removing its subscriptions first",
+    ),
+    Rule(
+        "LOCK_ENTRY_REMOVED",
+        "Checks that the lock only ever grows.",
+        "restore the removed entries in contracts/registry.lock.json",
+    ),
+    Rule(
+        "DEPLOYED_VERSION_CHANGED",
+        "Checks that what the stack last deployed is not changed.",
+        "restore the deployed version and publish the change as a new version",
+    ),
+    Rule(
+        "DEPLOYED_VERSION_REMOVED",
+        "Checks that what the stack last deployed is not removed.",
+        "restore the version; subscribers on this stack still receive it",
+    ),
+    Rule(
+        "VERSION_UNLOCKED",
+        "Notes versions that are new in this change and not yet in the lock.",
+        "run `python -m registry lock` once the gate passes, and commit the lock",
+        Severity.WARNING,
+    ),
 ]
 
 GATE_RULES: dict[str, Rule] = rule_table(_RULES)
 
 
-def finding(rule_id: str, file: str, pointer: str, message: str, *, old: Any = None, new: Any = None, hint: str = "") -> Finding:
+def finding(
+    rule_id: str, file: str, pointer: str, message: str, *, old: Any = None, new: Any = None, hint: str = ""
+) -> Finding:
     return GATE_RULES[rule_id].finding(file, pointer, message, old=old, new=new, hint=hint)

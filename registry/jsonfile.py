@@ -5,6 +5,7 @@ missing file, bad UTF-8, a syntax error (with line and column) or absurd nesting
 reads the same everywhere. Contract files are read by the loader instead, which
 collects findings rather than stopping at the first.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,16 @@ def read_json_file(path: Path | str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(file, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno,
-                         hint="fix the JSON syntax at that line and column") from exc
+        raise InputError(
+            file,
+            f"malformed JSON: {exc.msg}",
+            line=exc.lineno,
+            column=exc.colno,
+            hint="fix the JSON syntax at that line and column",
+        ) from exc
     except RecursionError as exc:
-        raise InputError(file, "the JSON is nested too deeply to read",
-                         hint="flatten it (in a schema: move nested schemas under `definitions` and `$ref` them)") from exc
+        raise InputError(
+            file,
+            "the JSON is nested too deeply to read",
+            hint="flatten it (in a schema: move nested schemas under `definitions` and `$ref` them)",
+        ) from exc

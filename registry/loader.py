@@ -4,16 +4,18 @@ A product team fixing a PR wants all of its mistakes in one run, so loading
 never stops at the first bad file: each problem becomes a Finding, and
 `load_registry` raises `RegistryInvalid` carrying them all.
 """
+
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import fastjsonschema
 
@@ -32,21 +34,26 @@ from registry.model import (
 )
 
 __all__ = [
+    "LOCK_FILE_NAME",
+    "MAX_ENTRY_BYTES",
     "RegistryInvalid",
+    "canonical_json",
+    "entry_size",
+    "fingerprint",
     "load_registry",
     "load_with_findings",
-    "canonical_json",
-    "fingerprint",
-    "entry_size",
     "schema_validator",
-    "MAX_ENTRY_BYTES",
-    "LOCK_FILE_NAME",
 ]
 
 MAX_ENTRY_BYTES = 256 * 1024
 LOCK_FILE_NAME = "registry.lock.json"
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")
-_DRAFT_07 = {"http://json-schema.org/draft-07/schema#", "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft-07/schema#", "https://json-schema.org/draft-07/schema"}
+_DRAFT_07 = {
+    "http://json-schema.org/draft-07/schema#",
+    "http://json-schema.org/draft-07/schema",
+    "https://json-schema.org/draft-07/schema#",
+    "https://json-schema.org/draft-07/schema",
+}
 _ENVELOPE_FIELDS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
 _UNREADABLE = {"JSON_SYNTAX_ERROR"}
 
@@ -86,7 +93,7 @@ def schema_validator(schema: Any) -> Callable[[Any], Any]:
     return fastjsonschema.compile(schema, use_default=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _metaschema_validator() -> Callable[[Any], Any]:
     path = Path(__file__).with_name("metaschemas") / "draft-07.json"
     return schema_validator(json.loads(path.read_text()))
@@ -163,8 +170,12 @@ class _Loader:
                 continue
             other = seen_types.setdefault((contract.source, contract.detail_type), contract.key)
             if other != contract.key:
-                self.add("EVENT_TYPE_DUPLICATED", event_dir / "event.json", "/detail-type",
-                         f"{contract.source} / {contract.detail_type} is already the event {other}")
+                self.add(
+                    "EVENT_TYPE_DUPLICATED",
+                    event_dir / "event.json",
+                    "/detail-type",
+                    f"{contract.source} / {contract.detail_type} is already the event {other}",
+                )
                 continue
             events[contract.key] = contract
         return events
@@ -191,8 +202,14 @@ class _Loader:
         expected = list(range(1, max(version_files) + 1))
         missing = [n for n in expected if n not in version_files]
         if missing:
-            self.add("VERSION_GAP", directory, "", f"event {key} is missing " + ", ".join(f"v{n}.json" for n in missing),
-                     old=[f"v{n}" for n in expected], new=[f"v{n}" for n in sorted(version_files)])
+            self.add(
+                "VERSION_GAP",
+                directory,
+                "",
+                f"event {key} is missing " + ", ".join(f"v{n}.json" for n in missing),
+                old=[f"v{n}" for n in expected],
+                new=[f"v{n}" for n in sorted(version_files)],
+            )
             return None
         versions = [self.version(n, version_files[n], meta) for n in expected]
         if any(v is None for v in versions):
@@ -227,7 +244,14 @@ class _Loader:
             return None
         declared = schema.get("$schema")
         if declared is not None and declared not in _DRAFT_07:
-            self.add("SCHEMA_DRAFT_UNSUPPORTED", path, "/$schema", f"unsupported $schema {declared!r}", old=declared, new="http://json-schema.org/draft-07/schema#")
+            self.add(
+                "SCHEMA_DRAFT_UNSUPPORTED",
+                path,
+                "/$schema",
+                f"unsupported $schema {declared!r}",
+                old=declared,
+                new="http://json-schema.org/draft-07/schema#",
+            )
             return None
         try:
             _metaschema_validator()(schema)
@@ -248,7 +272,14 @@ class _Loader:
                 self.add("EXAMPLE_INVALID", path, f"/examples/{index}{_pointer(exc.path)}", _value_error_message(exc))
             size = entry_size(meta["source"], meta["detail-type"], example)
             if size > MAX_ENTRY_BYTES:
-                self.add("EXAMPLE_TOO_LARGE", path, f"/examples/{index}", f"entry is {size} bytes, over the {MAX_ENTRY_BYTES} byte limit", old=size, new=MAX_ENTRY_BYTES)
+                self.add(
+                    "EXAMPLE_TOO_LARGE",
+                    path,
+                    f"/examples/{index}",
+                    f"entry is {size} bytes, over the {MAX_ENTRY_BYTES} byte limit",
+                    old=size,
+                    new=MAX_ENTRY_BYTES,
+                )
         return SchemaVersion(number=number, path=self.rel(path), schema=schema, fingerprint=fingerprint(schema))
 
     def check_dedupe_key(self, dedupe: tuple[str, ...], versions: tuple[SchemaVersion, ...], path: Path) -> None:
@@ -258,7 +289,12 @@ class _Loader:
                 continue
             for version in versions:
                 if head != "detail" or not _schema_has_path(version.schema, rest.split(".") if rest else []):
-                    self.add("DEDUPE_KEY_UNRESOLVED", path, f"/dedupe-key/{index}", f"{dotted} is not a field of v{version.number}")
+                    self.add(
+                        "DEDUPE_KEY_UNRESOLVED",
+                        path,
+                        f"/dedupe-key/{index}",
+                        f"{dotted} is not a field of v{version.number}",
+                    )
                     break
 
     # -- subscriptions --------------------------------------------------------
@@ -271,35 +307,65 @@ class _Loader:
                 continue
             team = document["team"]
             if path.stem != team:
-                self.add("SUBSCRIPTION_TEAM_MISMATCH", path, "/team", f"file {path.name} declares team {team!r}", old=path.stem, new=team)
+                self.add(
+                    "SUBSCRIPTION_TEAM_MISMATCH",
+                    path,
+                    "/team",
+                    f"file {path.name} declares team {team!r}",
+                    old=path.stem,
+                    new=team,
+                )
             names: set[str] = set()
             for index, raw in enumerate(document["subscriptions"]):
                 sub = self.subscription(team, index, raw, path, events)
                 if raw["name"] in names:
-                    self.add("SUBSCRIPTION_DUPLICATED", path, f"/subscriptions/{index}/name", f"{raw['name']!r} appears twice in team {team}")
+                    self.add(
+                        "SUBSCRIPTION_DUPLICATED",
+                        path,
+                        f"/subscriptions/{index}/name",
+                        f"{raw['name']!r} appears twice in team {team}",
+                    )
                 names.add(raw["name"])
                 if sub is not None:
                     result.append(sub)
         return tuple(result)
 
-    def subscription(self, team: str, index: int, raw: dict[str, Any], path: Path, events: dict[str, EventContract]) -> Subscription | None:
+    def subscription(
+        self, team: str, index: int, raw: dict[str, Any], path: Path, events: dict[str, EventContract]
+    ) -> Subscription | None:
         pointer = f"/subscriptions/{index}"
         contract = events.get(raw["event"])
         if contract is None:
             close = difflib.get_close_matches(raw["event"], list(events), n=1)
-            self.add("SUBSCRIPTION_EVENT_UNKNOWN", path, f"{pointer}/event", f"no event {raw['event']!r}",
-                     hint=f"did you mean {close[0]!r}?" if close else "")
+            self.add(
+                "SUBSCRIPTION_EVENT_UNKNOWN",
+                path,
+                f"{pointer}/event",
+                f"no event {raw['event']!r}",
+                hint=f"did you mean {close[0]!r}?" if close else "",
+            )
             return None
         numbers = tuple(raw.get("versions") or range(1, len(contract.versions) + 1))
         unknown = [n for n in numbers if n > len(contract.versions)]
         if unknown:
-            self.add("SUBSCRIPTION_VERSION_UNKNOWN", path, f"{pointer}/versions", f"{contract.key} has no version {', '.join(f'v{n}' for n in unknown)}",
-                     old=list(numbers), new=[v.number for v in contract.versions])
+            self.add(
+                "SUBSCRIPTION_VERSION_UNKNOWN",
+                path,
+                f"{pointer}/versions",
+                f"{contract.key} has no version {', '.join(f'v{n}' for n in unknown)}",
+                old=list(numbers),
+                new=[v.number for v in contract.versions],
+            )
             return None
         delivery_raw = dict(raw["delivery"])
         kind = delivery_raw.pop("type")
         if kind == "queue" and delivery_raw.get("fifo") and not delivery_raw.get("message_group_id"):
-            self.add("SUBSCRIPTION_FIFO_GROUP_MISSING", path, f"{pointer}/delivery", "a FIFO queue delivery needs a message group id")
+            self.add(
+                "SUBSCRIPTION_FIFO_GROUP_MISSING",
+                path,
+                f"{pointer}/delivery",
+                "a FIFO queue delivery needs a message group id",
+            )
         expect = raw.get("expect", {})
         receives = self.expected(contract, expect.get("receives", []), path, f"{pointer}/expect/receives")
         ignores = self.expected(contract, expect.get("ignores", []), path, f"{pointer}/expect/ignores")
@@ -326,7 +392,9 @@ class _Loader:
             version_text, _, example_text = item.partition("#")
             number, example = int(version_text[1:]), int(example_text)
             if number > len(contract.versions) or example >= len(contract.version(number).examples):
-                self.add("EXPECTED_EXAMPLE_UNKNOWN", path, f"{pointer}/{index}", f"{contract.key} has no example {item}")
+                self.add(
+                    "EXPECTED_EXAMPLE_UNKNOWN", path, f"{pointer}/{index}", f"{contract.key} has no example {item}"
+                )
                 continue
             refs.append(ExampleRef(label=item, detail=contract.version(number).examples[example]))
         return tuple(refs)
@@ -363,9 +431,11 @@ def _schema_has_path(schema: Any, parts: list[str]) -> bool:
 
 def _default_dedupe_key(versions: tuple[SchemaVersion, ...]) -> list[str]:
     """The idempotency key where every version requires it, else the envelope id."""
+
     def requires_key(schema: Any) -> bool:
         metadata = schema.get("properties", {}).get("metadata", {})
         return "metadata" in schema.get("required", []) and "idempotency-key" in metadata.get("required", [])
+
     return ["detail.metadata.idempotency-key"] if all(requires_key(v.schema) for v in versions) else ["id"]
 
 
@@ -373,7 +443,11 @@ def load_with_findings(root: Path, display_root: Path | None = None) -> tuple[Re
     """The registry built from every valid piece, and the findings about the rest."""
     root = Path(root)
     if not (root / "events").is_dir():
-        raise InputError(str(root), "not a contracts directory (no events/ folder)", hint="pass --contracts DIR pointing at the folder that holds events/ and subscriptions/")
+        raise InputError(
+            str(root),
+            "not a contracts directory (no events/ folder)",
+            hint="pass --contracts DIR pointing at the folder that holds events/ and subscriptions/",
+        )
     loader = _Loader(root=root, display_root=display_root or Path.cwd())
     events = loader.events()
     registry = Registry(root=str(root), events=events, subscriptions=loader.subscriptions(events), lock=loader.lock())

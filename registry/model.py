@@ -4,23 +4,25 @@ Everything downstream (gate, routing, Pulumi components, catalog, embedded
 run) reads these objects, never the JSON files, so a format change touches
 only `registry/loader.py`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = [
     "COMPATIBILITY_MODES",
-    "envelope_defaults",
     "DELIVERY_TYPES",
     "FORK_PIPELINES",
-    "SchemaVersion",
-    "EventContract",
-    "Retry",
     "Delivery",
+    "EventContract",
     "ExampleRef",
-    "Subscription",
     "Registry",
+    "Retry",
+    "SchemaVersion",
+    "Subscription",
+    "envelope_defaults",
 ]
 
 COMPATIBILITY_MODES = (
@@ -34,6 +36,8 @@ COMPATIBILITY_MODES = (
 )
 DELIVERY_TYPES = ("queue", "fork", "api", "metrics", "lambda")
 FORK_PIPELINES = ("backup", "analytics", "replay", "plain")
+
+
 def envelope_defaults() -> dict[str, Any]:
     """The envelope fields an offline check fills in when only source, detail-type and detail matter (fresh each call)."""
     return {

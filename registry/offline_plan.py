@@ -14,6 +14,7 @@ Public API (stable; `local`, `catalog` and the tests use it):
 `Plan`, `PlannedResource`, `PlanRejected` (carries the gate's `Report`),
 `SECRET`, `ACCOUNT_ID`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,9 +25,10 @@ import runpy
 import sys
 import threading
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -39,7 +41,7 @@ from registry.errors import EventplaneError
 from registry.findings import Report
 from registry.stack_config import NAMESPACE, existing_stack_file, parse_stack_config, read_stack_file
 
-__all__ = ["ACCOUNT_ID", "SECRET", "PROJECT", "PlannedResource", "Plan", "PlanRejected", "plan_stack"]
+__all__ = ["ACCOUNT_ID", "PROJECT", "SECRET", "Plan", "PlanRejected", "PlannedResource", "plan_stack"]
 
 ACCOUNT_ID = "123456789012"
 SECRET = "[secret]"
@@ -159,13 +161,15 @@ def _engine_config(values: Mapping[str, Any], secret_keys: tuple[str, ...]) -> t
     return config, secrets
 
 
-def _run(stack: str, program: Path, config: dict[str, str], secret_keys: list[str], region: str,
-         deployed: dict[str, str]) -> Plan:
+def _run(
+    stack: str, program: Path, config: dict[str, str], secret_keys: list[str], region: str, deployed: dict[str, str]
+) -> Plan:
     monitor = _RecordingMonitor(_Mocks(region, deployed))
     set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per plan
     pulumi.runtime.set_all_config(config, secret_keys)
-    pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor,
-                           organization=ORGANIZATION)
+    pulumi_mocks.set_mocks(
+        monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor, organization=ORGANIZATION
+    )
     # set_mocks finishes its root Stack at once, which closes it to `pulumi.run`; the language host
     # instead finishes the Stack after the program, so a fresh one stands in for the program's run.
     set_root_resource(None)  # type: ignore[arg-type]
@@ -174,13 +178,17 @@ def _run(stack: str, program: Path, config: dict[str, str], secret_keys: list[st
     sys.path.insert(0, program_dir)
     try:
         _sync_await(run_pulumi_func(lambda: _program(program, root)))
-    except Exception as exc:  # noqa: BLE001 mapped to the named errors callers handle
+    except Exception as exc:
         raise _named(exc, [r.urn for r in monitor.recorded]) from exc
     finally:
         sys.path.remove(program_dir)
     outputs = _resolve_outputs(root.outputs)
-    return Plan(stack=stack, resources=sorted(monitor.recorded, key=lambda r: r.urn), outputs=outputs,
-                reads=sorted(monitor.reads))
+    return Plan(
+        stack=stack,
+        resources=sorted(monitor.recorded, key=lambda r: r.urn),
+        outputs=outputs,
+        reads=sorted(monitor.reads),
+    )
 
 
 async def _program(program: Path, stack: Stack) -> None:
@@ -235,7 +243,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.recorded: list[PlannedResource] = []
         self.reads: list[str] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 the engine's RPC name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             parent = request.parent or None
@@ -247,7 +255,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             self.recorded.append(PlannedResource(response.urn, request.type, request.name, parent, inputs))
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+    def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
         self.reads.append(response.urn)
         return response
@@ -262,11 +270,20 @@ class _Mocks(pulumi_mocks.Mocks):
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> Any:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-plan",
-                    "id": ACCOUNT_ID, "userId": "AIDAOFFLINEPLAN"}
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-plan",
+                "id": ACCOUNT_ID,
+                "userId": "AIDAOFFLINEPLAN",
+            }
         if args.token == "aws:index/getRegion:getRegion":
-            return {"region": self.region, "name": self.region, "id": self.region,
-                    "endpoint": f"{self.region}.amazonaws.com", "description": self.region}
+            return {
+                "region": self.region,
+                "name": self.region,
+                "id": self.region,
+                "endpoint": f"{self.region}.amazonaws.com",
+                "description": self.region,
+            }
         return {}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -299,16 +316,21 @@ def _identity(typ: str, name: str, inputs: Mapping[str, Any], region: str) -> tu
     if typ == "aws:cloudwatch/eventArchive:EventArchive":
         return name, {"arn": f"arn:aws:events:{r}:{a}:archive/{name}"}
     if typ == "aws:cloudwatch/eventConnection:EventConnection":
-        return name, {"arn": f"arn:aws:events:{r}:{a}:connection/{name}/{_uuid(name)}",
-                      "secretArn": f"arn:aws:secretsmanager:{r}:{a}:secret:events!connection/{name}-{_uuid(name)[:6]}"}
+        return name, {
+            "arn": f"arn:aws:events:{r}:{a}:connection/{name}/{_uuid(name)}",
+            "secretArn": f"arn:aws:secretsmanager:{r}:{a}:secret:events!connection/{name}-{_uuid(name)[:6]}",
+        }
     if typ == "aws:cloudwatch/eventApiDestination:EventApiDestination":
         return name, {"arn": f"arn:aws:events:{r}:{a}:api-destination/{name}/{_uuid(name)}"}
     if typ == "aws:iam/role:Role":
         return name, {"arn": f"arn:aws:iam::{a}:role/{name}", "uniqueId": "AROA" + _uuid(name)[:16].upper()}
     if typ == "aws:lambda/function:Function":
         arn = f"arn:aws:lambda:{r}:{a}:function:{name}"
-        return name, {"arn": arn, "qualifiedArn": f"{arn}:$LATEST",
-                      "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+        return name, {
+            "arn": arn,
+            "qualifiedArn": f"{arn}:$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        }
     if typ == "aws:dynamodb/table:Table":
         return name, {"arn": f"arn:aws:dynamodb:{r}:{a}:table/{name}"}
     if typ == "aws:cloudwatch/logGroup:LogGroup":
@@ -321,8 +343,10 @@ def _identity(typ: str, name: str, inputs: Mapping[str, Any], region: str) -> tu
     if typ == "aws:schemas/registry:Registry":
         return name, {"arn": f"arn:aws:schemas:{r}:{a}:registry/{name}"}
     if typ == "aws:schemas/schema:Schema":
-        return name, {"arn": f"arn:aws:schemas:{r}:{a}:schema/{inputs.get('registryName', 'registry')}/{name}",
-                      "version": "1"}
+        return name, {
+            "arn": f"arn:aws:schemas:{r}:{a}:schema/{inputs.get('registryName', 'registry')}/{name}",
+            "version": "1",
+        }
     if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
         return name, {"arn": f"arn:aws:cloudwatch:{r}:{a}:alarm:{name}"}
     return f"{name}-{_uuid(name)[:8]}", {}

@@ -3,6 +3,7 @@
 The gate, the Pulumi program, `route` and the embedded run all call these, so
 the pattern that is checked is byte for byte the pattern that is deployed.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from typing import Any
 
 from registry.model import EventContract, Subscription
 
-__all__ = ["rule_pattern", "fork_policy", "topic_rule_pattern", "to_aws_json"]
+__all__ = ["fork_policy", "rule_pattern", "to_aws_json", "topic_rule_pattern"]
 
 
 def topic_rule_pattern(contract: EventContract) -> dict[str, Any]:

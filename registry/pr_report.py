@@ -5,13 +5,15 @@ changed per event and subscription; who consumes what changed (teams and
 subscription ids, with the reason); and what each stack's plan would add,
 change or remove compared with the base branch.
 """
+
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from registry.compat import diff_schemas
 from registry.errors import EventplaneError
@@ -19,18 +21,18 @@ from registry.findings import Finding, Report, Severity
 from registry.model import EventContract, Registry, Subscription
 
 __all__ = [
-    "EventChange",
-    "SubscriptionChange",
     "Affected",
+    "EventChange",
     "ResourceChange",
-    "event_changes",
-    "subscription_changes",
+    "SubscriptionChange",
     "affected_subscribers",
     "diff_plans",
+    "event_changes",
     "filter_fields",
+    "markdown_report",
     "render_pr_report",
     "stack_plans",
-    "markdown_report",
+    "subscription_changes",
 ]
 
 
@@ -82,7 +84,17 @@ class ResourceChange:
     inputs: tuple[str, ...]  # the inputs that differ (change only)
 
 
-_FACTS = ("source", "detail_type", "owner", "service", "action", "compatibility", "external", "dedupe_key", "description")
+_FACTS = (
+    "source",
+    "detail_type",
+    "owner",
+    "service",
+    "action",
+    "compatibility",
+    "external",
+    "dedupe_key",
+    "description",
+)
 
 
 def event_changes(base: Registry | None, head: Registry) -> list[EventChange]:
@@ -108,7 +120,9 @@ def event_changes(base: Registry | None, head: Registry) -> list[EventChange]:
     return out
 
 
-def _touched_fields(old: EventContract, new: EventContract, added: tuple[int, ...], edited: tuple[int, ...]) -> tuple[str, ...]:
+def _touched_fields(
+    old: EventContract, new: EventContract, added: tuple[int, ...], edited: tuple[int, ...]
+) -> tuple[str, ...]:
     """Fields whose schema differs: an edited version against itself on the base, a new one against its predecessor."""
     pairs = [(old.version(n).schema, new.version(n).schema) for n in edited]
     for n in added:
@@ -150,15 +164,20 @@ def subscription_changes(base: Registry | None, head: Registry) -> list[Subscrip
     """By subscription id; a subscription reading every version (the default) does not change when one is added."""
     before = {s.id: s for s in base.subscriptions} if base else {}
     after = {s.id: s for s in head.subscriptions}
-    reads_all = {s.id for s in before.values() if base and _reads_all(s, base)} & {s.id for s in after.values() if _reads_all(s, head)}
+    reads_all = {s.id for s in before.values() if base and _reads_all(s, base)} & {
+        s.id for s in after.values() if _reads_all(s, head)
+    }
     out: list[SubscriptionChange] = []
     for sid in sorted(set(before) | set(after)):
         old, new = before.get(sid), after.get(sid)
         if old is None or new is None:
             out.append(SubscriptionChange(sid, "added" if old is None else "removed", ()))
             continue
-        fields = tuple(f for f in ("event", "versions", "filter", "delivery", "description", "receives", "ignores")
-                       if _json(getattr(old, f)) != _json(getattr(new, f)) and not (f == "versions" and sid in reads_all))
+        fields = tuple(
+            f
+            for f in ("event", "versions", "filter", "delivery", "description", "receives", "ignores")
+            if _json(getattr(old, f)) != _json(getattr(new, f)) and not (f == "versions" and sid in reads_all)
+        )
         if fields:
             out.append(SubscriptionChange(sid, "changed", fields))
     return out
@@ -189,7 +208,9 @@ def affected_subscribers(base: Registry | None, head: Registry, report: Report) 
         reasons: list[str] = []
         if sid in subs:
             change = subs[sid]
-            reasons.append(f"subscription {change.status}" + (f" ({', '.join(change.fields)})" if change.fields else ""))
+            reasons.append(
+                f"subscription {change.status}" + (f" ({', '.join(change.fields)})" if change.fields else "")
+            )
         event = events.get(sub.event)
         if event is not None:
             reasons += _event_reasons(sub, before.get(sid, sub), event)
@@ -221,7 +242,11 @@ def _event_reasons(sub: Subscription, was: Subscription, change: EventChange) ->
 
 
 def _findings_of(sub: Subscription, report: Report) -> list[Finding]:
-    return [f for f in report.sorted() if f.file == sub.file and (f.pointer == sub.pointer or f.pointer.startswith(sub.pointer + "/"))]
+    return [
+        f
+        for f in report.sorted()
+        if f.file == sub.file and (f.pointer == sub.pointer or f.pointer.startswith(sub.pointer + "/"))
+    ]
 
 
 def _versions(numbers: Iterable[int]) -> str:
@@ -246,8 +271,13 @@ def diff_plans(base: _Plan | None, head: _Plan | None) -> list[ResourceChange]:
     return out
 
 
-def stack_plans(root: Path, stacks: Sequence[str], base_contracts: Path | None, head_contracts: Path,
-                planner: Callable[..., _Plan] | None = None) -> dict[str, tuple[_Plan | None, _Plan | None]]:
+def stack_plans(
+    root: Path,
+    stacks: Sequence[str],
+    base_contracts: Path | None,
+    head_contracts: Path,
+    planner: Callable[..., _Plan] | None = None,
+) -> dict[str, tuple[_Plan | None, _Plan | None]]:
     """(base, head) plan per stack: the head's program run on each side's contracts.
 
     Running the head's program on the base contracts isolates what the
@@ -269,19 +299,34 @@ def stack_plans(root: Path, stacks: Sequence[str], base_contracts: Path | None, 
     return {stack: (plan(stack, base_contracts), plan(stack, head_contracts)) for stack in stacks}
 
 
-def markdown_report(head: Registry | None, report: Report, contracts: Path, against: str | None, root: Path,
-                    stacks: Sequence[str] | None = None, planner: Callable[..., _Plan] | None = None) -> str:
+def markdown_report(
+    head: Registry | None,
+    report: Report,
+    contracts: Path,
+    against: str | None,
+    root: Path,
+    stacks: Sequence[str] | None = None,
+    planner: Callable[..., _Plan] | None = None,
+) -> str:
     """`check --format markdown`: the gate's result as a PR comment, compared with git ref `against`.
 
     `head` is None when the contract files could not be loaded: the comment
     then lists the load findings, since nothing else can be compared.
     """
     if head is None:
-        return "\n".join(["## Eventplane contract report", "",
-                          "**Not safe to merge**: the contract files could not be loaded. Every finding is listed below.", "",
-                          *_findings_table(report.sorted()), ""])
+        return "\n".join(
+            [
+                "## Eventplane contract report",
+                "",
+                "**Not safe to merge**: the contract files could not be loaded. Every finding is listed below.",
+                "",
+                *_findings_table(report.sorted()),
+                "",
+            ]
+        )
     if stacks is None:
         from registry.stack_config import known_stacks
+
         stacks = known_stacks(root)
     base_dir = _base_contracts(contracts, against) if against else None
     try:
@@ -290,7 +335,9 @@ def markdown_report(head: Registry | None, report: Report, contracts: Path, agai
         return render_pr_report(base, head, report, plans)
     finally:
         if base_dir is not None:
-            shutil.rmtree(next(p for p in base_dir.parents if p.name.startswith("eventplane-base-")), ignore_errors=True)
+            shutil.rmtree(
+                next(p for p in base_dir.parents if p.name.startswith("eventplane-base-")), ignore_errors=True
+            )
 
 
 def _base_contracts(contracts: Path, against: str) -> Path | None:
@@ -319,10 +366,20 @@ def _load_base(directory: Path | None) -> Registry | None:
 
 
 def _findings_table(findings: Sequence[Finding]) -> list[str]:
-    return _table(["severity", "rule", "where", "what", "old -> new", "fix"],
-                  ([f.severity, f"`{f.rule_id}`", f.file + (f"#{f.pointer}" if f.pointer else ""), f.message,
-                    "-" if f.old is None and f.new is None else f"{_cell(f.old, 120)} -> {_cell(f.new, 120)}", f.hint or "-"]
-                   for f in findings))
+    return _table(
+        ["severity", "rule", "where", "what", "old -> new", "fix"],
+        (
+            [
+                f.severity,
+                f"`{f.rule_id}`",
+                f.file + (f"#{f.pointer}" if f.pointer else ""),
+                f.message,
+                "-" if f.old is None and f.new is None else f"{_cell(f.old, 120)} -> {_cell(f.new, 120)}",
+                f.hint or "-",
+            ]
+            for f in findings
+        ),
+    )
 
 
 def _cell(value: Any, limit: int = 0) -> str:
@@ -338,8 +395,12 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
 
 
-def render_pr_report(base: Registry | None, head: Registry, gate_report: Report,
-                     plans: Mapping[str, tuple[_Plan | None, _Plan | None]] | None) -> str:
+def render_pr_report(
+    base: Registry | None,
+    head: Registry,
+    gate_report: Report,
+    plans: Mapping[str, tuple[_Plan | None, _Plan | None]] | None,
+) -> str:
     """Markdown for a PR comment; `plans` maps a stack to its (base, head) plans, None when it could not run."""
     events = event_changes(base, head)
     subs = subscription_changes(base, head)
@@ -347,22 +408,49 @@ def render_pr_report(base: Registry | None, head: Registry, gate_report: Report,
     errors = gate_report.errors
     out: list[str] = ["## Eventplane contract report", ""]
     if gate_report.ok:
-        out += ["**Safe to merge**: every change is compatible and the gate found no errors"
-                + (f" ({len(findings)} warning(s) below)." if findings else "."), ""]
+        out += [
+            "**Safe to merge**: every change is compatible and the gate found no errors"
+            + (f" ({len(findings)} warning(s) below)." if findings else "."),
+            "",
+        ]
     else:
-        out += [f"**Not safe to merge**: the gate rejects this change with {len(errors)} error(s). "
-                "Every finding is listed below with its fix.", ""]
+        out += [
+            f"**Not safe to merge**: the gate rejects this change with {len(errors)} error(s). "
+            "Every finding is listed below with its fix.",
+            "",
+        ]
     out += ["### Events", ""]
     if events:
-        out += _table(["event", "status", "versions added", "versions edited", "versions removed", "event.json changes", "schema fields touched"],
-                      ([c.key, c.status, _versions(c.added) or "-", _versions(c.edited) or "-", _versions(c.removed) or "-",
-                        "; ".join(f"{f}: {_cell(o, 80)} -> {_cell(n, 80)}" for f, o, n in c.facts) or "-", ", ".join(c.touched) or "-"]
-                       for c in events))
+        out += _table(
+            [
+                "event",
+                "status",
+                "versions added",
+                "versions edited",
+                "versions removed",
+                "event.json changes",
+                "schema fields touched",
+            ],
+            (
+                [
+                    c.key,
+                    c.status,
+                    _versions(c.added) or "-",
+                    _versions(c.edited) or "-",
+                    _versions(c.removed) or "-",
+                    "; ".join(f"{f}: {_cell(o, 80)} -> {_cell(n, 80)}" for f, o, n in c.facts) or "-",
+                    ", ".join(c.touched) or "-",
+                ]
+                for c in events
+            ),
+        )
     else:
         out.append("No event changed.")
     out += ["", "### Subscriptions", ""]
     if subs:
-        out += _table(["subscription", "status", "what changed"], ([c.id, c.status, ", ".join(c.fields) or "-"] for c in subs))
+        out += _table(
+            ["subscription", "status", "what changed"], ([c.id, c.status, ", ".join(c.fields) or "-"] for c in subs)
+        )
     else:
         out.append("No subscription changed.")
     out += ["", "### Findings", ""]
@@ -373,7 +461,9 @@ def render_pr_report(base: Registry | None, head: Registry, gate_report: Report,
     affected = affected_subscribers(base, head, gate_report)
     out += ["", "### Affected subscribers", ""]
     if affected:
-        out += _table(["subscription", "team", "why"], ([a.subscription, a.team, "; ".join(a.reasons)] for a in affected))
+        out += _table(
+            ["subscription", "team", "why"], ([a.subscription, a.team, "; ".join(a.reasons)] for a in affected)
+        )
     else:
         out.append("No subscriber is affected.")
     out += ["", "### Plan versus the base branch", ""]
@@ -397,7 +487,9 @@ def _plans(plans: Mapping[str, tuple[_Plan | None, _Plan | None]] | None) -> lis
         note = " (no base plan: everything is new)" if base is None else ""
         out.append(f"{counts['add']} to add, {counts['change']} to change, {counts['remove']} to remove{note}.")
         if changes:
-            out += [""] + _table(["action", "type", "name", "inputs changed"],
-                                 ([c.action, c.type, c.name, ", ".join(c.inputs) or "-"] for c in changes))
+            out += [""] + _table(
+                ["action", "type", "name", "inputs changed"],
+                ([c.action, c.type, c.name, ", ".join(c.inputs) or "-"] for c in changes),
+            )
         out.append("")
     return out

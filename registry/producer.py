@@ -13,14 +13,16 @@ Only failed entries are retried (per-entry ErrorCode, or the whole request
 when the call itself was throttled), with bounded exponential backoff and full
 jitter; whatever still fails is returned with its reason, never dropped.
 """
+
 from __future__ import annotations
 
 import json
 import random
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import fastjsonschema
 from botocore.exceptions import ClientError
@@ -32,9 +34,9 @@ __all__ = [
     "MAX_ENTRIES_PER_REQUEST",
     "MAX_REQUEST_BYTES",
     "Event",
+    "PublishResult",
     "Sent",
     "Unsent",
-    "PublishResult",
     "publish",
 ]
 
@@ -42,10 +44,17 @@ MAX_ENTRIES_PER_REQUEST = 10
 MAX_REQUEST_BYTES = 256 * 1024
 IDEMPOTENCY_PATH = "detail.metadata.idempotency-key"
 # Per-entry and per-call codes that retrying cannot fix; every other failure is retried.
-_PERMANENT = frozenset({
-    "ValidationException", "MalformedDetail", "InvalidArgument", "AccessDeniedException",
-    "NotAuthorizedForSourceException", "ResourceNotFoundException", "UnrecognizedClientException",
-})
+_PERMANENT = frozenset(
+    {
+        "ValidationException",
+        "MalformedDetail",
+        "InvalidArgument",
+        "AccessDeniedException",
+        "NotAuthorizedForSourceException",
+        "ResourceNotFoundException",
+        "UnrecognizedClientException",
+    }
+)
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {}  # schema fingerprint -> compiled validator
 
 
@@ -95,8 +104,12 @@ class _Entry:
     last_error: tuple[str, str] = ("", "")  # (code, message)
 
     def request_entry(self, bus_name: str) -> dict[str, Any]:
-        entry = {"Source": self.contract.source, "DetailType": self.contract.detail_type,
-                 "Detail": self.detail_text, "EventBusName": bus_name}
+        entry = {
+            "Source": self.contract.source,
+            "DetailType": self.contract.detail_type,
+            "Detail": self.detail_text,
+            "EventBusName": bus_name,
+        }
         if self.event.resources:
             entry["Resources"] = list(self.event.resources)
         return entry
@@ -156,7 +169,9 @@ def _prepare(index: int, event: Event, registry: Registry) -> _Entry:
     text = json.dumps(detail, separators=(",", ":"), ensure_ascii=False)
     size = entry_size(contract.source, contract.detail_type, detail, event.resources)
     if size > MAX_ENTRY_BYTES:
-        raise _Refused(f"entry is {size} bytes, over EventBridge's {MAX_ENTRY_BYTES}: send a reference (claim check) instead")
+        raise _Refused(
+            f"entry is {size} bytes, over EventBridge's {MAX_ENTRY_BYTES}: send a reference (claim check) instead"
+        )
     return _Entry(index, Event(contract.key, detail, event.resources), contract, text, size, key)
 
 
@@ -184,7 +199,9 @@ def _send(chunk: list[_Entry], client: Any, bus_name: str, result: PublishResult
         for entry in chunk:
             entry.last_error = (code, message)
         if code in _PERMANENT:
-            result.unsent += [Unsent(e.index, e.event, f"PutEvents refused the request: {message}", code) for e in chunk]
+            result.unsent += [
+                Unsent(e.index, e.event, f"PutEvents refused the request: {message}", code) for e in chunk
+            ]
             return []
         return chunk
     retry = []
@@ -194,8 +211,9 @@ def _send(chunk: list[_Entry], client: Any, bus_name: str, result: PublishResult
             continue
         entry.last_error = (answer.get("ErrorCode", "Unknown"), answer.get("ErrorMessage", ""))
         if entry.last_error[0] in _PERMANENT:
-            result.unsent.append(Unsent(entry.index, entry.event, f"EventBridge refused it: {entry.last_error[1]}",
-                                        entry.last_error[0]))
+            result.unsent.append(
+                Unsent(entry.index, entry.event, f"EventBridge refused it: {entry.last_error[1]}", entry.last_error[0])
+            )
         else:
             retry.append(entry)
     return retry
@@ -231,7 +249,9 @@ def publish(
             sleep(rng.uniform(0, min(max_delay, base_delay * 2**attempt)))
     for entry in pending:
         code, message = entry.last_error
-        result.unsent.append(Unsent(entry.index, entry.event, f"still failing after {max_attempts} attempts: {message}", code))
+        result.unsent.append(
+            Unsent(entry.index, entry.event, f"still failing after {max_attempts} attempts: {message}", code)
+        )
     result.sent.sort(key=lambda s: s.index)
     result.unsent.sort(key=lambda u: u.index)
     return result

@@ -6,13 +6,15 @@ file, the key and the fix before any resource is declared. Values arrive
 either native (read from the YAML) or as the JSON strings `pulumi.Config`
 hands the program; both parse the same way.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, NoReturn
+from typing import Any, NoReturn
 
 import yaml
 
@@ -20,24 +22,32 @@ from registry.errors import InputError, UsageError
 
 __all__ = [
     "AUTH_TYPES",
-    "NAMESPACE",
     "CONFIG_KEYS",
+    "NAMESPACE",
+    "Alarms",
     "ApiAuth",
     "ApiDestinationConfig",
-    "Alarms",
     "Schedule",
     "StackConfig",
-    "stack_file",
     "existing_stack_file",
     "known_stacks",
-    "read_stack_file",
-    "parse_stack_config",
     "load_stack_config",
+    "parse_stack_config",
+    "read_stack_file",
+    "stack_file",
 ]
 
 NAMESPACE = "eventplane"
 # The non-secret keys the program reads (secrets are read by name, with `require_secret`).
-CONFIG_KEYS = ("namePrefix", "archiveRetentionDays", "alarms", "apiDestinations", "functions", "subscriptions", "schedule")
+CONFIG_KEYS = (
+    "namePrefix",
+    "archiveRetentionDays",
+    "alarms",
+    "apiDestinations",
+    "functions",
+    "subscriptions",
+    "schedule",
+)
 AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -122,13 +132,19 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(
-            str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0,
+            str(path),
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            line=mark.line + 1 if mark else 0,
+            column=mark.column + 1 if mark else 0,
         ) from exc
     config = document.get("config", {}) if isinstance(document, dict) else None
     if not isinstance(config, dict):
-        raise InputError(str(path), "expected a mapping with a `config:` mapping", pointer="/config",
-                         hint="write `config:` followed by `eventplane:<key>: value` lines")
+        raise InputError(
+            str(path),
+            "expected a mapping with a `config:` mapping",
+            pointer="/config",
+            hint="write `config:` followed by `eventplane:<key>: value` lines",
+        )
     return config
 
 
@@ -137,7 +153,9 @@ def existing_stack_file(root: Path, stack: str) -> Path:
     path = stack_file(root, stack)
     if not path.exists():
         stacks = known_stacks(root)
-        raise UsageError(f"unknown stack {stack!r}; known stacks: {', '.join(stacks) or 'none'} (files Pulumi.<stack>.yaml in {root})")
+        raise UsageError(
+            f"unknown stack {stack!r}; known stacks: {', '.join(stacks) or 'none'} (files Pulumi.<stack>.yaml in {root})"
+        )
     return path
 
 
@@ -154,8 +172,11 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
     functions = p.mapping("functions", {})
     for name, arn in functions.items():
         if not isinstance(arn, str) or not _FUNCTION_ARN_RE.match(arn):
-            p.fail(f"functions/{name}", f"not a Lambda function ARN: {arn!r}",
-                   "write arn:aws:lambda:<region>:<account>:function:<name>")
+            p.fail(
+                f"functions/{name}",
+                f"not a Lambda function ARN: {arn!r}",
+                "write arn:aws:lambda:<region>:<account>:function:<name>",
+            )
     subs = p.mapping("subscriptions", {})
     unknown = sorted(set(subs) - {"enabled", "disabled"})
     if unknown:
@@ -166,18 +187,35 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
     for key in secret_keys:
         raw = values.get(f"{NAMESPACE}:{key}")
         if raw is not None and not (isinstance(raw, dict) and set(raw) == {"secure"}):
-            p.fail(key, "a secret is written in plain text",
-                   f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`")
+            p.fail(
+                key,
+                "a secret is written in plain text",
+                f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
+            )
     return StackConfig(
         stack=stack,
         source=source,
-        region=p.string("region", namespace="aws", pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"),
-                        hint="e.g. `aws:region: us-east-1`"),
-        name_prefix=p.string("namePrefix", pattern=_PREFIX_RE,
-                             hint="lowercase letters, digits and '-', at most 20 characters, e.g. ep-dev"),
+        region=p.string(
+            "region",
+            namespace="aws",
+            pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"),
+            hint="e.g. `aws:region: us-east-1`",
+        ),
+        name_prefix=p.string(
+            "namePrefix",
+            pattern=_PREFIX_RE,
+            hint="lowercase letters, digits and '-', at most 20 characters, e.g. ep-dev",
+        ),
         archive_retention_days=p.integer("archiveRetentionDays", low=0, high=36500),
-        alarms=Alarms(dlq_oldest_message_age_seconds=_int(p, "alarms/dlqOldestMessageAgeSeconds",
-                                                          p.mapping("alarms", {}).get("dlqOldestMessageAgeSeconds", 300), 60, 1209600)),
+        alarms=Alarms(
+            dlq_oldest_message_age_seconds=_int(
+                p,
+                "alarms/dlqOldestMessageAgeSeconds",
+                p.mapping("alarms", {}).get("dlqOldestMessageAgeSeconds", 300),
+                60,
+                1209600,
+            )
+        ),
         api_destinations=destinations,
         functions=dict(sorted(functions.items())),
         enabled=_ids(p, "subscriptions/enabled", subs["enabled"]) if "enabled" in subs else None,
@@ -237,7 +275,9 @@ def _int(p: _Reader, key: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        p.fail(key, f"expected a whole number in {low}..{high}, got {value!r}", f"set a number between {low} and {high}")
+        p.fail(
+            key, f"expected a whole number in {low}..{high}, got {value!r}", f"set a number between {low} and {high}"
+        )
     return value
 
 
@@ -253,13 +293,22 @@ def _destination(p: _Reader, name: str, spec: Any) -> ApiDestinationConfig:
         p.fail(key, "expected a mapping", "give endpoint, method, rateLimitPerSecond and auth")
     endpoint = spec.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint.startswith("https://"):
-        p.fail(f"{key}/endpoint", f"expected an https:// URL, got {endpoint!r}", "API destinations accept only HTTPS endpoints")
+        p.fail(
+            f"{key}/endpoint",
+            f"expected an https:// URL, got {endpoint!r}",
+            "API destinations accept only HTTPS endpoints",
+        )
     method = spec.get("method", "POST")
     if method not in _METHODS:
         p.fail(f"{key}/method", f"unknown HTTP method {method!r}", f"use one of {', '.join(_METHODS)}")
     rate = _int(p, f"{key}/rateLimitPerSecond", spec.get("rateLimitPerSecond"), 1, 300)
-    return ApiDestinationConfig(name=name, endpoint=endpoint, method=method, rate_limit_per_second=rate,
-                                auth=_auth(p, f"{key}/auth", spec.get("auth")))
+    return ApiDestinationConfig(
+        name=name,
+        endpoint=endpoint,
+        method=method,
+        rate_limit_per_second=rate,
+        auth=_auth(p, f"{key}/auth", spec.get("auth")),
+    )
 
 
 def _auth(p: _Reader, key: str, spec: Any) -> ApiAuth:
@@ -267,19 +316,31 @@ def _auth(p: _Reader, key: str, spec: Any) -> ApiAuth:
         p.fail(f"{key}/type", f"expected auth.type one of {', '.join(AUTH_TYPES)}", "add `auth: {type: API_KEY, ...}`")
     secret_key = spec.get("secretKey")
     if not isinstance(secret_key, str) or not _CONFIG_KEY_RE.match(secret_key):
-        p.fail(f"{key}/secretKey", f"expected the name of a secret config key, got {secret_key!r}",
-               "name the key, e.g. `secretKey: deliveryApiKey`, and set it with `pulumi config set --secret`")
-    required = {"API_KEY": ("headerName",), "BASIC": ("username",),
-                "OAUTH_CLIENT_CREDENTIALS": ("clientId", "authorizationEndpoint")}[spec["type"]]
+        p.fail(
+            f"{key}/secretKey",
+            f"expected the name of a secret config key, got {secret_key!r}",
+            "name the key, e.g. `secretKey: deliveryApiKey`, and set it with `pulumi config set --secret`",
+        )
+    required = {
+        "API_KEY": ("headerName",),
+        "BASIC": ("username",),
+        "OAUTH_CLIENT_CREDENTIALS": ("clientId", "authorizationEndpoint"),
+    }[spec["type"]]
     for field_name in required:
         if not isinstance(spec.get(field_name), str) or not spec[field_name]:
             p.fail(f"{key}/{field_name}", f"missing for auth type {spec['type']}", f"add `{field_name}: ...`")
     endpoint = spec.get("authorizationEndpoint", "")
     if endpoint and not endpoint.startswith("https://"):
         p.fail(f"{key}/authorizationEndpoint", "expected an https:// URL", "use the token endpoint's HTTPS URL")
-    return ApiAuth(type=spec["type"], secret_key=secret_key, header_name=spec.get("headerName", ""),
-                   username=spec.get("username", ""), client_id=spec.get("clientId", ""),
-                   authorization_endpoint=endpoint, http_method=spec.get("httpMethod", "POST"))
+    return ApiAuth(
+        type=spec["type"],
+        secret_key=secret_key,
+        header_name=spec.get("headerName", ""),
+        username=spec.get("username", ""),
+        client_id=spec.get("clientId", ""),
+        authorization_endpoint=endpoint,
+        http_method=spec.get("httpMethod", "POST"),
+    )
 
 
 def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule | None:
@@ -287,8 +348,11 @@ def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule |
         return None
     expression = spec.get("expression")
     if not isinstance(expression, str) or not _SCHEDULE_RE.match(expression):
-        p.fail("schedule/expression", f"expected cron(...) or rate(...), got {expression!r}",
-               "e.g. `expression: cron(0 2 * * ? *)`")
+        p.fail(
+            "schedule/expression",
+            f"expected cron(...) or rate(...), got {expression!r}",
+            "e.g. `expression: cron(0 2 * * ? *)`",
+        )
     name = spec.get("name", "schedule")
     if not isinstance(name, str) or not _PREFIX_RE.match(name):
         p.fail("schedule/name", f"invalid name {name!r}", "lowercase letters, digits and '-'")

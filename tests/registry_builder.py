@@ -1,4 +1,5 @@
 """Writes small contract trees into a temp dir, so tests can break things freely."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,9 @@ from typing import Any
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
 
-def order_schema(*, extra: dict[str, Any] | None = None, required: list[str] | None = None, closed: bool = False) -> dict[str, Any]:
+def order_schema(
+    *, extra: dict[str, Any] | None = None, required: list[str] | None = None, closed: bool = False
+) -> dict[str, Any]:
     properties: dict[str, Any] = {"orderId": {"type": "string"}, "amount": {"type": "number", "minimum": 0}}
     properties.update(extra or {})
     schema: dict[str, Any] = {
@@ -26,7 +29,12 @@ def order_schema(*, extra: dict[str, Any] | None = None, required: list[str] | N
 def write_event(root: Path, key: str, versions: list[Any], **meta: Any) -> Path:
     directory = root / "events" / key
     directory.mkdir(parents=True, exist_ok=True)
-    event = {"source": f"com.example.{key.split('/')[0]}", "detail-type": key.split("/")[1], "owner": "team-a", "description": "test event"}
+    event = {
+        "source": f"com.example.{key.split('/', maxsplit=1)[0]}",
+        "detail-type": key.split("/")[1],
+        "owner": "team-a",
+        "description": "test event",
+    }
     event.update(meta)
     (directory / "event.json").write_text(json.dumps(event, indent=2))
     for number, schema in enumerate(versions, start=1):
@@ -35,7 +43,9 @@ def write_event(root: Path, key: str, versions: list[Any], **meta: Any) -> Path:
     return directory
 
 
-def write_subscriptions(root: Path, file_stem: str, subscriptions: list[dict[str, Any]], team: str | None = None) -> Path:
+def write_subscriptions(
+    root: Path, file_stem: str, subscriptions: list[dict[str, Any]], team: str | None = None
+) -> Path:
     path = root / "subscriptions" / f"{file_stem}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"team": team or file_stem, "subscriptions": subscriptions}, indent=2))

@@ -1,4 +1,5 @@
 """The metrics bundle: deterministic bytes, generated validators, what it carries, bad contracts."""
+
 from __future__ import annotations
 
 import base64
@@ -13,11 +14,18 @@ from pathlib import Path
 import fastjsonschema
 import pytest
 
-from registry.bundle import (BUNDLE_NAME, LAMBDA_RUNTIME, build_bundle_from_registry, build_metrics_bundle, sha256_hex,
-                             source_code_hash, validator_sources)
+from registry.bundle import (
+    BUNDLE_NAME,
+    LAMBDA_RUNTIME,
+    build_bundle_from_registry,
+    build_metrics_bundle,
+    sha256_hex,
+    source_code_hash,
+    validator_sources,
+)
 from registry.errors import InputError
 from registry.model import Delivery, Subscription
-from tests.test_metrics_support import (CANCELLED_V1, TEST_REGISTRY, WAITING, WAITING_V1, contract, registry)
+from tests.test_metrics_support import CANCELLED_V1, TEST_REGISTRY, WAITING, WAITING_V1, contract, registry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,17 +62,20 @@ def test_bundle_carries_handler_one_validator_per_version_and_fastjsonschema(tmp
     assert {"fastjsonschema/__init__.py", "fastjsonschema/exceptions.py", "fastjsonschema/LICENSE"} <= set(entries)
 
 
-
 def test_every_module_ships_unchecked_hash_bytecode_for_this_python(tmp_path):
     archive = zipfile.ZipFile(build_bundle_from_registry(TEST_REGISTRY, tmp_path))
     entries = archive.namelist()
     tag = sys.implementation.cache_tag
     sources = [e for e in entries if e.endswith(".py")]
     pycs = [e for e in entries if e.endswith(".pyc")]
-    assert sorted(pycs) == sorted(f"{e.rsplit('/', 1)[0]}/__pycache__/{e.rsplit('/', 1)[1][:-3]}.{tag}.pyc" for e in sources)
+    assert sorted(pycs) == sorted(
+        f"{e.rsplit('/', 1)[0]}/__pycache__/{e.rsplit('/', 1)[1][:-3]}.{tag}.pyc" for e in sources
+    )
     assert tag == "cpython-" + LAMBDA_RUNTIME.removeprefix("python").replace(".", "")
     header = archive.read(f"metrics/__pycache__/handler.{tag}.pyc")[:8]
-    assert header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01  # hash, unchecked
+    assert (
+        header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01
+    )  # hash, unchecked
 
 
 def test_events_the_handler_does_not_count_are_left_out(tmp_path):
@@ -117,8 +128,16 @@ def test_schema_fastjsonschema_cannot_compile_is_an_input_error_naming_the_file(
 
 def test_metrics_subscription_to_an_event_the_handler_cannot_count_is_an_input_error(tmp_path):
     other = contract("checkout/CheckoutPlaced", "CheckoutPlaced", CANCELLED_V1, source="com.example.checkout")
-    sub = Subscription(team="ops", name="m", file="contracts/subscriptions/ops.json", pointer="/subscriptions/0",
-                       event=other.key, versions=(1,), filter=None, delivery=Delivery("metrics"))
+    sub = Subscription(
+        team="ops",
+        name="m",
+        file="contracts/subscriptions/ops.json",
+        pointer="/subscriptions/0",
+        event=other.key,
+        versions=(1,),
+        filter=None,
+        delivery=Delivery("metrics"),
+    )
     with pytest.raises(InputError) as caught:
         build_bundle_from_registry(registry(other, subscriptions=(sub,)), tmp_path)
     assert (caught.value.file, caught.value.pointer) == ("contracts/subscriptions/ops.json", "/subscriptions/0/event")
@@ -130,9 +149,20 @@ def write_contracts(root: Path) -> None:
     event = root / "events" / "coffeeshop" / "WaitingCompletion"
     event.mkdir(parents=True)
     (root / "subscriptions").mkdir()
-    (event / "event.json").write_text(json.dumps({
-        "source": "awsserverlessda.serverlesspresso", "detail-type": WAITING, "owner": "o", "service": "s",
-        "action": "a", "description": "d", "external": True, "dedupe-key": ["detail.orderId", "detail-type"]}))
+    (event / "event.json").write_text(
+        json.dumps(
+            {
+                "source": "awsserverlessda.serverlesspresso",
+                "detail-type": WAITING,
+                "owner": "o",
+                "service": "s",
+                "action": "a",
+                "description": "d",
+                "external": True,
+                "dedupe-key": ["detail.orderId", "detail-type"],
+            }
+        )
+    )
     (event / "v1.json").write_text(json.dumps(WAITING_V1))
 
 

@@ -4,6 +4,7 @@ GIVEN a saga (orders -> payments), a forked checkout event, a metrics flow and
 a listen-only notifications team, WHEN the catalog is built, THEN tables,
 flows and diagrams are derived from the contracts, and output is stable.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,52 +37,145 @@ def full_state(data: dict[str, Any], required: list[str], example: dict[str, Any
         "type": "object",
         "required": ["metadata", "data"],
         "properties": {
-            "metadata": {"type": "object", "required": ["idempotency-key", "version"], "properties": {
-                "idempotency-key": {"type": "string", "description": "drop duplicates on it"},
-                "version": {"type": "integer"}}},
+            "metadata": {
+                "type": "object",
+                "required": ["idempotency-key", "version"],
+                "properties": {
+                    "idempotency-key": {"type": "string", "description": "drop duplicates on it"},
+                    "version": {"type": "integer"},
+                },
+            },
             "data": {"type": "object", "required": required, "properties": data},
         },
         "examples": [{"metadata": {"idempotency-key": "k-1", "version": 1}, "data": example}],
     }
 
 
-ORDER_V1 = full_state({"orderId": {"type": "string", "description": "the order"}, "amount": {"type": "number"}},
-                      ["orderId", "amount"], {"orderId": "o-1", "amount": 12.5})
-ORDER_V2 = full_state({"orderId": {"type": "string", "description": "the order"}, "amount": {"type": "number"},
-                       "note": {"type": "string"}}, ["orderId", "amount"], {"orderId": "o-1", "amount": 12.5, "note": "x"})
-PAYMENT_V1 = full_state({"orderId": {"type": "string"}, "paid": {"type": "boolean"}}, ["orderId", "paid"], {"orderId": "o-1", "paid": True})
-CHECKOUT_V1 = full_state({"cartId": {"type": "string"}, "total": {"type": "number"}}, ["cartId", "total"], {"cartId": "c-1", "total": 150})
-BREW_V1 = {"$schema": DRAFT_07, "type": "object", "required": ["orderId"],
-           "properties": {"orderId": {"type": "string"}, "drinkOrder": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
-           "examples": [{"orderId": "1000", "drinkOrder": "{\"drink\": \"latte\"}"}]}
+ORDER_V1 = full_state(
+    {"orderId": {"type": "string", "description": "the order"}, "amount": {"type": "number"}},
+    ["orderId", "amount"],
+    {"orderId": "o-1", "amount": 12.5},
+)
+ORDER_V2 = full_state(
+    {
+        "orderId": {"type": "string", "description": "the order"},
+        "amount": {"type": "number"},
+        "note": {"type": "string"},
+    },
+    ["orderId", "amount"],
+    {"orderId": "o-1", "amount": 12.5, "note": "x"},
+)
+PAYMENT_V1 = full_state(
+    {"orderId": {"type": "string"}, "paid": {"type": "boolean"}}, ["orderId", "paid"], {"orderId": "o-1", "paid": True}
+)
+CHECKOUT_V1 = full_state(
+    {"cartId": {"type": "string"}, "total": {"type": "number"}}, ["cartId", "total"], {"cartId": "c-1", "total": 150}
+)
+BREW_V1 = {
+    "$schema": DRAFT_07,
+    "type": "object",
+    "required": ["orderId"],
+    "properties": {"orderId": {"type": "string"}, "drinkOrder": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
+    "examples": [{"orderId": "1000", "drinkOrder": '{"drink": "latte"}'}],
+}
 
 EVENTS: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
-    "orders/OrderCreated": ({"owner": "orders-team", "service": "order-service", "action": "A customer placed an order",
-                             "compatibility": "FORWARD_TRANSITIVE"}, [ORDER_V1, ORDER_V2]),
-    "payments/PaymentTaken": ({"owner": "payments-team", "service": "payment-service", "action": "The payment was taken"}, [PAYMENT_V1]),
-    "checkout/CheckoutPlaced": ({"owner": "checkout-team", "service": "checkout-service", "action": "A checkout was placed",
-                                 "compatibility": "FULL_TRANSITIVE"}, [CHECKOUT_V1]),
-    "notifications/EmailSent": ({"owner": "notifications-team", "service": "notification-service", "action": "A mail was sent"},
-                                [full_state({"to": {"type": "string"}}, ["to"], {"to": "a@example.com"})]),
-    "coffeeshop/WaitingCompletion": ({"owner": "serverlesspresso", "service": "order-manager", "action": "An order waits for the barista",
-                                      "external": True, "dedupe-key": ["detail.orderId", "detail-type"]}, [BREW_V1]),
+    "orders/OrderCreated": (
+        {
+            "owner": "orders-team",
+            "service": "order-service",
+            "action": "A customer placed an order",
+            "compatibility": "FORWARD_TRANSITIVE",
+        },
+        [ORDER_V1, ORDER_V2],
+    ),
+    "payments/PaymentTaken": (
+        {"owner": "payments-team", "service": "payment-service", "action": "The payment was taken"},
+        [PAYMENT_V1],
+    ),
+    "checkout/CheckoutPlaced": (
+        {
+            "owner": "checkout-team",
+            "service": "checkout-service",
+            "action": "A checkout was placed",
+            "compatibility": "FULL_TRANSITIVE",
+        },
+        [CHECKOUT_V1],
+    ),
+    "notifications/EmailSent": (
+        {"owner": "notifications-team", "service": "notification-service", "action": "A mail was sent"},
+        [full_state({"to": {"type": "string"}}, ["to"], {"to": "a@example.com"})],
+    ),
+    "coffeeshop/WaitingCompletion": (
+        {
+            "owner": "serverlesspresso",
+            "service": "order-manager",
+            "action": "An order waits for the barista",
+            "external": True,
+            "dedupe-key": ["detail.orderId", "detail-type"],
+        },
+        [BREW_V1],
+    ),
 }
 
 SUBSCRIPTIONS: dict[str, list[dict[str, Any]]] = {
-    "order-saga": [{"name": "payments-charge", "event": "orders/OrderCreated", "versions": [1, 2], "description": "Charge the customer",
-                    "filter": {"data": {"amount": [{"numeric": [">", 0]}]}}, "delivery": {"type": "queue"}},
-                   {"name": "orders-confirm-paid", "event": "payments/PaymentTaken", "description": "Mark the order paid",
-                    "delivery": {"type": "lambda", "function": "confirm"}}],
-    "checkout-pipelines": [{"name": "big-checkouts", "event": "checkout/CheckoutPlaced", "description": "Big baskets",
-                            "filter": {"data": {"total": [{"numeric": [">=", 100]}]}}, "delivery": {"type": "fork", "pipeline": "analytics"}},
-                           {"name": "checkout-backup", "event": "checkout/CheckoutPlaced", "delivery": {"type": "fork", "pipeline": "backup"}}],
-    "metrics": [{"name": "coffee", "event": "coffeeshop/WaitingCompletion", "description": "Count drinks", "delivery": {"type": "metrics"}}],
-    "notifications": [{"name": "order-mail", "event": "orders/OrderCreated", "description": "Mail the customer", "delivery": {"type": "queue"}},
-                      {"name": "checkout-mail", "event": "checkout/CheckoutPlaced", "delivery": {"type": "api", "destination": "mailer"}}],
+    "order-saga": [
+        {
+            "name": "payments-charge",
+            "event": "orders/OrderCreated",
+            "versions": [1, 2],
+            "description": "Charge the customer",
+            "filter": {"data": {"amount": [{"numeric": [">", 0]}]}},
+            "delivery": {"type": "queue"},
+        },
+        {
+            "name": "orders-confirm-paid",
+            "event": "payments/PaymentTaken",
+            "description": "Mark the order paid",
+            "delivery": {"type": "lambda", "function": "confirm"},
+        },
+    ],
+    "checkout-pipelines": [
+        {
+            "name": "big-checkouts",
+            "event": "checkout/CheckoutPlaced",
+            "description": "Big baskets",
+            "filter": {"data": {"total": [{"numeric": [">=", 100]}]}},
+            "delivery": {"type": "fork", "pipeline": "analytics"},
+        },
+        {
+            "name": "checkout-backup",
+            "event": "checkout/CheckoutPlaced",
+            "delivery": {"type": "fork", "pipeline": "backup"},
+        },
+    ],
+    "metrics": [
+        {
+            "name": "coffee",
+            "event": "coffeeshop/WaitingCompletion",
+            "description": "Count drinks",
+            "delivery": {"type": "metrics"},
+        }
+    ],
+    "notifications": [
+        {
+            "name": "order-mail",
+            "event": "orders/OrderCreated",
+            "description": "Mail the customer",
+            "delivery": {"type": "queue"},
+        },
+        {
+            "name": "checkout-mail",
+            "event": "checkout/CheckoutPlaced",
+            "delivery": {"type": "api", "destination": "mailer"},
+        },
+    ],
 }
 
 
-def write_contracts(root: Path, events: dict[str, Any] | None = None, subscriptions: dict[str, Any] | None = None) -> Path:
+def write_contracts(
+    root: Path, events: dict[str, Any] | None = None, subscriptions: dict[str, Any] | None = None
+) -> Path:
     """The sample contract tree; tests pass edited copies of EVENTS/SUBSCRIPTIONS to break things."""
     for key, (meta, versions) in (EVENTS if events is None else events).items():
         directory = root / "events" / key
@@ -93,7 +187,9 @@ def write_contracts(root: Path, events: dict[str, Any] | None = None, subscripti
             (directory / f"v{number}.json").write_text(json.dumps(schema, indent=2))
     (root / "subscriptions").mkdir(parents=True, exist_ok=True)
     for team, subs in (SUBSCRIPTIONS if subscriptions is None else subscriptions).items():
-        (root / "subscriptions" / f"{team}.json").write_text(json.dumps({"team": team, "subscriptions": subs}, indent=2))
+        (root / "subscriptions" / f"{team}.json").write_text(
+            json.dumps({"team": team, "subscriptions": subs}, indent=2)
+        )
     return root
 
 
@@ -103,12 +199,30 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
 
 
 def test_attributes_are_flattened_with_types_and_required_only_when_every_parent_is_required() -> None:
-    schema = {"type": "object", "required": ["a"], "properties": {
-        "a": {"type": "object", "required": ["x"], "properties": {"x": {"type": ["string", "null"], "description": "d"}, "y": {}}},
-        "b": {"type": "object", "required": ["z"], "properties": {"z": {"oneOf": [{"type": "string"}, {"type": "object"}]}}}}}
+    schema = {
+        "type": "object",
+        "required": ["a"],
+        "properties": {
+            "a": {
+                "type": "object",
+                "required": ["x"],
+                "properties": {"x": {"type": ["string", "null"], "description": "d"}, "y": {}},
+            },
+            "b": {
+                "type": "object",
+                "required": ["z"],
+                "properties": {"z": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
+            },
+        },
+    }
     rows = {a.path: (a.type, a.required, a.description) for a in attributes_of(schema)}
-    assert rows == {"a": ("object", True, ""), "a.x": ("string | null", True, "d"), "a.y": ("any", False, ""),
-                    "b": ("object", False, ""), "b.z": ("string | object", False, "")}
+    assert rows == {
+        "a": ("object", True, ""),
+        "a.x": ("string | null", True, "d"),
+        "a.y": ("any", False, ""),
+        "b": ("object", False, ""),
+        "b.z": ("string | object", False, ""),
+    }
     assert attributes_of({"type": "string"}) == []
 
 
@@ -125,7 +239,12 @@ def test_flows_are_one_per_subscribing_team_with_consumers_derived_from_the_cont
     assert saga["order-service"].emits == ("orders/OrderCreated",)
     # a team named like a domain is that domain's service; an API delivery's consumer is the endpoint
     notifications = {r.service: r for r in flows["notifications"].rows}
-    assert sorted(notifications) == ["checkout-service", "mailer (external API)", "notification-service", "order-service"]
+    assert sorted(notifications) == [
+        "checkout-service",
+        "mailer (external API)",
+        "notification-service",
+        "order-service",
+    ]
     assert notifications["notification-service"].listens == ("orders/OrderCreated",)
     assert notifications["notification-service"].emits == ("notifications/EmailSent",)
     assert notifications["mailer (external API)"].does == ("checkout-mail (API destination mailer (+DLQ))",)
@@ -158,8 +277,8 @@ def test_layout_puts_every_edge_left_to_right_and_never_overlaps_boxes(registry:
         assert placed.boxes[edge.source].x < placed.boxes[edge.target].x
     boxes = list(placed.boxes.values())
     for i, a in enumerate(boxes):
-        assert 0 <= a.x and a.x + a.width <= placed.width and 0 <= a.y and a.y + a.height <= placed.height
-        for b in boxes[i + 1:]:
+        assert a.x >= 0 and a.x + a.width <= placed.width and a.y >= 0 and a.y + a.height <= placed.height
+        for b in boxes[i + 1 :]:
             apart = a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y or b.y + b.height <= a.y
             assert apart
 
@@ -208,8 +327,12 @@ def test_mermaid_and_svg_escape_labels_that_would_break_them() -> None:
     graph.node("y", "plain", "queue")
     graph.edge("x", "y", 'edge "label"')
     mermaid = to_mermaid(graph)
-    assert mermaid.splitlines() == ["flowchart LR", '  n0(["say #quot;hi#quot; <b>&"])', '  n1[("plain")]',
-                                    '  n0 -->|"edge #quot;label#quot;"| n1']
+    assert mermaid.splitlines() == [
+        "flowchart LR",
+        '  n0(["say #quot;hi#quot; <b>&"])',
+        '  n1[("plain")]',
+        '  n0 -->|"edge #quot;label#quot;"| n1',
+    ]
     svg = to_svg(graph, "g1")
     assert "&lt;b&gt;&amp;" in svg and "<b>" not in svg
     assert svg.count("<rect") == 2 and svg.count('marker-end="url(#g1-arrow)"') == 1
@@ -217,16 +340,29 @@ def test_mermaid_and_svg_escape_labels_that_would_break_them() -> None:
 
 def test_site_has_index_pages_per_event_and_one_self_contained_html(registry: Registry) -> None:
     files = render_site(build_catalog(registry))
-    assert sorted(files) == ["events/checkout/CheckoutPlaced.md", "events/coffeeshop/WaitingCompletion.md",
-                             "events/notifications/EmailSent.md", "events/orders/OrderCreated.md", "events/payments/PaymentTaken.md", "index.html", "index.md"]
+    assert sorted(files) == [
+        "events/checkout/CheckoutPlaced.md",
+        "events/coffeeshop/WaitingCompletion.md",
+        "events/notifications/EmailSent.md",
+        "events/orders/OrderCreated.md",
+        "events/payments/PaymentTaken.md",
+        "index.html",
+        "index.md",
+    ]
     html = files["index.html"]
     assert "<script" not in html and not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "@import" not in html and "url(http" not in html
     assert html.count("<svg") == 5  # four flows and the routing
     index = files["index.md"]
     assert index.count("```mermaid") == 5
-    assert "| [orders/OrderCreated](events/orders/OrderCreated.md) | orders-team / order-service | A customer placed an order | v1, v2 | FORWARD_TRANSITIVE | no | 2 |" in index
-    assert "| [coffeeshop/WaitingCompletion](events/coffeeshop/WaitingCompletion.md) | serverlesspresso / order-manager |" in index
+    assert (
+        "| [orders/OrderCreated](events/orders/OrderCreated.md) | orders-team / order-service | A customer placed an order | v1, v2 | FORWARD_TRANSITIVE | no | 2 |"
+        in index
+    )
+    assert (
+        "| [coffeeshop/WaitingCompletion](events/coffeeshop/WaitingCompletion.md) | serverlesspresso / order-manager |"
+        in index
+    )
     assert "| `data.orderId` | string | yes | the order |" in index
 
 
@@ -236,7 +372,10 @@ def test_event_page_has_versions_examples_changelog_and_subscribers_with_filters
     assert "Example `v1#0`:" in page and "Example `v2#0`:" in page
     assert "### v1 -> v2" in page
     assert re.search(r"\| backward \| `[A-Z_]+` \| `#/properties/data/properties/note` \|", page)
-    assert '| order-saga.payments-charge | v1, v2 | SQS queue (+DLQ) | `{"data": {"amount": [{"numeric": [">", 0]}]}}` | Charge the customer |' in page
+    assert (
+        '| order-saga.payments-charge | v1, v2 | SQS queue (+DLQ) | `{"data": {"amount": [{"numeric": [">", 0]}]}}` | Charge the customer |'
+        in page
+    )
     assert "| notifications.order-mail | v1, v2 | SQS queue (+DLQ) | everything | Mail the customer |" in page
     single = render_site(build_catalog(registry))["events/payments/PaymentTaken.md"]
     assert "_One version, nothing to compare._" in single
@@ -253,7 +392,9 @@ def test_output_is_deterministic_whatever_the_load_order(tmp_path: Path) -> None
 
 
 def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "registry", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "registry", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_command_writes_the_site_and_removes_pages_of_deleted_events(tmp_path: Path) -> None:
@@ -271,7 +412,9 @@ def test_command_writes_the_site_and_removes_pages_of_deleted_events(tmp_path: P
 
 def test_command_rejects_bad_input_with_a_message_not_a_traceback(tmp_path: Path) -> None:
     missing = _cli("catalog", "--contracts", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
-    assert missing.returncode == 2 and "not a contracts directory" in missing.stderr and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 2 and "not a contracts directory" in missing.stderr and "Traceback" not in missing.stderr
+    )
     broken = write_contracts(tmp_path / "broken")
     (broken / "events/orders/OrderCreated/v1.json").write_text("{ not json")
     result = _cli("catalog", "--contracts", str(broken), "--out", str(tmp_path / "out2"))
@@ -296,10 +439,16 @@ def test_changelog_shows_both_readings_and_keeps_only_refused_forward_changes(tm
     added, retype = steps
     # adding a property to an open model: old readers are fine (forward), an open model's old data may clash (backward)
     assert added.forward and not added.backward
-    assert [(r.reading, r.rule_id, r.compatible) for r in added.rows] == [("backward", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", False)]
+    assert [(r.reading, r.rule_id, r.compatible) for r in added.rows] == [
+        ("backward", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", False)
+    ]
     assert not retype.backward and not retype.forward
-    assert ("backward", "TYPE_CHANGED", "#/properties/data/properties/amount", False) in {(r.reading, r.rule_id, r.path, r.compatible) for r in retype.rows}
-    assert ("forward", "TYPE_CHANGED", "#/properties/data/properties/amount", False) in {(r.reading, r.rule_id, r.path, r.compatible) for r in retype.rows}
+    assert ("backward", "TYPE_CHANGED", "#/properties/data/properties/amount", False) in {
+        (r.reading, r.rule_id, r.path, r.compatible) for r in retype.rows
+    }
+    assert ("forward", "TYPE_CHANGED", "#/properties/data/properties/amount", False) in {
+        (r.reading, r.rule_id, r.path, r.compatible) for r in retype.rows
+    }
     assert all(not r.compatible for r in retype.rows if r.reading == "forward")
     page = render_site(build_catalog(registry))["events/orders/OrderCreated.md"]
     assert page.index("### v2 -> v3") < page.index("### v1 -> v2")

@@ -1,4 +1,5 @@
 """`python -m registry diff`: exit codes, output, bad input (never a traceback)."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def test_incompatible_pair_exits_1_and_lists_the_finding(capsys):
     assert out.rstrip().endswith("INCOMPATIBLE under BACKWARD")
 
 
-@pytest.mark.parametrize("mode, code", [("BACKWARD", 0), ("FORWARD", 1), ("FULL", 1), ("NONE", 0),
-                                        ("forward_transitive", 1), ("BACKWARD_TRANSITIVE", 0)])
+@pytest.mark.parametrize(
+    "mode, code",
+    [("BACKWARD", 0), ("FORWARD", 1), ("FULL", 1), ("NONE", 0), ("forward_transitive", 1), ("BACKWARD_TRANSITIVE", 0)],
+)
 def test_mode_decides_direction(mode, code, capsys):
     assert main(["diff", *_pair("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"), "--mode", mode]) == code
 
@@ -45,12 +48,15 @@ def test_json_output_has_verdict_findings_and_changes(capsys):
     assert result["compatible"] is False and result["mode"] == "FULL"
     assert [f["rule_id"] for f in result["findings"]] == ["PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"]
     assert {(c["direction"], c["rule_id"]) for c in result["changes"]} == {
-        ("backward", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), ("forward", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL")}
+        ("backward", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"),
+        ("forward", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL"),
+    }
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "registry", "diff", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "registry", "diff", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_bad_inputs_exit_2_with_one_clear_message(tmp_path):

@@ -1,4 +1,5 @@
 """Modes, histories and the engine's own decisions (refs, recursion, bad input)."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,7 @@ from registry.compat import MODES, check_compatibility, check_history, diff_sche
 from registry.compat.check import load, validate
 from registry.errors import InputError, UsageError
 
-CLOSED = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"],
-          "additionalProperties": False}
+CLOSED = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"], "additionalProperties": False}
 WITH_NOTE = {**CLOSED, "properties": {**CLOSED["properties"], "note": {"type": "string"}}}
 OPEN = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
 OPEN_WITH_NOTE = {**OPEN, "properties": {**OPEN["properties"], "note": {"type": "string"}}}
@@ -19,6 +19,7 @@ def _rules(findings) -> set[str]:
 
 
 # --- modes on one pair -------------------------------------------------------------------------
+
 
 def test_optional_field_added_to_closed_model_is_backward_but_not_forward_compatible():
     assert check_compatibility(CLOSED, WITH_NOTE, "BACKWARD") == []
@@ -80,15 +81,18 @@ def test_forward_checks_only_the_previous_version_forward_transitive_checks_all(
     assert findings[0].old == 10 and findings[0].new == 15
 
 
-@pytest.mark.parametrize("mode, expected", [
-    ("NONE", []),
-    ("BACKWARD", [("v2.json", "MAXIMUM_DECREASED")]),
-    ("BACKWARD_TRANSITIVE", [("v2.json", "MAXIMUM_DECREASED")]),
-    ("FORWARD", []),
-    ("FORWARD_TRANSITIVE", [("v1.json", "MAXIMUM_DECREASED")]),
-    ("FULL", [("v2.json", "MAXIMUM_DECREASED")]),
-    ("FULL_TRANSITIVE", [("v1.json", "MAXIMUM_DECREASED"), ("v2.json", "MAXIMUM_DECREASED")]),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("NONE", []),
+        ("BACKWARD", [("v2.json", "MAXIMUM_DECREASED")]),
+        ("BACKWARD_TRANSITIVE", [("v2.json", "MAXIMUM_DECREASED")]),
+        ("FORWARD", []),
+        ("FORWARD_TRANSITIVE", [("v1.json", "MAXIMUM_DECREASED")]),
+        ("FULL", [("v2.json", "MAXIMUM_DECREASED")]),
+        ("FULL_TRANSITIVE", [("v1.json", "MAXIMUM_DECREASED"), ("v2.json", "MAXIMUM_DECREASED")]),
+    ],
+)
 def test_every_mode_on_a_three_version_history(mode, expected):
     # v1 max 10, v2 max 20, v3 max 15: v3 cannot read v2's 16..20 (backward, against v2 only);
     # v1 cannot read v3's 11..15 (forward, against v1 only, so only the transitive forms see it)
@@ -108,11 +112,13 @@ def test_backward_transitive_flags_every_earlier_version_it_cannot_read():
 
 # --- engine decisions ---------------------------------------------------------------------------
 
+
 def test_local_refs_resolve_in_definitions_and_defs():
     old = {"properties": {"c": {"$ref": "#/definitions/C"}}, "definitions": {"C": {"type": "string"}}}
     new = {"properties": {"c": {"$ref": "#/$defs/C"}}, "$defs": {"C": {"type": "string", "maxLength": 3}}}
     assert [(c.rule_id, c.path, c.update_pointer) for c in diff_schemas(old, new)] == [
-        ("MAX_LENGTH_ADDED", "#/properties/c/maxLength", "/$defs/C/maxLength")]
+        ("MAX_LENGTH_ADDED", "#/properties/c/maxLength", "/$defs/C/maxLength")
+    ]
 
 
 @pytest.mark.parametrize("ref", ["https://example.com/other.json", "#/definitions/Missing", "other.json#/x"])
@@ -125,16 +131,27 @@ def test_unresolvable_ref_is_incompatible_never_silently_compatible(ref):
 
 
 def test_reference_cycle_without_a_schema_is_unresolved():
-    schema = {"definitions": {"A": {"$ref": "#/definitions/B"}, "B": {"$ref": "#/definitions/A"}},
-              "properties": {"x": {"$ref": "#/definitions/A"}}}
+    schema = {
+        "definitions": {"A": {"$ref": "#/definitions/B"}, "B": {"$ref": "#/definitions/A"}},
+        "properties": {"x": {"$ref": "#/definitions/A"}},
+    }
     assert _rules(check_compatibility(schema, schema, "BACKWARD")) == {"REFERENCE_UNRESOLVED"}
 
 
 def _tree(leaf_type: str) -> dict:
-    return {"$ref": "#/definitions/Node", "definitions": {"Node": {
-        "type": "object", "additionalProperties": False,
-        "properties": {"value": {"type": leaf_type},
-                       "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}}}}}}
+    return {
+        "$ref": "#/definitions/Node",
+        "definitions": {
+            "Node": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "value": {"type": leaf_type},
+                    "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}},
+                },
+            }
+        },
+    }
 
 
 def test_recursive_schemas_terminate_and_still_see_changes_inside_the_cycle():
@@ -166,19 +183,23 @@ def test_boolean_schemas_false_to_anything_and_anything_to_true():
 
 # --- bad input ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("schema, pointer", [
-    ({"type": "strng"}, "/type"),
-    ({"type": 3}, "/type"),
-    ({"properties": {"a": 5}}, "/properties/a"),
-    ({"properties": []}, "/properties"),
-    ({"required": "a"}, "/required"),
-    ({"type": "string", "maxLength": "5"}, "/maxLength"),
-    ({"type": "string", "pattern": "("}, "/pattern"),
-    ({"patternProperties": {"[": {}}}, "/patternProperties/["),
-    ({"allOf": []}, "/allOf"),
-    ({"$ref": 5}, "/$ref"),
-    ({"items": [{"type": "string"}, "x"]}, "/items/1"),
-])
+
+@pytest.mark.parametrize(
+    "schema, pointer",
+    [
+        ({"type": "strng"}, "/type"),
+        ({"type": 3}, "/type"),
+        ({"properties": {"a": 5}}, "/properties/a"),
+        ({"properties": []}, "/properties"),
+        ({"required": "a"}, "/required"),
+        ({"type": "string", "maxLength": "5"}, "/maxLength"),
+        ({"type": "string", "pattern": "("}, "/pattern"),
+        ({"patternProperties": {"[": {}}}, "/patternProperties/["),
+        ({"allOf": []}, "/allOf"),
+        ({"$ref": 5}, "/$ref"),
+        ({"items": [{"type": "string"}, "x"]}, "/items/1"),
+    ],
+)
 def test_unreadable_schema_is_named_by_file_and_pointer_when_validated(schema, pointer):
     with pytest.raises(InputError) as info:
         validate(load(schema, "v2.json"), "v2.json")

@@ -1,4 +1,5 @@
 """Properties that must hold for any schema, not just the fixtures."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -10,38 +11,76 @@ NAMES = st.sampled_from(["id", "amount", "note", "status", "items", "x-trace", "
 
 
 def _leaf() -> st.SearchStrategy:
-    string = st.fixed_dictionaries({"type": st.just("string")}, optional={
-        "maxLength": st.integers(1, 50), "minLength": st.integers(0, 5),
-        "pattern": st.sampled_from(["^[a-z]+$", "^x-"]), "format": st.just("date-time")})
-    number = st.fixed_dictionaries({"type": st.sampled_from(["number", "integer"])}, optional={
-        "minimum": st.integers(-5, 0), "maximum": st.integers(1, 99), "multipleOf": st.sampled_from([1, 2, 0.5])})
-    enum = st.fixed_dictionaries({"enum": st.lists(st.sampled_from(["A", "B", "C", 1, None]), min_size=1,
-                                                   max_size=3, unique=True)})
-    return st.one_of(string, number, enum, st.just({"type": "boolean"}), st.just({"type": "null"}),
-                     st.booleans(), st.just({}), st.fixed_dictionaries({"const": st.sampled_from(["x", 1])}))
+    string = st.fixed_dictionaries(
+        {"type": st.just("string")},
+        optional={
+            "maxLength": st.integers(1, 50),
+            "minLength": st.integers(0, 5),
+            "pattern": st.sampled_from(["^[a-z]+$", "^x-"]),
+            "format": st.just("date-time"),
+        },
+    )
+    number = st.fixed_dictionaries(
+        {"type": st.sampled_from(["number", "integer"])},
+        optional={
+            "minimum": st.integers(-5, 0),
+            "maximum": st.integers(1, 99),
+            "multipleOf": st.sampled_from([1, 2, 0.5]),
+        },
+    )
+    enum = st.fixed_dictionaries(
+        {"enum": st.lists(st.sampled_from(["A", "B", "C", 1, None]), min_size=1, max_size=3, unique=True)}
+    )
+    return st.one_of(
+        string,
+        number,
+        enum,
+        st.just({"type": "boolean"}),
+        st.just({"type": "null"}),
+        st.booleans(),
+        st.just({}),
+        st.fixed_dictionaries({"const": st.sampled_from(["x", 1])}),
+    )
 
 
 def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
     obj = st.fixed_dictionaries(
         {"type": st.just("object"), "properties": st.dictionaries(NAMES, children, max_size=4)},
-        optional={"additionalProperties": st.one_of(st.booleans(), children),
-                  "required": st.lists(NAMES, max_size=2, unique=True),
-                  "patternProperties": st.dictionaries(st.just("^x-"), children, max_size=1)})
-    array = st.fixed_dictionaries({"type": st.just("array")}, optional={
-        "items": st.one_of(children, st.lists(children, min_size=1, max_size=3)),
-        "additionalItems": st.one_of(st.booleans(), children), "maxItems": st.integers(1, 9),
-        "uniqueItems": st.booleans()})
-    combined = st.builds(lambda kw, subs: {kw: subs}, st.sampled_from(["oneOf", "anyOf", "allOf"]),
-                         st.lists(children, min_size=1, max_size=3))
+        optional={
+            "additionalProperties": st.one_of(st.booleans(), children),
+            "required": st.lists(NAMES, max_size=2, unique=True),
+            "patternProperties": st.dictionaries(st.just("^x-"), children, max_size=1),
+        },
+    )
+    array = st.fixed_dictionaries(
+        {"type": st.just("array")},
+        optional={
+            "items": st.one_of(children, st.lists(children, min_size=1, max_size=3)),
+            "additionalItems": st.one_of(st.booleans(), children),
+            "maxItems": st.integers(1, 9),
+            "uniqueItems": st.booleans(),
+        },
+    )
+    combined = st.builds(
+        lambda kw, subs: {kw: subs},
+        st.sampled_from(["oneOf", "anyOf", "allOf"]),
+        st.lists(children, min_size=1, max_size=3),
+    )
     negated = st.builds(lambda s: {"not": s}, children)
     return st.one_of(obj, array, combined, negated)
 
 
 SCHEMAS = st.recursive(_leaf(), _extend, max_leaves=12)
 CLOSED_OBJECTS = st.builds(
-    lambda props, required: {"type": "object", "properties": props, "additionalProperties": False,
-                             "required": [r for r in required if r in props]},
-    st.dictionaries(NAMES, SCHEMAS, max_size=4), st.lists(NAMES, max_size=3, unique=True))
+    lambda props, required: {
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+        "required": [r for r in required if r in props],
+    },
+    st.dictionaries(NAMES, SCHEMAS, max_size=4),
+    st.lists(NAMES, max_size=3, unique=True),
+)
 
 
 @settings(max_examples=100, deadline=None)

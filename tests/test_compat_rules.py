@@ -3,6 +3,7 @@
 old.json -> new.json must report the rule (BACKWARD = Confluent compare(old, new));
 expected.json pins the exact changes of compare(old, new) and compare(new, old).
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Pure pieces of the components: physical names, queue options, fork pipelines, shared retry."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,13 @@ def test_long_names_fit_the_limit_and_stay_distinct(limit: int, suffix: str) -> 
 
 def test_queue_spec_defaults_and_fifo_dedup() -> None:
     plain = queue_spec("q", {}, 300)
-    assert (plain.fifo, plain.content_based_deduplication, plain.visibility_timeout_seconds,
-            plain.retention_seconds, plain.max_receive_count) == (False, False, 30, 345600, 5)
+    assert (
+        plain.fifo,
+        plain.content_based_deduplication,
+        plain.visibility_timeout_seconds,
+        plain.retention_seconds,
+        plain.max_receive_count,
+    ) == (False, False, 30, 345600, 5)
     fifo = queue_spec("q", {"fifo": True, "message_group_id": "g"}, 60)
     assert fifo.fifo and fifo.content_based_deduplication and fifo.alarm_threshold_seconds == 60
     explicit = queue_spec("q", {"fifo": True, "content_based_deduplication": False, "max_receive_count": 9}, 60)
@@ -40,8 +46,16 @@ def test_every_fork_pipeline_has_a_retention_and_replay_keeps_14_days() -> None:
 
 
 def fork(retry: Retry) -> Subscription:
-    return Subscription(team="t", name="n", file="f", pointer="", event="e/E", versions=(1,), filter=None,
-                        delivery=Delivery(type="fork", retry=retry, options={"pipeline": "plain"}))
+    return Subscription(
+        team="t",
+        name="n",
+        file="f",
+        pointer="",
+        event="e/E",
+        versions=(1,),
+        filter=None,
+        delivery=Delivery(type="fork", retry=retry, options={"pipeline": "plain"}),
+    )
 
 
 def test_topic_rule_retries_as_long_as_its_most_patient_fork() -> None:

@@ -1,4 +1,5 @@
 """Draft-07 -> draft-4 for the schema registry: what draft-4 can say is kept, the rest is listed."""
+
 from __future__ import annotations
 
 import jsonschema
@@ -8,14 +9,19 @@ from components.draft4 import DRAFT4_URI, to_draft4
 
 
 def test_rewrites_what_draft4_says_differently() -> None:
-    converted = to_draft4({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": "urn:x",
-        "type": "object",
-        "properties": {"kind": {"const": "order"}, "n": {"type": "number", "exclusiveMinimum": 0},
-                       "m": {"type": "number", "exclusiveMaximum": 10}},
-        "examples": [{"kind": "order"}],
-    })
+    converted = to_draft4(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "$id": "urn:x",
+            "type": "object",
+            "properties": {
+                "kind": {"const": "order"},
+                "n": {"type": "number", "exclusiveMinimum": 0},
+                "m": {"type": "number", "exclusiveMaximum": 10},
+            },
+            "examples": [{"kind": "order"}],
+        }
+    )
     schema = converted.schema
     assert schema["$schema"] == DRAFT4_URI and schema["id"] == "urn:x" and "$id" not in schema
     assert schema["properties"]["kind"] == {"enum": ["order"]}
@@ -34,14 +40,25 @@ def test_keeps_the_stricter_of_two_bounds() -> None:
 
 
 def test_lists_every_dropped_constraint_with_its_pointer() -> None:
-    converted = to_draft4({
-        "type": "object",
-        "properties": {"a/b": {"type": "array", "contains": {"type": "string"}},
-                       "c": {"propertyNames": {"pattern": "^x"}}},
-        "if": {"required": ["a"]}, "then": {"required": ["c"]},
-        "allOf": [{"$comment": "why"}],
-    })
-    assert converted.dropped == ("/properties/a~1b/contains", "/properties/c/propertyNames", "/if", "/then", "/allOf/0/$comment")
+    converted = to_draft4(
+        {
+            "type": "object",
+            "properties": {
+                "a/b": {"type": "array", "contains": {"type": "string"}},
+                "c": {"propertyNames": {"pattern": "^x"}},
+            },
+            "if": {"required": ["a"]},
+            "then": {"required": ["c"]},
+            "allOf": [{"$comment": "why"}],
+        }
+    )
+    assert converted.dropped == (
+        "/properties/a~1b/contains",
+        "/properties/c/propertyNames",
+        "/if",
+        "/then",
+        "/allOf/0/$comment",
+    )
     assert "/if" in converted.note() and "not enforced" in converted.note()
 
 
@@ -54,8 +71,12 @@ def test_boolean_subschemas_become_draft4_objects() -> None:
 
 @pytest.mark.parametrize("value, valid", [(0, False), (0.5, True), (10, False), ({"x": 1}, False)])
 def test_converted_schema_accepts_what_the_original_accepts(value: object, valid: bool) -> None:
-    original = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "number",
-                "exclusiveMinimum": 0, "exclusiveMaximum": 10}
+    original = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "exclusiveMaximum": 10,
+    }
     converted = to_draft4(original).schema
     jsonschema.Draft4Validator.check_schema(converted)
     assert jsonschema.Draft7Validator(original).is_valid(value) is valid

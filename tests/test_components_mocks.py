@@ -3,6 +3,7 @@
 The mocks are installed per test (plans in other modules reset the runtime),
 before any component is constructed.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,11 @@ class Mocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         name = args.inputs.get("name", args.name)
-        outputs = {**args.inputs, "arn": f"arn:aws:mock:us-east-1:123456789012:{name}",
-                   "url": f"https://sqs.us-east-1.amazonaws.com/123456789012/{name}"}
+        outputs = {
+            **args.inputs,
+            "arn": f"arn:aws:mock:us-east-1:123456789012:{name}",
+            "url": f"https://sqs.us-east-1.amazonaws.com/123456789012/{name}",
+        }
         self.created[args.name] = (args.typ, args.inputs)
         return f"{name}-id", outputs
 
@@ -43,21 +47,40 @@ def mocks() -> Mocks:
 
 
 CONTRACT = EventContract(
-    key="orders/OrderCreated", domain="orders", name="OrderCreated", source="com.example.orders",
-    detail_type="OrderCreated", owner="orders-team", service="order-service", action="placed", description="",
-    compatibility="FORWARD_TRANSITIVE", external=False, dedupe_key=("id",), directory="",
+    key="orders/OrderCreated",
+    domain="orders",
+    name="OrderCreated",
+    source="com.example.orders",
+    detail_type="OrderCreated",
+    owner="orders-team",
+    service="order-service",
+    action="placed",
+    description="",
+    compatibility="FORWARD_TRANSITIVE",
+    external=False,
+    dedupe_key=("id",),
+    directory="",
     versions=(SchemaVersion(1, "v1.json", {"type": "object"}, "f" * 64),),
 )
 
 
 def subscription(**options: Any) -> Subscription:
-    return Subscription(team="shipping", name="big", file="s.json", pointer="/subscriptions/0", event=CONTRACT.key,
-                        versions=(1,), filter={"total": [{"numeric": [">=", 100]}]},
-                        delivery=Delivery("queue", Retry(600, 3), options))
+    return Subscription(
+        team="shipping",
+        name="big",
+        file="s.json",
+        pointer="/subscriptions/0",
+        event=CONTRACT.key,
+        versions=(1,),
+        filter={"total": [{"numeric": [">=", 100]}]},
+        delivery=Delivery("queue", Retry(600, 3), options),
+    )
 
 
 def build(sub: Subscription) -> QueueDelivery:
-    return QueueDelivery("queue-shipping-big", QueueDeliveryArgs(RouteContext("ep-unit", "ep-unit-bus", 120), sub, CONTRACT))
+    return QueueDelivery(
+        "queue-shipping-big", QueueDeliveryArgs(RouteContext("ep-unit", "ep-unit-bus", 120), sub, CONTRACT)
+    )
 
 
 @pulumi.runtime.test
@@ -82,8 +105,16 @@ def test_queue_delivery_pattern_policy_and_retry(mocks: Mocks) -> Any:
     policy = _child(delivery, "queue-shipping-big-queue-policy")
     alarm = _child(delivery, "queue-shipping-big-dlq-alarm")
     target = delivery.target
-    return pulumi.Output.all(delivery.rule.event_pattern, policy.policy, delivery.rule.arn, delivery.queue.arn,
-                             target.retry_policy, target.dead_letter_config, target.sqs_target, alarm.threshold).apply(check)
+    return pulumi.Output.all(
+        delivery.rule.event_pattern,
+        policy.policy,
+        delivery.rule.arn,
+        delivery.queue.arn,
+        target.retry_policy,
+        target.dead_letter_config,
+        target.sqs_target,
+        alarm.threshold,
+    ).apply(check)
 
 
 @pulumi.runtime.test
@@ -93,15 +124,22 @@ def test_fifo_queue_delivery_sets_group_and_dedup(mocks: Mocks) -> Any:
     def check(values: list[Any]) -> None:
         name, fifo, dedup, redrive, sqs_target = values
         assert name == "ep-unit-shipping-big.fifo" and fifo is True and dedup is True
-        assert json.loads(redrive) == {"deadLetterTargetArn": "arn:aws:mock:us-east-1:123456789012:ep-unit-shipping-big-dlq.fifo",
-                                       "maxReceiveCount": 5}
+        assert json.loads(redrive) == {
+            "deadLetterTargetArn": "arn:aws:mock:us-east-1:123456789012:ep-unit-shipping-big-dlq.fifo",
+            "maxReceiveCount": 5,
+        }
         assert sqs_target["message_group_id"] == "order"
 
     queue = delivery.queue
-    return pulumi.Output.all(queue.name, queue.fifo_queue, queue.content_based_deduplication, queue.redrive_policy,
-                             delivery.target.sqs_target).apply(check)
+    return pulumi.Output.all(
+        queue.name,
+        queue.fifo_queue,
+        queue.content_based_deduplication,
+        queue.redrive_policy,
+        delivery.target.sqs_target,
+    ).apply(check)
 
 
 def _child(component: pulumi.ComponentResource, name: str) -> Any:
     """A child by logical name (the SDK keeps no public child list)."""
-    return next(r for r in component._childResources if r._name == name)  # noqa: SLF001
+    return next(r for r in component._childResources if r._name == name)

@@ -3,19 +3,21 @@
 Loads the files with plain json + jsonschema on purpose: the registry loader is
 tested on its own, and this suite must catch bad data even if the loader is wrong.
 """
+
 from __future__ import annotations
 
 import copy
 import json
 import operator
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+from jsonschema import Draft7Validator, FormatChecker
 
 from registry.file_schemas import EVENT_FILE
-from jsonschema import Draft7Validator, FormatChecker
 
 ROOT = Path(__file__).resolve().parents[1] / "contracts"
 EVENTS = ROOT / "events"
@@ -323,7 +325,10 @@ def test_checkout_content_model_is_partially_open_for_strings() -> None:
         assert schema["additionalProperties"] is False
         assert schema["properties"]["data"]["additionalProperties"] == {"type": "string"}
         assert schema["properties"]["metadata"]["additionalProperties"] == {"type": "string"}
-    assert v2["properties"]["data"]["properties"]["couponCode"]["type"] == v1["properties"]["data"]["additionalProperties"]["type"]
+    assert (
+        v2["properties"]["data"]["properties"]["couponCode"]["type"]
+        == v1["properties"]["data"]["additionalProperties"]["type"]
+    )
 
 
 def test_checkout_versions_read_each_others_examples() -> None:
@@ -359,7 +364,10 @@ WC_ORDER_PROCESSOR_STRING = {
     "TS": 1763890000000,
     "Message": "A Lambda function is invoked which stores the Step Functions Task Token in an Amazon DynamoDB table.",
 }
-WC_ORDER_PROCESSOR_MAP = {**WC_ORDER_PROCESSOR_STRING, "drinkOrder": {"drink": "Latte", "icon": "i", "modifiers": ["Oat"]}}
+WC_ORDER_PROCESSOR_MAP = {
+    **WC_ORDER_PROCESSOR_STRING,
+    "drinkOrder": {"drink": "Latte", "icon": "i", "modifiers": ["Oat"]},
+}
 # JSON.stringify drops undefined attributes: robot/state are absent when never stored.
 WC_ORDER_PROCESSOR_SPARSE = {k: v for k, v in WC_ORDER_PROCESSOR_STRING.items() if k not in {"robot", "state"}}
 # aws-samples/serverless-coffee backends/5-order-manager/functions/waitingCompletion/app.js:
@@ -385,7 +393,12 @@ OC_CANCEL_API = {
     "actionUserId": "barista-7",
     "orderId": "V1StGXR8_Z5jdHi6B-myT",
     "Message": "The barista or the customer presses the 'cancel order' button...",
-    "order": {"orderNumber": 3, "userId": "a1b2", "drinkOrder": {"drink": "Latte", "icon": "i", "modifiers": []}, "orderState": "CANCELLED"},
+    "order": {
+        "orderNumber": 3,
+        "userId": "a1b2",
+        "drinkOrder": {"drink": "Latte", "icon": "i", "modifiers": []},
+        "orderState": "CANCELLED",
+    },
     "userId": "a1b2",
 }
 OC_CANCEL_API_NO_DRINK = {**OC_CANCEL_API, "order": {"userId": "a1b2", "orderState": "CANCELLED"}}
@@ -419,8 +432,13 @@ ORDER_CANCELLED_SHAPES = [OC_CANCEL_API, OC_CANCEL_API_NO_DRINK, OC_STATE_MACHIN
 
 # aws-samples/serverless-coffee-workshop backends/5-order-manager/statemachine/om.asl.json,
 # 'Construct record (1)': the record read back after 'Complete Order' set ORDERSTATE.
-OC_COMPLETED = {"baristaUserId": "b-1", "orderId": "o-9", "userId": "u-1", "ORDERSTATE": "Completed",
-                "Message": "Barrista has cancelled or completed teh order"}
+OC_COMPLETED = {
+    "baristaUserId": "b-1",
+    "orderId": "o-9",
+    "userId": "u-1",
+    "ORDERSTATE": "Completed",
+    "Message": "Barrista has cancelled or completed teh order",
+}
 OC_COMPLETED_UNCLAIMED = {**OC_COMPLETED, "baristaUserId": ""}  # 'Unmake Order' stores an empty barista
 ORDER_COMPLETED_SHAPES = [OC_COMPLETED, OC_COMPLETED_UNCLAIMED]
 
@@ -501,7 +519,7 @@ def _matches(pattern: Any, value: Any) -> bool:
 def _matches_one(rule: Any, value: Any) -> bool:
     if isinstance(rule, str):
         return value == rule
-    (op, arg), = rule.items()
+    ((op, arg),) = rule.items()
     if op == "prefix":
         return isinstance(value, str) and value.startswith(arg)
     if op == "numeric":
@@ -554,7 +572,9 @@ def test_expectations_hold_under_the_filter(file: str, sub: dict[str, Any]) -> N
     for ref in sub.get("expect", {}).get("receives", []):
         assert pattern is None or _matches(pattern, _example(ref, versions)), f"{file}:{sub['name']} misses {ref}"
     for ref in sub.get("expect", {}).get("ignores", []):
-        assert pattern is not None and not _matches(pattern, _example(ref, versions)), f"{file}:{sub['name']} gets {ref}"
+        assert pattern is not None and not _matches(pattern, _example(ref, versions)), (
+            f"{file}:{sub['name']} gets {ref}"
+        )
 
 
 @pytest.mark.parametrize("file,sub", [x for x in ALL_SUBS if "filter" in x[1]], ids=lambda x: str(x))
@@ -577,7 +597,11 @@ def _subs(file: str) -> dict[str, dict[str, Any]]:
 
 def test_metrics_reads_the_coffeeshop_order_events_in_batches() -> None:
     subs = _subs("metrics.json")
-    assert {s["event"] for s in subs.values()} == {"coffeeshop/WaitingCompletion", "coffeeshop/OrderCancelled", "coffeeshop/OrderCompleted"}
+    assert {s["event"] for s in subs.values()} == {
+        "coffeeshop/WaitingCompletion",
+        "coffeeshop/OrderCancelled",
+        "coffeeshop/OrderCompleted",
+    }
     for sub in subs.values():
         assert sub["delivery"] == {"type": "metrics", "batch_size": 100, "batching_window_seconds": 5}
         assert "filter" not in sub
@@ -597,7 +621,11 @@ def test_checkout_forks_backup_analytics_and_replay() -> None:
 
 def test_notifications_receive_exactly_three_events_by_queue() -> None:
     subs = _subs("notifications.json").values()
-    assert sorted(s["event"] for s in subs) == ["inventory/ItemNotAvailable", "payments/PaymentFailed", "payments/PaymentMade"]
+    assert sorted(s["event"] for s in subs) == [
+        "inventory/ItemNotAvailable",
+        "payments/PaymentFailed",
+        "payments/PaymentMade",
+    ]
     assert all(s["delivery"]["type"] == "queue" for s in subs)
 
 
@@ -678,7 +706,10 @@ def _with_content_model(schema: dict[str, Any], model: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "model,failing_mode,rule",
-    [(None, "BACKWARD", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), (False, "FORWARD", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL")],
+    [
+        (None, "BACKWARD", "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"),
+        (False, "FORWARD", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"),
+    ],
     ids=["open", "closed"],
 )
 def test_checkout_would_not_be_full_with_an_open_or_closed_model(model: Any, failing_mode: str, rule: str) -> None:

@@ -1,4 +1,5 @@
 """The gate rejects what would break a consumer: edits, deletions, incompatible versions, live contracts."""
+
 from __future__ import annotations
 
 import json
@@ -57,6 +58,7 @@ def test_deleting_a_published_version_is_rejected(tmp_path: Path) -> None:
 
 def test_an_incompatible_new_version_is_rejected_under_the_event_mode(tmp_path: Path) -> None:
     from registry.compat import RULES
+
     root = locked_registry(tmp_path, [order_schema(closed=True)])
     removed = order_schema(closed=True, required=["orderId"])
     del removed["properties"]["amount"]
@@ -65,13 +67,22 @@ def test_an_incompatible_new_version_is_rejected_under_the_event_mode(tmp_path: 
     report = run_gate(load_registry(root))
     assert not report.ok
     assert all(rule in RULES for rule in errors(report))
-    assert {f.file for f in report.errors} == {str(root / "events" / KEY / "v2.json")} or {f.file for f in report.errors} == {"events/shop/OrderPlaced/v2.json"}
+    assert {f.file for f in report.errors} == {str(root / "events" / KEY / "v2.json")} or {
+        f.file for f in report.errors
+    } == {"events/shop/OrderPlaced/v2.json"}
 
 
 def test_a_compatible_new_version_passes_and_asks_to_be_locked(tmp_path: Path) -> None:
     root = locked_registry(tmp_path, [order_schema(closed=True)])
-    (root / "events" / KEY / "v2.json").write_text(json.dumps(order_schema(closed=True, extra={"note": {"type": "string"}})))
-    write_event(root, KEY, [order_schema(closed=True), order_schema(closed=True, extra={"note": {"type": "string"}})], compatibility="BACKWARD_TRANSITIVE")
+    (root / "events" / KEY / "v2.json").write_text(
+        json.dumps(order_schema(closed=True, extra={"note": {"type": "string"}}))
+    )
+    write_event(
+        root,
+        KEY,
+        [order_schema(closed=True), order_schema(closed=True, extra={"note": {"type": "string"}})],
+        compatibility="BACKWARD_TRANSITIVE",
+    )
     report = run_gate(load_registry(root))
     assert report.ok, report.render()
     assert [f.rule_id for f in report.findings] == ["VERSION_UNLOCKED"]
@@ -87,7 +98,9 @@ def test_what_the_stack_deployed_cannot_change_or_vanish(tmp_path: Path) -> None
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -121,12 +134,19 @@ def test_against_a_base_ref_removing_lock_entries_is_rejected(repo: Path) -> Non
 
 def test_an_unknown_base_ref_is_bad_usage(repo: Path) -> None:
     from registry.errors import UsageError
+
     with pytest.raises(UsageError, match="no-such-branch"):
         baseline_from_git("no-such-branch", repo)
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "registry", *args], cwd=cwd, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "registry", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_check_cli_exit_codes_and_no_traceback(tmp_path: Path) -> None:
@@ -147,7 +167,12 @@ def test_check_cli_exit_codes_and_no_traceback(tmp_path: Path) -> None:
 
 def test_lock_records_new_versions_only_after_the_gate_passes(tmp_path: Path) -> None:
     root = locked_registry(tmp_path, [order_schema(closed=True)])
-    write_event(root, KEY, [order_schema(closed=True), order_schema(closed=True, extra={"note": {"type": "string"}})], compatibility="BACKWARD")
+    write_event(
+        root,
+        KEY,
+        [order_schema(closed=True), order_schema(closed=True, extra={"note": {"type": "string"}})],
+        compatibility="BACKWARD",
+    )
     added = run_cli("lock", "--contracts", str(root))
     assert added.returncode == 0 and f"+ {KEY}/v2" in added.stdout
     lock = json.loads((root / "registry.lock.json").read_text())["published"]
@@ -160,7 +185,9 @@ def test_lock_records_new_versions_only_after_the_gate_passes(tmp_path: Path) ->
 
 def test_subscriptions_reach_the_filter_checks(tmp_path: Path) -> None:
     root = locked_registry(tmp_path, [order_schema()])
-    write_subscriptions(root, "ops", [{"name": "a", "event": KEY, "filter": {"nope": ["x"]}, "delivery": {"type": "queue"}}])
+    write_subscriptions(
+        root, "ops", [{"name": "a", "event": KEY, "filter": {"nope": ["x"]}, "delivery": {"type": "queue"}}]
+    )
     assert "FILTER_FIELD_MISSING" in errors(run_gate(load_registry(root)))
 
 

@@ -1,4 +1,5 @@
 """The loader turns every bad file into a finding that names file, pointer and fix."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,26 @@ def rules(root: Path) -> list[tuple[str, str, str]]:
 
 
 def test_a_valid_tree_loads_into_the_model(tmp_path: Path) -> None:
-    write_event(tmp_path, "shop/OrderPlaced", [order_schema(), order_schema(extra={"note": {"type": "string"}})], compatibility="BACKWARD")
-    write_subscriptions(tmp_path, "analytics", [{"name": "big", "event": "shop/OrderPlaced", "versions": [2], "filter": {"amount": [{"numeric": [">=", 100]}]},
-                                                 "delivery": {"type": "queue"}, "expect": {"receives": ["v1#1"], "ignores": ["v1#0", {"orderId": "x", "amount": 1}]}}])
+    write_event(
+        tmp_path,
+        "shop/OrderPlaced",
+        [order_schema(), order_schema(extra={"note": {"type": "string"}})],
+        compatibility="BACKWARD",
+    )
+    write_subscriptions(
+        tmp_path,
+        "analytics",
+        [
+            {
+                "name": "big",
+                "event": "shop/OrderPlaced",
+                "versions": [2],
+                "filter": {"amount": [{"numeric": [">=", 100]}]},
+                "delivery": {"type": "queue"},
+                "expect": {"receives": ["v1#1"], "ignores": ["v1#0", {"orderId": "x", "amount": 1}]},
+            }
+        ],
+    )
     registry = load_registry(tmp_path, display_root=tmp_path)
     event = registry.events["shop/OrderPlaced"]
     assert (event.source, event.detail_type, event.compatibility) == ("com.example.shop", "OrderPlaced", "BACKWARD")
@@ -33,8 +51,18 @@ def test_a_valid_tree_loads_into_the_model(tmp_path: Path) -> None:
 
 
 def test_defaults_forward_transitive_and_the_idempotency_key(tmp_path: Path) -> None:
-    schema = {"type": "object", "required": ["metadata"], "properties": {"metadata": {"type": "object", "required": ["idempotency-key"], "properties": {"idempotency-key": {"type": "string"}}}},
-              "examples": [{"metadata": {"idempotency-key": "k"}}]}
+    schema = {
+        "type": "object",
+        "required": ["metadata"],
+        "properties": {
+            "metadata": {
+                "type": "object",
+                "required": ["idempotency-key"],
+                "properties": {"idempotency-key": {"type": "string"}},
+            }
+        },
+        "examples": [{"metadata": {"idempotency-key": "k"}}],
+    }
     write_event(tmp_path, "shop/Saga", [schema])
     event = load_registry(tmp_path).events["shop/Saga"]
     assert event.compatibility == "FORWARD_TRANSITIVE"
@@ -100,25 +128,34 @@ def test_event_json_fields_are_checked(tmp_path: Path) -> None:
     _, findings = load_with_findings(tmp_path, display_root=tmp_path)
     by_file = {f.file: f for f in findings}
     assert by_file["events/shop/A/event.json"].pointer == "/compatibility"
-    assert "FULL_TRANSITIVE" in by_file["events/shop/A/event.json"].message or "SIDEWAYS" in by_file["events/shop/A/event.json"].message
+    assert (
+        "FULL_TRANSITIVE" in by_file["events/shop/A/event.json"].message
+        or "SIDEWAYS" in by_file["events/shop/A/event.json"].message
+    )
     assert "allowed:" in by_file["events/shop/B/event.json"].message
     assert "detail-type" in by_file["events/shop/C/event.json"].message
 
 
 def test_duplicate_event_types_and_unresolved_dedupe_keys(tmp_path: Path) -> None:
     write_event(tmp_path, "shop/A", [order_schema()], **{"detail-type": "Same", "source": "s"})
-    write_event(tmp_path, "shop/B", [order_schema()], **{"detail-type": "Same", "source": "s", "dedupe-key": ["detail.nope"]})
+    write_event(
+        tmp_path, "shop/B", [order_schema()], **{"detail-type": "Same", "source": "s", "dedupe-key": ["detail.nope"]}
+    )
     assert [r[0] for r in rules(tmp_path)] == ["DEDUPE_KEY_UNRESOLVED", "EVENT_TYPE_DUPLICATED"]
 
 
 def test_subscription_mistakes_are_each_reported(tmp_path: Path) -> None:
     write_event(tmp_path, "shop/OrderPlaced", [order_schema()])
-    write_subscriptions(tmp_path, "ops", [
-        {"name": "a", "event": "shop/OrderPlacd", "delivery": {"type": "queue"}},
-        {"name": "b", "event": "shop/OrderPlaced", "versions": [2], "delivery": {"type": "queue"}},
-        {"name": "c", "event": "shop/OrderPlaced", "delivery": {"type": "queue", "fifo": True}},
-        {"name": "c", "event": "shop/OrderPlaced", "delivery": {"type": "queue"}, "expect": {"receives": ["v1#7"]}},
-    ])
+    write_subscriptions(
+        tmp_path,
+        "ops",
+        [
+            {"name": "a", "event": "shop/OrderPlacd", "delivery": {"type": "queue"}},
+            {"name": "b", "event": "shop/OrderPlaced", "versions": [2], "delivery": {"type": "queue"}},
+            {"name": "c", "event": "shop/OrderPlaced", "delivery": {"type": "queue", "fifo": True}},
+            {"name": "c", "event": "shop/OrderPlaced", "delivery": {"type": "queue"}, "expect": {"receives": ["v1#7"]}},
+        ],
+    )
     write_subscriptions(tmp_path, "wrong-name", [], team="other")
     write_subscriptions(tmp_path, "bad", [{"name": "x", "event": "shop/OrderPlaced", "delivery": {"type": "fork"}}])
     assert rules(tmp_path) == [
@@ -137,7 +174,11 @@ def test_subscription_mistakes_are_each_reported(tmp_path: Path) -> None:
 
 def test_delivery_options_are_checked_per_type(tmp_path: Path) -> None:
     write_event(tmp_path, "shop/OrderPlaced", [order_schema()])
-    write_subscriptions(tmp_path, "ops", [{"name": "a", "event": "shop/OrderPlaced", "delivery": {"type": "queue", "pipeline": "backup"}}])
+    write_subscriptions(
+        tmp_path,
+        "ops",
+        [{"name": "a", "event": "shop/OrderPlaced", "delivery": {"type": "queue", "pipeline": "backup"}}],
+    )
     (finding,) = load_with_findings(tmp_path, display_root=tmp_path)[1]
     assert finding.rule_id == "FILE_FORMAT_INVALID"
     assert "pipeline" in finding.message and "allowed:" in finding.message
@@ -150,6 +191,7 @@ def test_fingerprint_ignores_formatting_but_not_values() -> None:
 
 def test_a_folder_that_is_not_a_registry_is_bad_input(tmp_path: Path) -> None:
     from registry.errors import InputError
+
     with pytest.raises(InputError, match="not a contracts directory"):
         load_registry(tmp_path / "missing")
 
@@ -161,7 +203,9 @@ def test_an_external_event_names_the_bus_its_producer_uses(tmp_path: Path) -> No
     registry, findings = load_with_findings(tmp_path, display_root=tmp_path)
     assert registry.events["coffee/Waiting"].bus == "Serverlesspresso"
     assert registry.events["shop/Ours"].bus == ""  # producers put it on our bus
-    assert [(f.rule_id, f.file, f.pointer) for f in findings] == [("FILE_FORMAT_INVALID", "events/shop/Bad/event.json", "/bus")]
+    assert [(f.rule_id, f.file, f.pointer) for f in findings] == [
+        ("FILE_FORMAT_INVALID", "events/shop/Bad/event.json", "/bus")
+    ]
 
 
 def test_loading_never_changes_a_schema_so_fingerprints_match_the_file(tmp_path: Path) -> None:
@@ -185,5 +229,13 @@ def test_an_event_folder_needs_event_json_and_a_first_version(tmp_path: Path) ->
 
 def test_a_finding_renders_where_what_changed_and_the_fix() -> None:
     from registry.findings import Finding
-    text = Finding("contracts/x.json", "/a", "RULE_ID", "it broke", old=None, new="data.amount", hint="do this").render()
-    assert text.splitlines() == ["ERROR   RULE_ID  contracts/x.json#/a", "        it broke", "        (absent) -> data.amount", "        fix: do this"]
+
+    text = Finding(
+        "contracts/x.json", "/a", "RULE_ID", "it broke", old=None, new="data.amount", hint="do this"
+    ).render()
+    assert text.splitlines() == [
+        "ERROR   RULE_ID  contracts/x.json#/a",
+        "        it broke",
+        "        (absent) -> data.amount",
+        "        fix: do this",
+    ]

@@ -1,4 +1,5 @@
 """`python -m registry local` end to end: the real dev plan, the scenario files, exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import registry.local.planner as planner
 from registry.cli import main
+from registry.local import planner
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -39,14 +40,19 @@ def _scenario(report, stem):
 def test_every_dev_scenario_matches_and_exit_is_0(dev_run):
     code, report = dev_run
     assert {Path(s["file"]).stem: s["mismatches"] for s in report["scenarios"]} == {
-        p.stem: [] for p in SCENARIOS.glob("*.json")}
+        p.stem: [] for p in SCENARIOS.glob("*.json")
+    }
     assert code == 0 and report["ok"] is True and report["stack"] == "dev"
 
 
 def test_dev_coffee_flow_counts_each_order_once(dev_run):
     coffee = _scenario(dev_run[1], "coffee-shop-metrics")
-    assert coffee["metrics"]["2026-11-20"] == {"orders": 3, "completed": 0, "cancelled": 1,
-                                               "drinks": {"Latte": 2, "Mocha": 1}}
+    assert coffee["metrics"]["2026-11-20"] == {
+        "orders": 3,
+        "completed": 0,
+        "cancelled": 1,
+        "drinks": {"Latte": 2, "Mocha": 1},
+    }
     assert sum(i["records"] for i in coffee["lambda_invocations"]) == 8
 
 
@@ -78,8 +84,10 @@ def _fixture_plan(monkeypatch):
 def test_an_unmet_expectation_prints_mismatch_and_exits_1(tmp_path, monkeypatch, capsys):
     _fixture_plan(monkeypatch)
     monkeypatch.chdir(ROOT)
-    scenario = {"events": [{"label": "big", "event": "checkout/CheckoutPlaced", "example": "v1#1"}],
-                "expect": {"deliveries": {"checkout-analytics": 0, "checkout-backup": ["big"]}}}
+    scenario = {
+        "events": [{"label": "big", "event": "checkout/CheckoutPlaced", "example": "v1#1"}],
+        "expect": {"deliveries": {"checkout-analytics": 0, "checkout-backup": ["big"]}},
+    }
     (tmp_path / "wrong.json").write_text(json.dumps(scenario))
     assert main(["local", "--events", str(tmp_path / "wrong.json")]) == 1
     out = capsys.readouterr().out
@@ -92,7 +100,9 @@ def test_default_run_publishes_every_contract_example(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert main(["local", "--json"]) == 0
     (run,) = json.loads(capsys.readouterr().out)["scenarios"]
-    examples = sum(len(json.loads(p.read_text())["examples"]) for p in (ROOT / "contracts" / "events").glob("*/*/v*.json"))
+    examples = sum(
+        len(json.loads(p.read_text())["examples"]) for p in (ROOT / "contracts" / "events").glob("*/*/v*.json")
+    )
     assert run["scenario"] == "contract examples" and len(run["events"]) == examples
     assert run["unsent"] == [] and run["mismatches"] == []
 

@@ -6,6 +6,7 @@ independently of how the Pulumi program names things. All scenarios run in
 one `run_scenarios` call (one endpoint, one bundle build), each on its own
 embedded AWS.
 """
+
 from __future__ import annotations
 
 import copy
@@ -59,14 +60,33 @@ def scenarios(registry):
     specs = {
         "coffee": {
             "events": [
-                {"label": "latte-1", "event": "coffeeshop/WaitingCompletion", "time": t,
-                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-1", "Latte"), "repeat": 2, "redeliver": 1},
-                {"label": "latte-2", "event": "coffeeshop/WaitingCompletion", "time": t,
-                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-2", "Latte")},
-                {"label": "mocha", "event": "coffeeshop/WaitingCompletion", "time": t,
-                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-3", "Mocha")},
-                {"label": "cancel", "event": "coffeeshop/OrderCancelled", "time": t, "repeat": 2,
-                 "detail": {**_example(registry, "coffeeshop/OrderCancelled"), "orderId": "o-3"}},
+                {
+                    "label": "latte-1",
+                    "event": "coffeeshop/WaitingCompletion",
+                    "time": t,
+                    "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-1", "Latte"),
+                    "repeat": 2,
+                    "redeliver": 1,
+                },
+                {
+                    "label": "latte-2",
+                    "event": "coffeeshop/WaitingCompletion",
+                    "time": t,
+                    "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-2", "Latte"),
+                },
+                {
+                    "label": "mocha",
+                    "event": "coffeeshop/WaitingCompletion",
+                    "time": t,
+                    "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-3", "Mocha"),
+                },
+                {
+                    "label": "cancel",
+                    "event": "coffeeshop/OrderCancelled",
+                    "time": t,
+                    "repeat": 2,
+                    "detail": {**_example(registry, "coffeeshop/OrderCancelled"), "orderId": "o-3"},
+                },
             ],
             "expect": {"deliveries": {"metrics-queue": 8}, "dlq": {"metrics-dlq": 0, "metrics-queue": 0}},
         },
@@ -75,14 +95,22 @@ def scenarios(registry):
                 {"label": "small", "event": "checkout/CheckoutPlaced", "detail": _checkout(registry, 99.99)},
                 {"label": "big", "event": "checkout/CheckoutPlaced", "detail": _checkout(registry, 100)},
             ],
-            "expect": {"deliveries": {"checkout-backup": ["small", "big"], "checkout-replay": ["small", "big"],
-                                      "checkout-analytics": ["big"]}},
+            "expect": {
+                "deliveries": {
+                    "checkout-backup": ["small", "big"],
+                    "checkout-replay": ["small", "big"],
+                    "checkout-analytics": ["big"],
+                }
+            },
         },
         "api-500": {
             "api": {"delivery-dest": {"status": 500}},
             "events": [{"label": "started", "event": "delivery/DeliveryStarted", "example": "v1#0"}],
-            "expect": {"api_calls": {"delivery-dest": {"calls": 11, "statuses": [500] * 11}},
-                       "dlq": {"delivery-dlq": 1}, "deliveries": {"delivery-dlq": ["started"]}},
+            "expect": {
+                "api_calls": {"delivery-dest": {"calls": 11, "statuses": [500] * 11}},
+                "dlq": {"delivery-dlq": 1},
+                "deliveries": {"delivery-dlq": ["started"]},
+            },
         },
         "api-flaky": {
             "api": {"delivery-dest": {"status": [503, 429, 202]}},
@@ -96,20 +124,28 @@ def scenarios(registry):
         },
         "poison": {
             "events": [
-                {"label": "good", "event": "coffeeshop/WaitingCompletion", "time": t,
-                 "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-9", "Latte")},
+                {
+                    "label": "good",
+                    "event": "coffeeshop/WaitingCompletion",
+                    "time": t,
+                    "detail": _coffee(registry, "coffeeshop/WaitingCompletion", "o-9", "Latte"),
+                },
                 {"label": "bad", "event": "coffeeshop/WaitingCompletion", "time": t, "detail": {"no": "orderId"}},
             ],
-            "expect": {"dlq": {"metrics-dlq": 1, "metrics-queue": 0},
-                       "metrics": {DAY: {"orders": 1, "drinks": {"Latte": 1}}}},
+            "expect": {
+                "dlq": {"metrics-dlq": 1, "metrics-queue": 0},
+                "metrics": {DAY: {"orders": 1, "drinks": {"Latte": 1}}},
+            },
         },
         "fifo-dedupe": {
             "events": [{"label": "twice", "event": "aws/S3ObjectCreated", "example": "v1#0", "redeliver": 1}],
             "expect": {"deliveries": {"ingest": ["twice", "twice"]}, "dlq": {"ingest": 1}},
         },
         "s3": {
-            "events": [{"label": f"s3-{i}", "event": "aws/S3ObjectCreated", "example": f"v1#{i}"}
-                       for i in range(len(registry.events["aws/S3ObjectCreated"].version(1).examples))],
+            "events": [
+                {"label": f"s3-{i}", "event": "aws/S3ObjectCreated", "example": f"v1#{i}"}
+                for i in range(len(registry.events["aws/S3ObjectCreated"].version(1).examples))
+            ],
         },
     }
     parsed = [parse_scenario({"name": name, **spec}, f"{name}.json", registry) for name, spec in specs.items()]
@@ -171,8 +207,11 @@ def test_api_calls_carry_the_connection_auth_header(result):
 def test_s3_objects_outside_source_prefix_are_not_delivered(registry, result):
     run = _run(result, "s3")
     examples = registry.events["aws/S3ObjectCreated"].version(1).examples
-    inside = {f"s3-{i}" for i, e in enumerate(examples)
-              if e["bucket"]["name"] == "eventplane-ingest" and e["object"]["key"].startswith("source/")}
+    inside = {
+        f"s3-{i}"
+        for i, e in enumerate(examples)
+        if e["bucket"]["name"] == "eventplane-ingest" and e["object"]["key"].startswith("source/")
+    }
     assert inside and len(inside) < len(examples)
     assert sorted(run.engine.delivered.get("ingest", [])) == sorted(inside)
     assert run.depths["ingest"] == (len(inside), 0)
@@ -190,8 +229,15 @@ def test_notification_queue_receives_only_its_three_events(result):
 
 def test_mismatches_are_reported_not_hidden(registry, result):
     run = _run(result, "checkout")
-    wrong = parse_scenario({"name": "checkout", "events": [{"event": "checkout/CheckoutPlaced", "example": "v1#0"}],
-                            "expect": {"deliveries": {"checkout-analytics": 5, "nope": 1}}}, "w.json", registry)
+    wrong = parse_scenario(
+        {
+            "name": "checkout",
+            "events": [{"event": "checkout/CheckoutPlaced", "example": "v1#0"}],
+            "expect": {"deliveries": {"checkout-analytics": 5, "nope": 1}},
+        },
+        "w.json",
+        registry,
+    )
     run.scenario, saved = wrong, run.scenario
     try:
         problems = mismatches(run)
@@ -216,17 +262,34 @@ def test_text_and_json_summaries_tell_the_same_story_without_secrets(result):
             assert creds.api_key not in text and creds.api_key not in dumped
 
 
-@pytest.mark.parametrize("auth_type, auth", [
-    ("BASIC", {"basic": {"username": "ops", "password": "[secret]"}}),
-    ("OAUTH_CLIENT_CREDENTIALS", {"oauth": {"authorizationEndpoint": "https://auth.example.com/token",
-                                            "httpMethod": "POST", "clientParameters": {"clientId": "ep"}}}),
-])
+@pytest.mark.parametrize(
+    "auth_type, auth",
+    [
+        ("BASIC", {"basic": {"username": "ops", "password": "[secret]"}}),
+        (
+            "OAUTH_CLIENT_CREDENTIALS",
+            {
+                "oauth": {
+                    "authorizationEndpoint": "https://auth.example.com/token",
+                    "httpMethod": "POST",
+                    "clientParameters": {"clientId": "ep"},
+                }
+            },
+        ),
+    ],
+)
 def test_basic_and_oauth_connections_authenticate_against_the_local_endpoint(registry, auth_type, auth):
     plan = copy.deepcopy(PLAN)
     conn = next(r for r in plan["resources"] if r["name"] == "delivery-conn")
     conn["inputs"].update(authorizationType=auth_type, authParameters=auth)
-    scenario = parse_scenario({"events": [{"event": "delivery/DeliveryStarted", "example": "v1#0"}],
-                               "expect": {"api_calls": {"delivery-dest": {"statuses": [200]}}}}, "auth.json", registry)
+    scenario = parse_scenario(
+        {
+            "events": [{"event": "delivery/DeliveryStarted", "example": "v1#0"}],
+            "expect": {"api_calls": {"delivery-dest": {"statuses": [200]}}},
+        },
+        "auth.json",
+        registry,
+    )
     result = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario])
     (run,) = result.runs
     assert mismatches(run) == []
@@ -237,8 +300,14 @@ def test_a_handler_that_cannot_run_fails_every_batch_until_the_dlq(registry):
     plan = copy.deepcopy(PLAN)
     fn = next(r for r in plan["resources"] if r["name"] == "metrics-fn")
     fn["inputs"]["handler"] = "nowhere.handler"
-    scenario = parse_scenario({"events": [{"event": "coffeeshop/WaitingCompletion", "example": "v1#0"}],
-                               "expect": {"dlq": {"metrics-dlq": 1, "metrics-queue": 0}}}, "broken.json", registry)
+    scenario = parse_scenario(
+        {
+            "events": [{"event": "coffeeshop/WaitingCompletion", "example": "v1#0"}],
+            "expect": {"dlq": {"metrics-dlq": 1, "metrics-queue": 0}},
+        },
+        "broken.json",
+        registry,
+    )
     (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
     assert mismatches(run) == []
     assert [(i.records, i.failed) for i in run.engine.invocations] == [(1, 1)] * 3  # maxReceiveCount 3
@@ -263,8 +332,14 @@ def test_routing_follows_aws_where_moto_would_not_deliver(registry):
     rule = next(r for r in plan["resources"] if r["name"] == "ingest-rule")
     rule["inputs"]["eventPattern"] = json.dumps(pattern)
     detail = {"a": [{"b": "1", "c": "2"}]}
-    scenario = parse_scenario({"events": [{"label": "array", "event": "aws/S3ObjectCreated", "detail": detail}],
-                               "expect": {"deliveries": {"ingest": ["array"]}}}, "array.json", registry)
+    scenario = parse_scenario(
+        {
+            "events": [{"label": "array", "event": "aws/S3ObjectCreated", "detail": detail}],
+            "expect": {"deliveries": {"ingest": ["array"]}},
+        },
+        "array.json",
+        registry,
+    )
     (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
     assert mismatches(run) == []
     envelope = {"source": "aws.s3", "detail-type": "Object Created", "detail": detail}
@@ -277,11 +352,25 @@ def test_an_external_event_is_seen_only_on_its_producers_bus(registry, result):
 
     assert result.topology.foreign_buses == ("Serverlesspresso",)  # stood up on moto, never declared
     key = "coffeeshop/WaitingCompletion"
-    on_ours = dataclasses.replace(registry, events={**registry.events, key: dataclasses.replace(registry.events[key], bus="")})
-    spec = {"events": [{"label": "latte", "event": key, "time": f"{DAY}T09:00:00Z",
-                        "detail": _coffee(registry, key, "o-bus", "Latte")}]}
-    runs = run_scenarios("dev", [types.SimpleNamespace(**r) for r in PLAN["resources"]], on_ours,
-                         [parse_scenario({"name": "ours", **spec}, "ours.json", registry)]).runs
+    on_ours = dataclasses.replace(
+        registry, events={**registry.events, key: dataclasses.replace(registry.events[key], bus="")}
+    )
+    spec = {
+        "events": [
+            {
+                "label": "latte",
+                "event": key,
+                "time": f"{DAY}T09:00:00Z",
+                "detail": _coffee(registry, key, "o-bus", "Latte"),
+            }
+        ]
+    }
+    runs = run_scenarios(
+        "dev",
+        [types.SimpleNamespace(**r) for r in PLAN["resources"]],
+        on_ours,
+        [parse_scenario({"name": "ours", **spec}, "ours.json", registry)],
+    ).runs
     (trace,) = runs[0].engine.traces
     assert [(s.kind, s.ok) for s in trace.steps] == [("rule", False)]
     assert runs[0].engine.delivered == {} and runs[0].metrics == {}
@@ -294,8 +383,12 @@ def test_an_external_event_is_seen_only_on_its_producers_bus(registry, result):
 def test_a_run_leaves_no_module_of_its_deleted_bundle_behind(result):
     import sys
 
-    stale = [name for name, module in list(sys.modules.items())
-             if (name == "metrics" or name.startswith("metrics.")) and "eventplane-local-" in str(getattr(module, "__file__", ""))]
+    stale = [
+        name
+        for name, module in list(sys.modules.items())
+        if (name == "metrics" or name.startswith("metrics."))
+        and "eventplane-local-" in str(getattr(module, "__file__", ""))
+    ]
     assert stale == []
 
 
@@ -303,16 +396,36 @@ def test_a_queue_policy_naming_the_rule_on_our_bus_dead_letters_the_event(regist
     """A rule on Serverlesspresso has a bus-qualified ARN: a policy written for our bus would lock it out."""
     plan = copy.deepcopy(PLAN)
     wrong = "arn:aws:events:us-east-1:123456789012:rule/ep-dev-bus/metrics-rule"
-    plan["resources"].append({
-        "urn": "urn:pulumi:dev::eventplane::aws:sqs/queuePolicy:QueuePolicy::metrics-queue-policy",
-        "type": "aws:sqs/queuePolicy:QueuePolicy", "name": "metrics-queue-policy", "parent": None,
-        "inputs": {"queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/metrics-queue",
-                   "policy": json.dumps({"Version": "2012-10-17", "Statement": [
-                       {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-                        "Resource": "arn:aws:sqs:us-east-1:123456789012:metrics-queue",
-                        "Condition": {"ArnEquals": {"aws:SourceArn": wrong}}}]})}})
-    scenario = parse_scenario({"events": [{"label": "latte", "event": "coffeeshop/WaitingCompletion", "example": "v1#0"}]},
-                              "locked.json", registry)
+    plan["resources"].append(
+        {
+            "urn": "urn:pulumi:dev::eventplane::aws:sqs/queuePolicy:QueuePolicy::metrics-queue-policy",
+            "type": "aws:sqs/queuePolicy:QueuePolicy",
+            "name": "metrics-queue-policy",
+            "parent": None,
+            "inputs": {
+                "queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/metrics-queue",
+                "policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "events.amazonaws.com"},
+                                "Action": "sqs:SendMessage",
+                                "Resource": "arn:aws:sqs:us-east-1:123456789012:metrics-queue",
+                                "Condition": {"ArnEquals": {"aws:SourceArn": wrong}},
+                            }
+                        ],
+                    }
+                ),
+            },
+        }
+    )
+    scenario = parse_scenario(
+        {"events": [{"label": "latte", "event": "coffeeshop/WaitingCompletion", "example": "v1#0"}]},
+        "locked.json",
+        registry,
+    )
     (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
     (trace,) = run.engine.traces
     assert [(s.kind, s.ok) for s in trace.steps] == [("rule", True), ("queue", False), ("dlq", False)]

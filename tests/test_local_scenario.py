@@ -1,4 +1,5 @@
 """Scenario files: what a well-formed one means, and a clear exit 2 for every malformed one."""
+
 from __future__ import annotations
 
 import json
@@ -69,26 +70,29 @@ def _with(path_value):
     return data
 
 
-@pytest.mark.parametrize("change, pointer, words", [
-    ({"/events": []}, "/events", "non-empty list"),
-    ({"/events/0/event": "nope/Nope"}, "/events/0/event", "no contract 'nope/Nope'"),
-    ({"/events/0/detail": {}}, "/events/0", "exactly one of 'detail' and 'example'"),
-    ({"/events/0/example": KeyError}, "/events/0", "exactly one of 'detail' and 'example'"),
-    ({"/events/0/example": "v9#0"}, "/events/0/example", "has no example v9#0"),
-    ({"/events/0/example": "first"}, "/events/0/example", "is not 'vN#i'"),
-    ({"/events/0/repeat": 0}, "/events/0/repeat", "integer >= 1"),
-    ({"/events/0/redeliver": "1"}, "/events/0/redeliver", "integer >= 0"),
-    ({"/events/0/colour": "red"}, "/events/0/colour", "unknown key 'colour'"),
-    ({"/events/1/label": "big"}, "/events", "label 'big' is used twice"),
-    ({"/expect/deliveries/q2": ["ghost"]}, "/expect/deliveries/q2/0", "no event labelled 'ghost'"),
-    ({"/expect/dlq/q1-dlq": -1}, "/expect/dlq/q1-dlq", "integer >= 0"),
-    ({"/expect/api_calls/other": {"calls": 1, "codes": []}}, "/expect/api_calls/other/codes", "unknown key"),
-    ({"/expect/metrics/2026-11-23/drinks/Latte": 1.5}, "/expect/metrics/2026-11-23/drinks/Latte", "integer"),
-    ({"/expect/metrics/2026-11-23/revenue": 3}, "/expect/metrics/2026-11-23/revenue", "unknown key"),
-    ({"/api/delivery-service/status": 99}, "/api/delivery-service/status", "integer >= 100"),
-    ({"/expect/surprise": {}}, "/expect/surprise", "unknown key"),
-    ({"/events/1/time": "yesterday"}, "/events/1/time", "not an ISO 8601 time"),
-])
+@pytest.mark.parametrize(
+    "change, pointer, words",
+    [
+        ({"/events": []}, "/events", "non-empty list"),
+        ({"/events/0/event": "nope/Nope"}, "/events/0/event", "no contract 'nope/Nope'"),
+        ({"/events/0/detail": {}}, "/events/0", "exactly one of 'detail' and 'example'"),
+        ({"/events/0/example": KeyError}, "/events/0", "exactly one of 'detail' and 'example'"),
+        ({"/events/0/example": "v9#0"}, "/events/0/example", "has no example v9#0"),
+        ({"/events/0/example": "first"}, "/events/0/example", "is not 'vN#i'"),
+        ({"/events/0/repeat": 0}, "/events/0/repeat", "integer >= 1"),
+        ({"/events/0/redeliver": "1"}, "/events/0/redeliver", "integer >= 0"),
+        ({"/events/0/colour": "red"}, "/events/0/colour", "unknown key 'colour'"),
+        ({"/events/1/label": "big"}, "/events", "label 'big' is used twice"),
+        ({"/expect/deliveries/q2": ["ghost"]}, "/expect/deliveries/q2/0", "no event labelled 'ghost'"),
+        ({"/expect/dlq/q1-dlq": -1}, "/expect/dlq/q1-dlq", "integer >= 0"),
+        ({"/expect/api_calls/other": {"calls": 1, "codes": []}}, "/expect/api_calls/other/codes", "unknown key"),
+        ({"/expect/metrics/2026-11-23/drinks/Latte": 1.5}, "/expect/metrics/2026-11-23/drinks/Latte", "integer"),
+        ({"/expect/metrics/2026-11-23/revenue": 3}, "/expect/metrics/2026-11-23/revenue", "unknown key"),
+        ({"/api/delivery-service/status": 99}, "/api/delivery-service/status", "integer >= 100"),
+        ({"/expect/surprise": {}}, "/expect/surprise", "unknown key"),
+        ({"/events/1/time": "yesterday"}, "/events/1/time", "not an ISO 8601 time"),
+    ],
+)
 def test_malformed_scenario_names_pointer_and_fix(registry, change, pointer, words):
     with pytest.raises(InputError) as err:
         parse_scenario(_with(change), "bad.json", registry)

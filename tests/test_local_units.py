@@ -1,4 +1,5 @@
 """The embedded run's pure parts: plan -> topology, input transformers, the local API endpoint."""
+
 from __future__ import annotations
 
 import base64
@@ -74,30 +75,57 @@ def test_target_retry_dlq_group_and_transformer(topology):
 def test_event_source_mapping_api_destination_and_table(topology):
     (esm,) = topology.mappings
     assert (esm.queue, esm.function, esm.batch_size, esm.report_batch_item_failures) == (
-        "metrics-queue", "metrics-fn", 100, True)
+        "metrics-queue",
+        "metrics-fn",
+        100,
+        True,
+    )
     dest = topology.api_destinations["delivery-dest"]
     assert dest.connection is not None and dest.connection.auth_type == "API_KEY"
     assert dest.rate_limit_per_second == 20
     table = topology.tables["metrics-table"]
     assert (table.physical, table.hash_key, table.range_key, table.ttl_attribute) == (
-        "ep-dev-metrics", "pk", "sk", "expiresAt")
+        "ep-dev-metrics",
+        "pk",
+        "sk",
+        "expiresAt",
+    )
     assert {"metrics-dlq", "ingest-dlq", "delivery-dlq", "checkout-backup-dlq"} <= topology.dlqs
     assert "metrics-queue" not in topology.dlqs
 
 
 def test_pulumi_autonamed_reference_resolves_to_its_logical_name():
-    data = {"resources": [
-        {"urn": "u1", "type": "aws:sqs/queue:Queue", "name": "orders", "parent": None, "inputs": {}},
-        {"urn": "u2", "type": "aws:cloudwatch/eventRule:EventRule", "name": "r", "parent": None,
-         "inputs": {"eventPattern": '{"source":["a"]}'}},
-        {"urn": "u3", "type": "aws:cloudwatch/eventTarget:EventTarget", "name": "t", "parent": None,
-         "inputs": {"rule": "r-7f3a2b1", "arn": "arn:aws:sqs:eu-west-1:000000000000:orders-1a2b3c4"}},
-        {"urn": "u4", "type": "aws:cloudwatch/eventTarget:EventTarget", "name": "t2", "parent": None,
-         "inputs": {"rule": "r", "arn": "arn:aws:sqs:eu-west-1:000000000000:orders-archive-1a2b"}},
-    ]}
+    data = {
+        "resources": [
+            {"urn": "u1", "type": "aws:sqs/queue:Queue", "name": "orders", "parent": None, "inputs": {}},
+            {
+                "urn": "u2",
+                "type": "aws:cloudwatch/eventRule:EventRule",
+                "name": "r",
+                "parent": None,
+                "inputs": {"eventPattern": '{"source":["a"]}'},
+            },
+            {
+                "urn": "u3",
+                "type": "aws:cloudwatch/eventTarget:EventTarget",
+                "name": "t",
+                "parent": None,
+                "inputs": {"rule": "r-7f3a2b1", "arn": "arn:aws:sqs:eu-west-1:000000000000:orders-1a2b3c4"},
+            },
+            {
+                "urn": "u4",
+                "type": "aws:cloudwatch/eventTarget:EventTarget",
+                "name": "t2",
+                "parent": None,
+                "inputs": {"rule": "r", "arn": "arn:aws:sqs:eu-west-1:000000000000:orders-archive-1a2b"},
+            },
+        ]
+    }
     (rule,) = build_topology(_resources(data)).rules
     assert [(t.kind, t.ref) for t in rule.targets] == [
-        ("queue", "orders"), ("unknown", "arn:aws:sqs:eu-west-1:000000000000:orders-archive-1a2b")]
+        ("queue", "orders"),
+        ("unknown", "arn:aws:sqs:eu-west-1:000000000000:orders-archive-1a2b"),
+    ]
 
 
 def test_unparseable_subscription_redrive_policy_is_a_clear_input_error():
@@ -109,14 +137,19 @@ def test_unparseable_subscription_redrive_policy_is_a_clear_input_error():
     assert "/inputs/redrivePolicy" in str(err.value) and "checkout-backup-sub" in str(err.value)
 
 
-EVENT = {"id": "e-1", "time": "2026-11-23T10:00:00Z",
-         "detail": {"data": {"orderId": "o-1", "amount": 12.5, "items": [{"sku": "A"}]}, "odd-key": "x"}}
+EVENT = {
+    "id": "e-1",
+    "time": "2026-11-23T10:00:00Z",
+    "detail": {"data": {"orderId": "o-1", "amount": 12.5, "items": [{"sku": "A"}]}, "odd-key": "x"},
+}
 
 
 def test_json_template_quotes_strings_outside_quotes_and_not_inside():
     out = apply_input_transformer(
-        EVENT, {"order": "$.detail.data.orderId", "amount": "$.detail.data.amount"},
-        '{"orderId": <order>, "note": "order <order>", "amount": <amount>}')
+        EVENT,
+        {"order": "$.detail.data.orderId", "amount": "$.detail.data.amount"},
+        '{"orderId": <order>, "note": "order <order>", "amount": <amount>}',
+    )
     assert json.loads(out) == {"orderId": "o-1", "note": "order o-1", "amount": 12.5}
 
 
@@ -185,8 +218,16 @@ def test_placeholder_credentials_are_fresh_and_keep_non_secret_parts():
 def test_a_rejected_plan_shows_the_gate_report_and_a_crash_its_last_lines():
     from registry.local.planner import _explain
 
-    finding = {"file": "contracts/x.json", "pointer": "/filter", "rule_id": "FILTER_FIELD_MISSING", "message": "gone",
-               "old": None, "new": None, "hint": "add it back", "severity": "error"}
+    finding = {
+        "file": "contracts/x.json",
+        "pointer": "/filter",
+        "rule_id": "FILTER_FIELD_MISSING",
+        "message": "gone",
+        "old": None,
+        "new": None,
+        "hint": "add it back",
+        "severity": "error",
+    }
     text = _explain("dev", json.dumps({"stack": "dev", "rejected": {"findings": [finding]}}), "")
     assert "rejected by the gate" in text and "FILTER_FIELD_MISSING" in text and "fix: add it back" in text
     crash = _explain("dev", "", "\n".join(f"line {i}" for i in range(40)) + "\nValueError: boom")
@@ -194,7 +235,7 @@ def test_a_rejected_plan_shows_the_gate_report_and_a_crash_its_last_lines():
 
 
 def test_rate_limit_allows_a_seconds_burst_then_paces_calls(monkeypatch):
-    import registry.local.engine as engine
+    from registry.local import engine
 
     clock = {"now": 100.0, "slept": 0.0}
 
@@ -222,19 +263,34 @@ def test_a_rule_arn_names_its_bus_except_the_default_one():
         return Rule(name="r", physical="ep-dev-metrics", bus=bus, pattern=None, schedule=None, enabled=True, targets=())
 
     assert rule_arn(rule("default")) == "arn:aws:events:us-east-1:123456789012:rule/ep-dev-metrics"
-    assert rule_arn(rule("Serverlesspresso")) == "arn:aws:events:us-east-1:123456789012:rule/Serverlesspresso/ep-dev-metrics"
+    assert (
+        rule_arn(rule("Serverlesspresso"))
+        == "arn:aws:events:us-east-1:123456789012:rule/Serverlesspresso/ep-dev-metrics"
+    )
 
 
 def test_a_queue_policy_lets_only_its_own_source_send():
     from registry.local.engine import policy_allows_send
 
     ours = "arn:aws:events:us-east-1:123456789012:rule/Serverlesspresso/ep-dev-metrics"
-    policy = {"Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-         "Resource": "arn:aws:sqs:us-east-1:123456789012:q", "Condition": {"ArnEquals": {"aws:SourceArn": ours}}},
-        {"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-    ]}
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+                "Condition": {"ArnEquals": {"aws:SourceArn": ours}},
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": "arn:aws:sqs:us-east-1:123456789012:q",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
+    }
     assert policy_allows_send(policy, "events.amazonaws.com", ours)
     assert not policy_allows_send(policy, "events.amazonaws.com", ours.replace("Serverlesspresso/", ""))
     assert not policy_allows_send(policy, "events.amazonaws.com", ours.replace("Serverlesspresso", "ep-dev-bus"))

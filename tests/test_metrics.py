@@ -1,4 +1,5 @@
 """The metrics handler against moto DynamoDB: exactly-once counts, partial batch failure."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,19 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from tests.test_metrics_support import (CANCELLED, TABLE, WAITING, build_and_import, cancel, create_table, dynamodb,
-                                  envelope, idempotency_records, order, record)
+from tests.test_metrics_support import (
+    CANCELLED,
+    TABLE,
+    WAITING,
+    build_and_import,
+    cancel,
+    create_table,
+    dynamodb,
+    envelope,
+    idempotency_records,
+    order,
+    record,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,8 +35,12 @@ def handler(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "METRICS_TABLE": TABLE}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "METRICS_TABLE": TABLE,
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         client = dynamodb()
@@ -56,6 +72,7 @@ def logs(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
 
 
 # -- counting -----------------------------------------------------------------------------------
+
 
 def test_counts_orders_per_drink_and_day_read_back_with_one_query(handler, store):
     drinks = ["Latte", "Latte", "Espresso", "Mocha"]
@@ -97,6 +114,7 @@ def test_event_valid_under_an_older_bundled_version_is_counted(handler, store):
 
 # -- exactly once -------------------------------------------------------------------------------
 
+
 def test_duplicate_within_a_batch_counts_once_and_every_copy_is_acknowledged(handler, store, capsys):
     same = order("o1", "Latte")
     redelivered_by_producer = {**same, "id": "another-envelope-id"}  # a producer retry: new id, same order
@@ -108,7 +126,11 @@ def test_duplicate_within_a_batch_counts_once_and_every_copy_is_acknowledged(han
 
 def test_duplicate_across_batches_is_never_counted_twice(handler, store):
     first = [record(f"a{i}", order(f"o{i}", "Latte")) for i in range(3)]
-    second = [record("b0", order("o1", "Latte")), record("b1", order("o7", "Mocha")), record("b2", order("o2", "Latte"))]
+    second = [
+        record("b0", order("o1", "Latte")),
+        record("b1", order("o7", "Mocha")),
+        record("b2", order("o2", "Latte")),
+    ]
     assert run(handler, first, store) == []
     assert run(handler, second, store) == []
     day = store.read_day("2026-11-23")
@@ -128,18 +150,26 @@ def test_an_expired_idempotency_record_no_longer_blocks_the_key(handler, store):
 POISON = {
     "not-json": ("{not json", "body is not JSON"),
     "not-object": ("[1, 2]", "JSON object"),
-    "no-detail-type": ({"source": "awsserverlessda.serverlesspresso", "detail": {}, "time": "2026-11-23T00:00:00Z"},
-                       "/detail-type is missing"),
+    "no-detail-type": (
+        {"source": "awsserverlessda.serverlesspresso", "detail": {}, "time": "2026-11-23T00:00:00Z"},
+        "/detail-type is missing",
+    ),
     "wrong-detail-type": (envelope("OrderManager.Unknown", {"orderId": "x"}), "no metrics contract"),
     "wrong-source": (envelope(WAITING, order("x", "Latte")["detail"], source="evil.source"), "no metrics contract"),
     "missing-order-id": (envelope(WAITING, {"userId": "u", "drinkOrder": {"drink": "Latte"}}), "orderId"),
     "empty-order-id": (envelope(CANCELLED, {"orderId": "", "userId": "u"}), "/detail/orderId"),
-    "drink-order-not-json": (envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": "{oops"}),
-                             "/detail/drinkOrder is a string but not JSON"),
-    "drink-missing-in-text": (envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": "{\"a\": 1}"}),
-                              "/detail/drinkOrder/drink"),
-    "drink-too-long": (envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": {"drink": "L" * 201}}),
-                       "longer than 200 bytes"),
+    "drink-order-not-json": (
+        envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": "{oops"}),
+        "/detail/drinkOrder is a string but not JSON",
+    ),
+    "drink-missing-in-text": (
+        envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": '{"a": 1}'}),
+        "/detail/drinkOrder/drink",
+    ),
+    "drink-too-long": (
+        envelope(WAITING, {"orderId": "1", "userId": "u", "drinkOrder": {"drink": "L" * 201}}),
+        "longer than 200 bytes",
+    ),
     "bad-time": (envelope(WAITING, order("x", "Latte")["detail"], time="yesterday"), "/time must be an ISO 8601"),
 }
 
@@ -171,6 +201,7 @@ def test_state_does_not_leak_between_invocations(handler, store):
 
 
 # -- throttling and crashes ---------------------------------------------------------------------
+
 
 class Flaky:
     """Wraps the real store: the n-th write calls (1-based) raise the given errors instead."""
@@ -259,8 +290,9 @@ def test_non_retryable_reason_on_a_counter_fails_the_events_that_touch_it(handle
     assert store.read_day("2026-11-23").drinks == {"Latte": 1}
 
 
-@pytest.mark.parametrize("codes", [("ValidationError",), ("None",) * 5,
-                                   ("None", "None", "ConditionalCheckFailed", "None", "None")])
+@pytest.mark.parametrize(
+    "codes", [("ValidationError",), ("None",) * 5, ("None", "None", "ConditionalCheckFailed", "None", "None")]
+)
 def test_cancellation_without_usable_reasons_fails_the_whole_transaction_once(handler, store, codes):
     flaky = Flaky(store, {1: handler.TransactionCanceled(codes)})
     assert run(handler, many_orders(2), flaky) == ["o0", "o1"]
@@ -275,6 +307,7 @@ def test_copies_of_a_failed_event_are_all_reported(handler, store):
 
 # -- the Lambda entry point ---------------------------------------------------------------------
 
+
 def test_lambda_handler_reads_the_table_from_the_environment(handler, aws):
     handler._store = None
     event = {"Records": [record("m1", order("o1", "Latte")), record("m2", "junk")]}
@@ -283,12 +316,16 @@ def test_lambda_handler_reads_the_table_from_the_environment(handler, aws):
 
 
 def test_handlers_never_import_pulumi():
-    offenders = [str(p) for p in (REPO / "handlers").rglob("*.py")
-                 if any(line.strip().startswith(("import pulumi", "from pulumi")) for line in p.read_text().splitlines())]
+    offenders = [
+        str(p)
+        for p in (REPO / "handlers").rglob("*.py")
+        if any(line.strip().startswith(("import pulumi", "from pulumi")) for line in p.read_text().splitlines())
+    ]
     assert offenders == []
 
 
 # -- the repository's real contracts ------------------------------------------------------------
+
 
 def real_contract_validators() -> tuple[dict, Any, list]:
     """The index and validators the bundle would carry for contracts/, without importing a second bundle."""
@@ -308,8 +345,12 @@ def real_contract_validators() -> tuple[dict, Any, list]:
 def test_every_example_of_the_real_counted_contracts_is_counted(handler, store):
     index, load, contracts = real_contract_validators()
     assert {c.detail_type for c in contracts} >= {WAITING, CANCELLED}
-    records = [record(f"{c.key}-{v.number}-{i}", envelope(c.detail_type, example, event_id=f"{c.key}{i}"))
-               for c in contracts for v in c.versions for i, example in enumerate(v.examples)]
+    records = [
+        record(f"{c.key}-{v.number}-{i}", envelope(c.detail_type, example, event_id=f"{c.key}{i}"))
+        for c in contracts
+        for v in c.versions
+        for i, example in enumerate(v.examples)
+    ]
 
     result = handler.process(records, store, index, load=load, sleep=NoSleep())
 

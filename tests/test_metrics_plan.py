@@ -1,4 +1,5 @@
 """Packing events into transactions: within limits, sums preserved, few requests."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -36,7 +37,10 @@ def test_a_hundred_events_over_five_drinks_take_two_transactions():
 def test_updates_of_one_item_are_summed_into_one_action():
     tx = transaction_for([event(1, "Latte"), event(2, "Latte"), event(3, "Mocha")])
     assert [(u.sk, u.amounts) for u in tx.updates] == [
-        ("DRINK#Latte", (("count", 2),)), ("DRINK#Mocha", (("count", 1),)), ("TOTAL", (("orders", 3),))]
+        ("DRINK#Latte", (("count", 2),)),
+        ("DRINK#Mocha", (("count", 1),)),
+        ("TOTAL", (("orders", 3),)),
+    ]
     assert tx.actions == 3 + 3
 
 
@@ -45,9 +49,12 @@ def test_no_events_plan_no_transactions():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(DRINKS), st.sampled_from(["2026-11-22", "2026-11-23", "2026-11-24"])),
-                max_size=400),
-       st.integers(min_value=4, max_value=100))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(DRINKS), st.sampled_from(["2026-11-22", "2026-11-23", "2026-11-24"])), max_size=400
+    ),
+    st.integers(min_value=4, max_value=100),
+)
 def test_every_plan_respects_the_limit_keeps_every_event_once_and_preserves_sums(items, limit):
     events = [event(i, drink, day) for i, (drink, day) in enumerate(items)]
     txs = plan(events, max_actions=limit)

@@ -3,6 +3,7 @@
 The handler is imported from the zip `registry.bundle` builds, so the tests
 exercise exactly what Lambda runs (generated validators included).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -34,12 +35,19 @@ WAITING_V1 = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
     "required": ["orderId", "userId", "drinkOrder"],
-    "properties": {"orderId": {"type": "string", "minLength": 1}, "userId": {"type": "string"}, "drinkOrder": _DRINK_ORDER},
+    "properties": {
+        "orderId": {"type": "string", "minLength": 1},
+        "userId": {"type": "string"},
+        "drinkOrder": _DRINK_ORDER,
+    },
     "examples": [{"orderId": "1", "userId": "u", "drinkOrder": {"drink": "Latte"}}],
 }
 # v2 adds a required field: an event without it is still valid under v1.
-WAITING_V2 = {**WAITING_V1, "required": ["orderId", "userId", "drinkOrder", "orderNumber"],
-              "properties": {**WAITING_V1["properties"], "orderNumber": {"type": "integer"}}}
+WAITING_V2 = {
+    **WAITING_V1,
+    "required": ["orderId", "userId", "drinkOrder", "orderNumber"],
+    "properties": {**WAITING_V1["properties"], "orderNumber": {"type": "integer"}},
+}
 CANCELLED_V1 = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -49,16 +57,35 @@ CANCELLED_V1 = {
 }
 
 
-def contract(key: str, detail_type: str, *schemas: dict[str, Any], source: str = SOURCE,
-             dedupe: tuple[str, ...] = ("detail.orderId", "detail-type"), external: bool = True) -> EventContract:
+def contract(
+    key: str,
+    detail_type: str,
+    *schemas: dict[str, Any],
+    source: str = SOURCE,
+    dedupe: tuple[str, ...] = ("detail.orderId", "detail-type"),
+    external: bool = True,
+) -> EventContract:
     domain, name = key.split("/")
     versions = tuple(
         SchemaVersion(n, f"contracts/events/{key}/v{n}.json", schema, fingerprint(schema))
         for n, schema in enumerate(schemas, start=1)
     )
-    return EventContract(key=key, domain=domain, name=name, source=source, detail_type=detail_type, owner="o",
-                         service="s", action="a", description="d", compatibility="FORWARD_TRANSITIVE",
-                         external=external, dedupe_key=dedupe, directory=f"contracts/events/{key}", versions=versions)
+    return EventContract(
+        key=key,
+        domain=domain,
+        name=name,
+        source=source,
+        detail_type=detail_type,
+        owner="o",
+        service="s",
+        action="a",
+        description="d",
+        compatibility="FORWARD_TRANSITIVE",
+        external=external,
+        dedupe_key=dedupe,
+        directory=f"contracts/events/{key}",
+        versions=versions,
+    )
 
 
 def registry(*contracts: EventContract, subscriptions: tuple = ()) -> Registry:
@@ -83,16 +110,29 @@ def build_and_import(tmp: Path) -> ModuleType:
     return import_bundle(build_bundle_from_registry(TEST_REGISTRY, tmp / "out"), tmp / "site")
 
 
-def envelope(detail_type: str, detail: Any, *, time: str = "2026-11-23T10:00:00Z", event_id: str = "e-1",
-             source: str = SOURCE) -> dict[str, Any]:
-    return {"version": "0", "id": event_id, "detail-type": detail_type, "source": source, "account": "123456789012",
-            "time": time, "region": "us-east-1", "resources": [], "detail": detail}
+def envelope(
+    detail_type: str, detail: Any, *, time: str = "2026-11-23T10:00:00Z", event_id: str = "e-1", source: str = SOURCE
+) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": time,
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
 
 
 def order(order_id: str, drink: str, *, day: str = "2026-11-23", as_string: bool = False) -> dict[str, Any]:
     drink_order: Any = {"userId": "u-" + order_id, "drink": drink}
-    detail = {"orderId": order_id, "userId": "u-" + order_id,
-              "drinkOrder": json.dumps(drink_order) if as_string else drink_order}
+    detail = {
+        "orderId": order_id,
+        "userId": "u-" + order_id,
+        "drinkOrder": json.dumps(drink_order) if as_string else drink_order,
+    }
     return envelope(WAITING, detail, time=f"{day}T09:30:00Z", event_id=f"id-{order_id}")
 
 
@@ -107,8 +147,12 @@ def record(message_id: str, body: Any) -> dict[str, Any]:
 
 def create_table(client: Any, name: str = TABLE) -> None:
     client.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     )
 

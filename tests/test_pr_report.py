@@ -1,14 +1,16 @@
 """The PR report: GIVEN a base and a head contract tree, WHEN the gate runs, THEN the report names every
 change, finding, affected subscriber and plan difference, and says plainly when a change is safe."""
+
 from __future__ import annotations
 
 import copy
 import json
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pytest
 
@@ -110,7 +112,10 @@ def test_edited_and_removed_versions_and_event_facts_are_told_apart(base: Regist
     events["orders/OrderCreated"][0]["owner"] = "shop-team"
     del events["orders/OrderCreated"][1][1]  # remove v2
     del events["notifications/EmailSent"]
-    events["shipping/Shipped"] = ({"owner": "x", "service": "shipper", "action": "shipped"}, [EVENTS["payments/PaymentTaken"][1][0]])
+    events["shipping/Shipped"] = (
+        {"owner": "x", "service": "shipper", "action": "shipped"},
+        [EVENTS["payments/PaymentTaken"][1][0]],
+    )
     subscriptions = copy.deepcopy(SUBSCRIPTIONS)
     subscriptions["order-saga"][0]["versions"] = [1]
     head = _head(tmp_path, events, subscriptions)
@@ -134,7 +139,9 @@ def test_subscription_changes_name_the_parts_that_changed(base: Registry, tmp_pa
     subscriptions["checkout-pipelines"][0]["filter"] = {"data": {"total": [{"numeric": [">=", 500]}]}}
     subscriptions["checkout-pipelines"][1]["delivery"] = {"type": "fork", "pipeline": "replay"}
     del subscriptions["metrics"]
-    subscriptions["audit"] = [{"name": "all-checkouts", "event": "checkout/CheckoutPlaced", "delivery": {"type": "queue"}}]
+    subscriptions["audit"] = [
+        {"name": "all-checkouts", "event": "checkout/CheckoutPlaced", "delivery": {"type": "queue"}}
+    ]
     head = _head(tmp_path, EVENTS, subscriptions)
     assert [(c.id, c.status, c.fields) for c in subscription_changes(base, head)] == [
         ("audit.all-checkouts", "added", ()),
@@ -147,8 +154,9 @@ def test_subscription_changes_name_the_parts_that_changed(base: Registry, tmp_pa
 
 
 def test_filter_fields_follow_nesting_and_or_branches() -> None:
-    assert filter_fields({"data": {"amount": [{"numeric": [">", 0]}], "$or": [{"a": ["x"]}, {"b": {"c": [1]}}]}, "kind": ["k"]}) == {
-        "data.amount", "data.a", "data.b.c", "kind"}
+    assert filter_fields(
+        {"data": {"amount": [{"numeric": [">", 0]}], "$or": [{"a": ["x"]}, {"b": {"c": [1]}}]}, "kind": ["k"]}
+    ) == {"data.amount", "data.a", "data.b.c", "kind"}
     assert filter_fields(None) == set() and filter_fields({}) == set()
 
 
@@ -170,8 +178,14 @@ def test_plans_are_diffed_by_urn_comparing_inputs(base: Registry) -> None:
     queue = _Res("urn:q", "aws:sqs/queue:Queue", "q", {"name": "q", "visibilityTimeoutSeconds": 30})
     rule = _Res("urn:r", "aws:cloudwatch/eventRule:EventRule", "r", {"eventPattern": json.dumps({"source": ["a"]})})
     old = _Plan("dev", [queue, rule, _Res("urn:gone", "aws:sns/topic:Topic", "gone")])
-    new = _Plan("dev", [queue, _Res("urn:r", rule.type, "r", {"eventPattern": json.dumps({"source": ["b"]})}),
-                        _Res("urn:new", "aws:sqs/queue:Queue", "new")])
+    new = _Plan(
+        "dev",
+        [
+            queue,
+            _Res("urn:r", rule.type, "r", {"eventPattern": json.dumps({"source": ["b"]})}),
+            _Res("urn:new", "aws:sqs/queue:Queue", "new"),
+        ],
+    )
     changes = [(c.action, c.urn, c.inputs) for c in diff_plans(old, new)]
     assert changes == [("remove", "urn:gone", ()), ("add", "urn:new", ()), ("change", "urn:r", ("eventPattern",))]
     assert [c.action for c in diff_plans(None, new)] == ["add", "add", "add"]
@@ -186,7 +200,9 @@ def test_plans_are_diffed_by_urn_comparing_inputs(base: Registry) -> None:
 
 
 def test_warnings_alone_still_say_safe_and_are_listed(base: Registry) -> None:
-    warning = Finding("contracts/x.json", "", "VERSION_UNLOCKED", "new and not yet locked", severity="warning", hint="run lock")
+    warning = Finding(
+        "contracts/x.json", "", "VERSION_UNLOCKED", "new and not yet locked", severity="warning", hint="run lock"
+    )
     text = render_pr_report(None, base, Report([warning]), None)
     assert "**Safe to merge**" in text and "(1 warning(s) below)" in text
     assert "| warning | `VERSION_UNLOCKED` | contracts/x.json | new and not yet locked | - | run lock |" in text
@@ -204,18 +220,29 @@ def test_stack_plans_run_each_side_and_turn_a_failed_plan_into_none(tmp_path: Pa
         return _Plan(stack, [_Res(f"urn:{stack}:{contracts.name}", "aws:sqs/queue:Queue", "q")])
 
     plans = stack_plans(tmp_path, ["dev", "prod"], base_dir, head_dir, planner)
-    assert sorted(calls) == [("dev", tmp_path, base_dir), ("dev", tmp_path, head_dir), ("prod", tmp_path, base_dir), ("prod", tmp_path, head_dir)]
+    assert sorted(calls) == [
+        ("dev", tmp_path, base_dir),
+        ("dev", tmp_path, head_dir),
+        ("prod", tmp_path, base_dir),
+        ("prod", tmp_path, head_dir),
+    ]
     dev_base, dev_head = plans["dev"]
     assert dev_base is not None and dev_head is not None and dev_head.resources[0].urn == "urn:dev:head"
     assert plans["prod"][0] is not None and plans["prod"][1] is None
-    assert stack_plans(tmp_path, ["dev"], None, head_dir, planner)["dev"][0] is None  # no base contracts: nothing to compare
+    assert (
+        stack_plans(tmp_path, ["dev"], None, head_dir, planner)["dev"][0] is None
+    )  # no base contracts: nothing to compare
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
-def test_markdown_report_compares_with_a_git_ref_and_plans_each_known_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markdown_report_compares_with_a_git_ref_and_plans_each_known_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = tmp_path / "repo"
     contracts = write_contracts(repo / "contracts")
     _git(repo, "init", "-q")
@@ -231,7 +258,9 @@ def test_markdown_report_compares_with_a_git_ref_and_plans_each_known_stack(tmp_
     def planner(stack: str, root: Path, *, contracts: Path) -> _Plan:
         count = len(list(contracts.glob("events/orders/OrderCreated/v*.json")))
         seen.append((stack, f"{count} versions"))
-        return _Plan(stack, [_Res(f"urn:schema:v{n}", "aws:schemas/schema:Schema", f"v{n}") for n in range(1, count + 1)])
+        return _Plan(
+            stack, [_Res(f"urn:schema:v{n}", "aws:schemas/schema:Schema", f"v{n}") for n in range(1, count + 1)]
+        )
 
     report = run_gate(head)
     text = markdown_report(head, report, contracts, "HEAD", repo, ["dev"], planner)
@@ -242,7 +271,9 @@ def test_markdown_report_compares_with_a_git_ref_and_plans_each_known_stack(tmp_
     assert not list(Path(tempfile.gettempdir()).glob("eventplane-base-*/contracts/events/orders/OrderCreated/v3.json"))
 
 
-def test_markdown_report_against_a_ref_without_contracts_counts_everything_as_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markdown_report_against_a_ref_without_contracts_counts_everything_as_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "README.md").write_text("before contracts")
@@ -265,7 +296,12 @@ def test_markdown_report_against_a_ref_without_contracts_counts_everything_as_ne
 
 
 def test_markdown_report_of_unloadable_contracts_lists_the_load_findings(tmp_path: Path) -> None:
-    broken = Finding("contracts/events/a/B/v1.json", "", "JSON_SYNTAX_ERROR", "Expecting value", hint="fix the JSON syntax")
+    broken = Finding(
+        "contracts/events/a/B/v1.json", "", "JSON_SYNTAX_ERROR", "Expecting value", hint="fix the JSON syntax"
+    )
     text = markdown_report(None, Report([broken]), tmp_path, "main", tmp_path)
     assert "**Not safe to merge**: the contract files could not be loaded" in text
-    assert "| error | `JSON_SYNTAX_ERROR` | contracts/events/a/B/v1.json | Expecting value | - | fix the JSON syntax |" in text
+    assert (
+        "| error | `JSON_SYNTAX_ERROR` | contracts/events/a/B/v1.json | Expecting value | - | fix the JSON syntax |"
+        in text
+    )

@@ -1,4 +1,5 @@
 """The producer helper: validation, stamping, batching by count and bytes, retries, nothing lost."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,33 @@ FULL_STATE = {
     "type": "object",
     "required": ["metadata", "data"],
     "properties": {
-        "metadata": {"type": "object", "required": ["idempotency-key", "version"],
-                     "properties": {"idempotency-key": {"type": "string", "minLength": 1},
-                                    "version": {"type": ["string", "integer"]}}},
-        "data": {"type": "object", "required": ["orderId"],
-                 "properties": {"orderId": {"type": "string"}, "note": {"type": "string"}}},
+        "metadata": {
+            "type": "object",
+            "required": ["idempotency-key", "version"],
+            "properties": {
+                "idempotency-key": {"type": "string", "minLength": 1},
+                "version": {"type": ["string", "integer"]},
+            },
+        },
+        "data": {
+            "type": "object",
+            "required": ["orderId"],
+            "properties": {"orderId": {"type": "string"}, "note": {"type": "string"}},
+        },
     },
 }
-CHECKOUT = contract("checkout/CheckoutPlaced", "CheckoutPlaced", FULL_STATE, FULL_STATE, source="com.example.checkout",
-                    dedupe=("detail.metadata.idempotency-key",), external=False)
-PLAIN = contract("orders/OrderNoted", "OrderNoted", CANCELLED_V1, source="com.example.orders", dedupe=("id",),
-                 external=False)
+CHECKOUT = contract(
+    "checkout/CheckoutPlaced",
+    "CheckoutPlaced",
+    FULL_STATE,
+    FULL_STATE,
+    source="com.example.checkout",
+    dedupe=("detail.metadata.idempotency-key",),
+    external=False,
+)
+PLAIN = contract(
+    "orders/OrderNoted", "OrderNoted", CANCELLED_V1, source="com.example.orders", dedupe=("id",), external=False
+)
 REGISTRY = registry(CHECKOUT, PLAIN, contract("coffeeshop/WaitingCompletion", WAITING, WAITING_V1))
 
 
@@ -50,8 +67,10 @@ class FakeEvents:
         if isinstance(step, Exception):
             raise step
         codes = step or [None] * len(Entries)
-        answers = [{"ErrorCode": c, "ErrorMessage": f"{c} happened"} if c else {"EventId": f"ev-{len(self.requests)}-{i}"}
-                   for i, c in enumerate(codes)]
+        answers = [
+            {"ErrorCode": c, "ErrorMessage": f"{c} happened"} if c else {"EventId": f"ev-{len(self.requests)}-{i}"}
+            for i, c in enumerate(codes)
+        ]
         return {"FailedEntryCount": sum(1 for c in codes if c), "Entries": answers}
 
 
@@ -75,7 +94,9 @@ def test_publishes_through_eventbridge_and_stamps_full_state_metadata(monkeypatc
 
 def test_existing_idempotency_key_and_version_are_kept_and_stamped_ones_are_unique():
     client = FakeEvents()
-    given = Event("checkout/CheckoutPlaced", {"metadata": {"idempotency-key": "k-1", "version": 1}, "data": {"orderId": "o"}})
+    given = Event(
+        "checkout/CheckoutPlaced", {"metadata": {"idempotency-key": "k-1", "version": 1}, "data": {"orderId": "o"}}
+    )
     result = go([given, checkout("a"), checkout("b")], client)
     details = [json.loads(e["Detail"]) for e in client.requests[0]]
     assert details[0]["metadata"] == {"idempotency-key": "k-1", "version": 1}
@@ -146,15 +167,23 @@ def test_permanent_errors_are_not_retried():
     assert len(client.requests) == 1
 
 
-@pytest.mark.parametrize("event, reason", [
-    (Event("checkout/CheckoutPlaced", {"metadata": {}, "data": {}}), "at /data: data.data must contain ['orderId']"),
-    (Event("checkout/CheckoutPlaced", {"metadata": {}, "data": {"orderId": 5}}), "at /data/orderId"),
-    (Event("checkout/CheckoutPlaced", "not an object"), "must be object"),
-    (Event("coffeeshop/WaitingCompletion", {"orderId": "1", "userId": "u", "drinkOrder": {"drink": "L"}}),
-     "external contract"),
-    (Event("nope/Missing", {}), "no contract for 'nope/Missing'"),
-    (Event(("com.example.orders", "Other"), {}), "no contract for"),
-])
+@pytest.mark.parametrize(
+    "event, reason",
+    [
+        (
+            Event("checkout/CheckoutPlaced", {"metadata": {}, "data": {}}),
+            "at /data: data.data must contain ['orderId']",
+        ),
+        (Event("checkout/CheckoutPlaced", {"metadata": {}, "data": {"orderId": 5}}), "at /data/orderId"),
+        (Event("checkout/CheckoutPlaced", "not an object"), "must be object"),
+        (
+            Event("coffeeshop/WaitingCompletion", {"orderId": "1", "userId": "u", "drinkOrder": {"drink": "L"}}),
+            "external contract",
+        ),
+        (Event("nope/Missing", {}), "no contract for 'nope/Missing'"),
+        (Event(("com.example.orders", "Other"), {}), "no contract for"),
+    ],
+)
 def test_invalid_or_refused_events_are_returned_with_reasons_and_the_rest_still_sent(event, reason):
     client = FakeEvents()
     result = go([event, checkout("ok")], client)

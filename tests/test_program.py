@@ -4,11 +4,13 @@
 fresh module namespace; pulumi_aws is imported once per process, so each plan
 costs about a second. The plans are shared per module.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -27,7 +29,15 @@ TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_SUB = "aws:sns/topicSubscription:TopicSubscription"
 INSECURE_TRANSPORT = {"Bool": {"aws:SecureTransport": "false"}}
-COMPONENTS = {"EventBus", "QueueDelivery", "ForkTopic", "ApiDestination", "MetricsPipeline", "LambdaDelivery", "Schedule"}
+COMPONENTS = {
+    "EventBus",
+    "QueueDelivery",
+    "ForkTopic",
+    "ApiDestination",
+    "MetricsPipeline",
+    "LambdaDelivery",
+    "Schedule",
+}
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +81,14 @@ def statements(document: str) -> Iterator[dict[str, Any]]:
 def test_components_use_the_pinned_type_tokens(dev: Plan) -> None:
     kinds = {r.type for r in dev.resources if not r.custom}
     assert kinds <= {TOKEN_PREFIX + c for c in COMPONENTS}
-    assert {"eventplane:index:EventBus", "eventplane:index:QueueDelivery", "eventplane:index:ForkTopic",
-            "eventplane:index:ApiDestination", "eventplane:index:MetricsPipeline", "eventplane:index:Schedule"} <= kinds
+    assert {
+        "eventplane:index:EventBus",
+        "eventplane:index:QueueDelivery",
+        "eventplane:index:ForkTopic",
+        "eventplane:index:ApiDestination",
+        "eventplane:index:MetricsPipeline",
+        "eventplane:index:Schedule",
+    } <= kinds
 
 
 def test_every_cloud_resource_belongs_to_a_component_and_is_named_after_it(dev: Plan) -> None:
@@ -143,9 +159,13 @@ def test_every_rule_target_retries_then_dead_letters(dev: Plan) -> None:
 def test_retry_policy_comes_from_the_subscription(dev: Plan, registry: Registry) -> None:
     sub = next(s for s in registry.subscriptions if s.delivery.type == "api")
     (rule,) = by_input(dev, RULE, "name", physical_name("ep-dev", sub.id))
-    (target,) = [t for t in dev.of_type(TARGET) if t.parent == rule.parent and t.name == rule.name[:-len("rule")] + "target"]
-    assert target.inputs["retryPolicy"] == {"maximumEventAgeInSeconds": sub.delivery.retry.maximum_event_age_seconds,
-                                            "maximumRetryAttempts": sub.delivery.retry.maximum_retry_attempts}
+    (target,) = [
+        t for t in dev.of_type(TARGET) if t.parent == rule.parent and t.name == rule.name[: -len("rule")] + "target"
+    ]
+    assert target.inputs["retryPolicy"] == {
+        "maximumEventAgeInSeconds": sub.delivery.retry.maximum_event_age_seconds,
+        "maximumRetryAttempts": sub.delivery.retry.maximum_retry_attempts,
+    }
     assert target.inputs["roleArn"].startswith("arn:aws:iam::123456789012:role/")
 
 
@@ -184,7 +204,10 @@ def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan) -> None
         for arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
             senders.setdefault(arn, set()).add(arn_of(dev, rule))
     for subscription in dev.of_type(TOPIC_SUB):
-        for arn in (subscription.inputs["endpoint"], json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"]):
+        for arn in (
+            subscription.inputs["endpoint"],
+            json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"],
+        ):
             senders.setdefault(arn, set()).add(subscription.inputs["topic"])
     policies = dev.of_type("aws:sqs/queuePolicy:QueuePolicy") + dev.of_type("aws:sns/topicPolicy:TopicPolicy")
     assert policies
@@ -205,7 +228,9 @@ def test_secrets_are_never_plain(dev: Plan, prod: Plan) -> None:
         assert "offline-placeholder" not in text
         (connection,) = plan.of_type("aws:cloudwatch/eventConnection:EventConnection")
         assert connection.inputs["authParameters"] == SECRET
-    assert by_input(prod, "aws:cloudwatch/eventConnection:EventConnection", "authorizationType", "OAUTH_CLIENT_CREDENTIALS")
+    assert by_input(
+        prod, "aws:cloudwatch/eventConnection:EventConnection", "authorizationType", "OAUTH_CLIENT_CREDENTIALS"
+    )
 
 
 def test_api_destination_rate_limit_and_role_scope_come_from_stack_config(dev: Plan, prod: Plan) -> None:
@@ -259,7 +284,8 @@ def test_outputs_export_names_urls_and_fingerprints(dev: Plan, registry: Registr
     outputs = dev.outputs
     assert outputs["busName"] == "ep-dev-bus"
     assert outputs["contractFingerprints"] == {
-        version_key(e.key, v.number): v.fingerprint for e in registry.events.values() for v in e.versions}
+        version_key(e.key, v.number): v.fingerprint for e in registry.events.values() for v in e.versions
+    }
     urls = {f"https://sqs.us-east-1.amazonaws.com/123456789012/{q.inputs['name']}" for q in dev.of_type(QUEUE)}
     assert set(outputs["queueUrls"].values()) <= urls
     assert set(outputs["topicArns"]) == {s.event for s in registry.subscriptions if s.delivery.type == "fork"}
@@ -271,9 +297,12 @@ def test_the_plan_is_deterministic(dev: Plan) -> None:
 
 
 BUS = "aws:cloudwatch/eventBus:EventBus"
-PRODUCER_BUSES = {"coffeeshop/WaitingCompletion": "Serverlesspresso", "coffeeshop/OrderCancelled": "Serverlesspresso",
-                  "coffeeshop/OrderCompleted": "Serverlesspresso",
-                  "aws/S3ObjectCreated": "default"}
+PRODUCER_BUSES = {
+    "coffeeshop/WaitingCompletion": "Serverlesspresso",
+    "coffeeshop/OrderCancelled": "Serverlesspresso",
+    "coffeeshop/OrderCompleted": "Serverlesspresso",
+    "aws/S3ObjectCreated": "default",
+}
 
 
 def rule_of(plan: Plan, sub_id: str) -> PlannedResource:

@@ -1,4 +1,5 @@
 """`python -m registry plan`: the fixed --json shape, the grouped text, and the exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def plan_json() -> dict:
-    import io
     import contextlib
+    import io
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -42,8 +43,11 @@ def test_text_groups_resources_under_components(plan_json: dict) -> None:
     text = plan_command.render(plan)
     assert text.startswith("Stack dev: ")
     assert "QueueDelivery queue-order-saga-inventory-reserve-items  [eventplane:index:QueueDelivery]" in text
-    assert "\n  EventRule queue-order-saga-inventory-reserve-items-rule\n      name: ep-dev-order-saga-inventory-reserve-items" in text
-    assert "eventPattern: {\"source\":[\"com.example.orders\"]" in text
+    assert (
+        "\n  EventRule queue-order-saga-inventory-reserve-items-rule\n      name: ep-dev-order-saga-inventory-reserve-items"
+        in text
+    )
+    assert 'eventPattern: {"source":["com.example.orders"]' in text
     assert "retryPolicy: " in text and "deadLetterConfig: " in text and "sqsManagedSseEnabled: true" in text
     assert "authParameters: [secret]" in text
 
@@ -54,8 +58,16 @@ def test_unknown_stack_exits_2_listing_stacks(capsys: pytest.CaptureFixture[str]
 
 
 def test_rejection_exits_1_with_the_report(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    report = Report([Finding(file="contracts/events/a/B/v1.json", pointer="", rule_id="PUBLISHED_VERSION_EDITED",
-                             message="published version a/B/v1 was edited in place")])
+    report = Report(
+        [
+            Finding(
+                file="contracts/events/a/B/v1.json",
+                pointer="",
+                rule_id="PUBLISHED_VERSION_EDITED",
+                message="published version a/B/v1 was edited in place",
+            )
+        ]
+    )
 
     def rejected(stack: str, root: Path) -> None:
         raise PlanRejected(report, report.render(), [])

@@ -3,6 +3,7 @@
 Each test plans a small variation of the real contracts (copied to a temporary
 folder) or of the stack config, running the real `__main__.py`.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,11 @@ SCHEMA = {
     "type": "object",
     "required": ["metadata", "data"],
     "properties": {
-        "metadata": {"type": "object", "required": ["idempotency-key"],
-                     "properties": {"idempotency-key": {"type": "string"}}},
+        "metadata": {
+            "type": "object",
+            "required": ["idempotency-key"],
+            "properties": {"idempotency-key": {"type": "string"}},
+        },
         "data": {"type": "object", "properties": {"amount": {"type": "number"}}},
     },
     "examples": [{"metadata": {"idempotency-key": "k1"}, "data": {"amount": 5}}],
@@ -37,13 +41,23 @@ def write_registry(root: Path, subscriptions: list[dict]) -> dict[str, str]:
     """A one-event registry with `subscriptions` for team `tiny`, v1 locked; returns what a deployment exports."""
     event = root / "events/tiny/ThingHappened"
     event.mkdir(parents=True)
-    (event / "event.json").write_text(json.dumps({
-        "source": "com.example.tiny", "detail-type": "ThingHappened", "owner": "tiny-team",
-        "service": "tiny-service", "action": "A thing happened", "description": "A test event."}))
+    (event / "event.json").write_text(
+        json.dumps(
+            {
+                "source": "com.example.tiny",
+                "detail-type": "ThingHappened",
+                "owner": "tiny-team",
+                "service": "tiny-service",
+                "action": "A thing happened",
+                "description": "A test event.",
+            }
+        )
+    )
     (event / "v1.json").write_text(json.dumps(SCHEMA))
     (root / "subscriptions").mkdir()
-    (root / "subscriptions/tiny.json").write_text(json.dumps(
-        {"team": "tiny", "description": "Test consumers.", "subscriptions": subscriptions}))
+    (root / "subscriptions/tiny.json").write_text(
+        json.dumps({"team": "tiny", "description": "Test consumers.", "subscriptions": subscriptions})
+    )
     registry = load_registry(root)
     live = {version_key(e.key, v.number): v.fingerprint for e in registry.events.values() for v in e.versions}
     (root / "registry.lock.json").write_text(json.dumps({"lockVersion": 1, "published": live}))
@@ -75,8 +89,10 @@ def edit_json(path: Path, change) -> None:
 
 
 def test_edited_published_version_is_rejected_before_any_resource(contracts: Path) -> None:
-    edit_json(contracts / "events/tiny/ThingHappened/v1.json",
-              lambda s: s["properties"]["data"]["properties"].update({"note": {"type": "string"}}))
+    edit_json(
+        contracts / "events/tiny/ThingHappened/v1.json",
+        lambda s: s["properties"]["data"]["properties"].update({"note": {"type": "string"}}),
+    )
     with pytest.raises(PlanRejected) as caught:
         plan_stack("dev", ROOT, contracts=contracts)
     assert caught.value.declared == []
@@ -132,8 +148,10 @@ def write_stack(root: Path, stack: str, change) -> None:
 
 def test_lambda_delivery_is_invocable_only_by_its_rule(tmp_path: Path) -> None:
     contracts = tmp_path / "contracts"
-    write_registry(contracts, [{"name": "audit", "event": "tiny/ThingHappened",
-                                "delivery": {"type": "lambda", "function": "order-audit"}}])
+    write_registry(
+        contracts,
+        [{"name": "audit", "event": "tiny/ThingHappened", "delivery": {"type": "lambda", "function": "order-audit"}}],
+    )
     write_stack(tmp_path, "test", lambda c: c.update({"eventplane:namePrefix": "ep-test"}))
     plan = plan_stack("test", tmp_path, contracts=contracts, program=PROGRAM)
     (component,) = plan.of_type("eventplane:index:LambdaDelivery")
@@ -148,8 +166,13 @@ def test_lambda_delivery_is_invocable_only_by_its_rule(tmp_path: Path) -> None:
 
 def test_lambda_delivery_to_an_unconfigured_function_names_the_subscription(tmp_path: Path) -> None:
     contracts = tmp_path / "contracts"
-    write_registry(contracts, [QUEUE_SUB, {"name": "audit", "event": "tiny/ThingHappened",
-                                           "delivery": {"type": "lambda", "function": "ghost"}}])
+    write_registry(
+        contracts,
+        [
+            QUEUE_SUB,
+            {"name": "audit", "event": "tiny/ThingHappened", "delivery": {"type": "lambda", "function": "ghost"}},
+        ],
+    )
     with pytest.raises(InputError) as caught:
         plan_stack("dev", ROOT, contracts=contracts)
     assert caught.value.file.endswith("tiny.json")

@@ -1,4 +1,5 @@
 """`route` answers where an event goes on a stack, with the same patterns the program deploys."""
+
 from __future__ import annotations
 
 import copy
@@ -51,7 +52,9 @@ def test_s3_objects_outside_source_prefix_are_not_delivered(registry) -> None:
 def run_route(event: object, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "event.json"
     path.write_text(event if isinstance(event, str) else json.dumps(event))
-    return subprocess.run([sys.executable, "-m", "registry", "route", str(path), *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "registry", "route", str(path), *args], cwd=ROOT, capture_output=True, text=True
+    )
 
 
 def test_cli_prints_each_subscription_with_its_reason(registry, tmp_path: Path) -> None:
@@ -82,7 +85,14 @@ def test_rules_on_a_producers_bus_are_named_with_it(registry) -> None:
     hops = route_event(coffee.envelope(coffee.latest.examples[0]), coffee, list(registry.subscriptions))
     assert hops and all(h.path[0].endswith(" on bus Serverlesspresso") for h in hops)
     s3 = registry.events["aws/S3ObjectCreated"]
-    assert all(h.path[0].endswith(" on bus default")
-               for h in route_event(s3.envelope(s3.latest.examples[0]), s3, list(registry.subscriptions)))
-    assert not any("on bus" in part for h in route_event(checkout(registry, 150), registry.events["checkout/CheckoutPlaced"],
-                                                         list(registry.subscriptions)) for part in h.path)
+    assert all(
+        h.path[0].endswith(" on bus default")
+        for h in route_event(s3.envelope(s3.latest.examples[0]), s3, list(registry.subscriptions))
+    )
+    assert not any(
+        "on bus" in part
+        for h in route_event(
+            checkout(registry, 150), registry.events["checkout/CheckoutPlaced"], list(registry.subscriptions)
+        )
+        for part in h.path
+    )

@@ -1,4 +1,5 @@
 """`python -m registry match --batch FILE`: the fixed command-line contract."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,10 @@ def test_batch_prints_one_verdict_per_line_and_exits_0(capsys: pytest.CaptureFix
 def test_batch_as_a_subprocess_from_the_repo_root() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "registry", "match", "--batch", str(FIXTURES / "batch.jsonl")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0
     assert done.stdout == (FIXTURES / "batch.expected").read_text()
@@ -47,7 +51,9 @@ def test_batch_as_a_subprocess_from_the_repo_root() -> None:
         ('{"kind": "sns", "scope": "Body", "pattern": {}, "event": {}}\n', "line 1: unknown scope 'Body'"),
     ],
 )
-def test_malformed_line_exits_2_naming_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str) -> None:
+def test_malformed_line_exits_2_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str
+) -> None:
     batch = tmp_path / "cases.jsonl"
     batch.write_text(content)
     code, out, err = run_cli(["match", "--batch", str(batch)], capsys)
@@ -85,7 +91,12 @@ def test_missing_scope_means_message_attributes(tmp_path: Path, capsys: pytest.C
 
 
 def test_pattern_given_as_text_as_aws_takes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    line = {"kind": "eventbridge", "scope": None, "pattern": json.dumps({"detail": {"a": [1]}}), "event": {"detail": {"a": 1}}}
+    line = {
+        "kind": "eventbridge",
+        "scope": None,
+        "pattern": json.dumps({"detail": {"a": [1]}}),
+        "event": {"detail": {"a": 1}},
+    }
     batch = tmp_path / "text.jsonl"
     batch.write_text(json.dumps(line) + "\n")
     assert run_cli(["match", "--batch", str(batch)], capsys) == (0, "true\n", "")

@@ -1,4 +1,5 @@
 """check_subscription: a filter must fit every version it reads, and route its expectations."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,11 @@ V1 = {
     "type": "object",
     "required": ["metadata", "data"],
     "properties": {
-        "metadata": {"type": "object", "required": ["idempotency-key"], "properties": {"idempotency-key": {"type": "string"}}},
+        "metadata": {
+            "type": "object",
+            "required": ["idempotency-key"],
+            "properties": {"idempotency-key": {"type": "string"}},
+        },
         "data": {
             "type": "object",
             "required": ["orderId", "amount", "status", "items"],
@@ -25,15 +30,27 @@ V1 = {
                 "amount": {"type": "number", "minimum": 0, "maximum": 10000},
                 "status": {"type": "string", "enum": ["placed", "paid", "shipped"]},
                 "priority": {"type": "boolean"},
-                "items": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}}}},
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}},
+                    },
+                },
                 "note": {"$ref": "#/definitions/note"},
             },
         },
     },
     "definitions": {"note": {"type": ["string", "null"]}},
     "examples": [
-        {"metadata": {"idempotency-key": "k1"}, "data": {"orderId": "o1", "amount": 50, "status": "placed", "items": [{"sku": "A", "qty": 1}]}},
-        {"metadata": {"idempotency-key": "k2"}, "data": {"orderId": "o2", "amount": 500, "status": "paid", "items": [{"sku": "B", "qty": 2}]}},
+        {
+            "metadata": {"idempotency-key": "k1"},
+            "data": {"orderId": "o1", "amount": 50, "status": "placed", "items": [{"sku": "A", "qty": 1}]},
+        },
+        {
+            "metadata": {"idempotency-key": "k2"},
+            "data": {"orderId": "o2", "amount": 500, "status": "paid", "items": [{"sku": "B", "qty": 2}]},
+        },
     ],
 }
 # v2 renames amount to total and adds a region string.
@@ -51,18 +68,31 @@ V2 = {
             },
         },
     },
-    "examples": [{"metadata": {"idempotency-key": "k3"}, "data": {"orderId": "o3", "total": 5, "status": "placed", "items": []}}],
+    "examples": [
+        {"metadata": {"idempotency-key": "k3"}, "data": {"orderId": "o3", "total": 5, "status": "placed", "items": []}}
+    ],
 }
 
 
 def contract(*schemas: dict[str, Any]) -> EventContract:
     versions = tuple(
-        SchemaVersion(i, f"contracts/events/shop/OrderPlaced/v{i}.json", s, f"fp{i}") for i, s in enumerate(schemas, start=1)
+        SchemaVersion(i, f"contracts/events/shop/OrderPlaced/v{i}.json", s, f"fp{i}")
+        for i, s in enumerate(schemas, start=1)
     )
     return EventContract(
-        key="shop/OrderPlaced", domain="shop", name="OrderPlaced", source="com.example.shop", detail_type="OrderPlaced",
-        owner="shop-team", service="shop", action="placed", description="", compatibility="FORWARD_TRANSITIVE",
-        external=False, dedupe_key=("detail.metadata.idempotency-key",), directory="contracts/events/shop/OrderPlaced",
+        key="shop/OrderPlaced",
+        domain="shop",
+        name="OrderPlaced",
+        source="com.example.shop",
+        detail_type="OrderPlaced",
+        owner="shop-team",
+        service="shop",
+        action="placed",
+        description="",
+        compatibility="FORWARD_TRANSITIVE",
+        external=False,
+        dedupe_key=("detail.metadata.idempotency-key",),
+        directory="contracts/events/shop/OrderPlaced",
         versions=versions,
     )
 
@@ -78,9 +108,16 @@ def sub(
     refs = lambda items: tuple(ExampleRef(f"inline#{i}", d) for i, d in enumerate(items))  # noqa: E731
     options = {"pipeline": "analytics"} if delivery == "fork" else {}
     return Subscription(
-        team="analytics", name="orders", file="contracts/subscriptions/analytics.json", pointer="/subscriptions/0",
-        event="shop/OrderPlaced", versions=versions, filter=flt, delivery=Delivery(type=delivery, options=options),
-        receives=refs(receives), ignores=refs(ignores),
+        team="analytics",
+        name="orders",
+        file="contracts/subscriptions/analytics.json",
+        pointer="/subscriptions/0",
+        event="shop/OrderPlaced",
+        versions=versions,
+        filter=flt,
+        delivery=Delivery(type=delivery, options=options),
+        receives=refs(receives),
+        ignores=refs(ignores),
     )
 
 
@@ -95,7 +132,9 @@ def detail(**data: Any) -> dict[str, Any]:
 
 
 def test_a_fitting_filter_has_no_findings() -> None:
-    findings = check_subscription(sub({"data": {"amount": [{"numeric": [">=", 100]}], "status": ["paid"]}}), contract(V1))
+    findings = check_subscription(
+        sub({"data": {"amount": [{"numeric": [">=", 100]}], "status": ["paid"]}}), contract(V1)
+    )
     assert findings == []
 
 
@@ -162,7 +201,10 @@ def test_types_that_fit(flt: dict[str, Any]) -> None:
         ({"data": {"orderId": [{"exists": False}]}}, "/subscriptions/0/filter/data/orderId"),
         ({"data": {"region": [{"exists": True}]}}, "/subscriptions/0/filter/data/region"),  # closed object
         ({"data": {"items": {"qty": [{"numeric": ["<", 1]}]}}}, "/subscriptions/0/filter/data/items/qty"),
-        ({"data": {"$or": [{"status": ["x"]}, {"amount": [{"numeric": [">", 20000]}]}]}}, "/subscriptions/0/filter/data/$or/0/status"),
+        (
+            {"data": {"$or": [{"status": ["x"]}, {"amount": [{"numeric": [">", 20000]}]}]}},
+            "/subscriptions/0/filter/data/$or/0/status",
+        ),
     ],
 )
 def test_dead_route(flt: dict[str, Any], pointer: str) -> None:
@@ -218,7 +260,9 @@ def test_not_everything(flt: dict[str, Any]) -> None:
 
 
 def test_invalid_filter_is_reported_at_its_pointer_without_other_checks() -> None:
-    findings = check_subscription(sub({"data": {"amount": [{"numeric": [">", "1"]}]}}, receives=(detail(),)), contract(V1))
+    findings = check_subscription(
+        sub({"data": {"amount": [{"numeric": [">", "1"]}]}}, receives=(detail(),)), contract(V1)
+    )
     assert rules(findings) == [("FILTER_INVALID", "/subscriptions/0/filter/data/amount/0/numeric/1")]
 
 
@@ -226,7 +270,12 @@ def test_fork_filters_are_sns_message_body_policies() -> None:
     # wildcard is EventBridge-only: invalid in the SNS policy of a fork delivery
     findings = check_subscription(sub({"data": {"orderId": [{"wildcard": "o*"}]}}, delivery="fork"), contract(V1))
     assert rules(findings) == [("FILTER_INVALID", "/subscriptions/0/filter/data/orderId/0/wildcard")]
-    ok = sub({"data": {"amount": [{"numeric": [">=", 100]}]}}, delivery="fork", receives=(detail(amount=100),), ignores=(detail(amount=99),))
+    ok = sub(
+        {"data": {"amount": [{"numeric": [">=", 100]}]}},
+        delivery="fork",
+        receives=(detail(amount=100),),
+        ignores=(detail(amount=99),),
+    )
     assert check_subscription(ok, contract(V1)) == []
 
 
@@ -244,7 +293,12 @@ def test_expectations_routed_with_the_real_matcher() -> None:
 
 def test_rule_table_ids_and_severities() -> None:
     assert set(FILTER_RULES) == {
-        "FILTER_INVALID", "FILTER_FIELD_MISSING", "FILTER_TYPE_MISMATCH", "FILTER_DEAD_ROUTE",
-        "FILTER_MATCHES_EVERYTHING", "EXPECTED_DELIVERY_MISSED", "UNEXPECTED_DELIVERY",
+        "FILTER_INVALID",
+        "FILTER_FIELD_MISSING",
+        "FILTER_TYPE_MISMATCH",
+        "FILTER_DEAD_ROUTE",
+        "FILTER_MATCHES_EVERYTHING",
+        "EXPECTED_DELIVERY_MISSED",
+        "UNEXPECTED_DELIVERY",
     }
     assert all(r.purpose.startswith(("Checks that", "Notes")) and r.hint for r in FILTER_RULES.values())

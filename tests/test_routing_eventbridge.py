@@ -3,6 +3,7 @@
 Expectations follow AWS's EventBridge documentation and event-ruler's README;
 where moto's matcher disagrees, a test below says so.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,18 @@ CASES = [
     ("nested field", {"a": {"b": ["x"]}}, {"a": {"b": "x"}}, True),
     ("nested field missing parent", {"a": {"b": ["x"]}}, {"c": 1}, False),
     ("nested under a scalar", {"a": {"b": ["x"]}}, {"a": "x"}, False),
-    ("fields of one array element match together", {"a": {"b": ["1"], "c": ["2"]}}, {"a": [{"b": "1", "c": "2"}]}, True),
-    ("fields from different array elements do not", {"a": {"b": ["1"], "c": ["2"]}}, {"a": [{"b": "1"}, {"c": "2"}]}, False),
+    (
+        "fields of one array element match together",
+        {"a": {"b": ["1"], "c": ["2"]}},
+        {"a": [{"b": "1", "c": "2"}]},
+        True,
+    ),
+    (
+        "fields from different array elements do not",
+        {"a": {"b": ["1"], "c": ["2"]}},
+        {"a": [{"b": "1"}, {"c": "2"}]},
+        False,
+    ),
     ("later element matches", {"a": {"b": ["1"], "c": ["2"]}}, {"a": [{"b": "1"}, {"b": "1", "c": "2"}]}, True),
     # event-ruler joins keys with dots (README caveat): both spellings meet
     ("dotted pattern key meets nested event", {"state.status": ["running"]}, {"state": {"status": "running"}}, True),
@@ -124,8 +135,18 @@ CASES = [
     ("anything-but suffix", {"f": [{"anything-but": {"suffix": ".png"}}]}, {"f": "a.jpg"}, True),
     ("anything-but suffix excluded", {"f": [{"anything-but": {"suffix": ".png"}}]}, {"f": "a.png"}, False),
     ("anything-but ignoring case", {"s": [{"anything-but": {"equals-ignore-case": "init"}}]}, {"s": "run"}, True),
-    ("anything-but ignoring case excluded", {"s": [{"anything-but": {"equals-ignore-case": "init"}}]}, {"s": "INIT"}, False),
-    ("anything-but ignoring case list", {"s": [{"anything-but": {"equals-ignore-case": ["a", "b"]}}]}, {"s": "B"}, False),
+    (
+        "anything-but ignoring case excluded",
+        {"s": [{"anything-but": {"equals-ignore-case": "init"}}]},
+        {"s": "INIT"},
+        False,
+    ),
+    (
+        "anything-but ignoring case list",
+        {"s": [{"anything-but": {"equals-ignore-case": ["a", "b"]}}]},
+        {"s": "B"},
+        False,
+    ),
     ("anything-but wildcard", {"p": [{"anything-but": {"wildcard": "*/lib/*"}}]}, {"p": "/usr/bin/x"}, True),
     ("anything-but wildcard excluded", {"p": [{"anything-but": {"wildcard": "*/lib/*"}}]}, {"p": "/usr/lib/x"}, False),
     ("anything-but wildcard list", {"p": [{"anything-but": {"wildcard": ["*.png", "*.jpg"]}}]}, {"p": "a.jpg"}, False),
@@ -176,8 +197,18 @@ CASES = [
     ("$or second branch", {"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"b": "2"}, True),
     ("$or no branch", {"$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"a": "2", "b": "1"}, False),
     ("$or with AND", {"s": ["x"], "$or": [{"a": ["1"]}, {"b": ["2"]}]}, {"s": "y", "a": "1"}, False),
-    ("$or nested", {"$or": [{"a": ["1"]}, {"b": ["2"], "$or": [{"c": ["3"]}, {"d": ["4"]}]}]}, {"b": "2", "d": "4"}, True),
-    ("$or nested fails inner", {"$or": [{"a": ["1"]}, {"b": ["2"], "$or": [{"c": ["3"]}, {"d": ["4"]}]}]}, {"b": "2"}, False),
+    (
+        "$or nested",
+        {"$or": [{"a": ["1"]}, {"b": ["2"], "$or": [{"c": ["3"]}, {"d": ["4"]}]}]},
+        {"b": "2", "d": "4"},
+        True,
+    ),
+    (
+        "$or nested fails inner",
+        {"$or": [{"a": ["1"]}, {"b": ["2"], "$or": [{"c": ["3"]}, {"d": ["4"]}]}]},
+        {"b": "2"},
+        False,
+    ),
     ("$or with reserved keys is a field name", {"$or": [{"numeric": [">", 1]}, {"prefix": "a"}]}, {"$or": "abc"}, True),
     ("$or object is a field name", {"$or": {"a": ["1"]}}, {"$or": {"a": "1"}}, True),
 ]

@@ -1,4 +1,5 @@
 """pattern_fields: every leaf a pattern or policy names, with its operators."""
+
 from __future__ import annotations
 
 import pytest

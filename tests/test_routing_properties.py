@@ -4,6 +4,7 @@ The reference below re-reads the raw pattern for every value and every
 condition, in the plainest way the AWS documentation describes, so a
 grouping or closure bug in the compiled form shows up as a disagreement.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,9 +29,9 @@ def ref_condition(cond: Any, v: Any, sns: bool) -> bool:
         if isinstance(cond, str):
             return isinstance(v, str) and v == cond
         if number(cond):
-            return number(v) and round(v * 10**(5 if sns else 6)) == round(cond * 10**(5 if sns else 6))
+            return number(v) and round(v * 10 ** (5 if sns else 6)) == round(cond * 10 ** (5 if sns else 6))
         return v is cond
-    (op, x), = cond.items()
+    ((op, x),) = cond.items()
     if op == "prefix":
         return isinstance(v, str) and v.startswith(x)
     if op == "suffix":
@@ -101,7 +102,12 @@ events = st.dictionaries(
 
 ranges = st.one_of(
     st.tuples(st.sampled_from(["<", "<=", "=", ">", ">="]), st.sampled_from(NUMBERS)).map(list),
-    st.tuples(st.sampled_from([">", ">="]), st.sampled_from([-2, 0, 1]), st.sampled_from(["<", "<="]), st.sampled_from([2, 5, 100])).map(list),
+    st.tuples(
+        st.sampled_from([">", ">="]),
+        st.sampled_from([-2, 0, 1]),
+        st.sampled_from(["<", "<="]),
+        st.sampled_from([2, 5, 100]),
+    ).map(list),
 )
 strings_nonempty = st.sampled_from([w for w in WORDS if w])
 conditions = st.one_of(
@@ -111,7 +117,9 @@ conditions = st.one_of(
     st.builds(lambda x: {"prefix": x}, st.sampled_from(WORDS)),
     st.builds(lambda x: {"suffix": x}, st.sampled_from(WORDS)),
     st.builds(lambda x: {"equals-ignore-case": x}, st.sampled_from(WORDS)),
-    st.builds(lambda x: {"anything-but": x}, st.one_of(strings_nonempty, st.lists(strings_nonempty, min_size=1, max_size=3))),
+    st.builds(
+        lambda x: {"anything-but": x}, st.one_of(strings_nonempty, st.lists(strings_nonempty, min_size=1, max_size=3))
+    ),
     st.builds(lambda x: {"anything-but": x}, st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=3)),
     st.builds(lambda x: {"numeric": x}, ranges),
     st.builds(lambda x: {"exists": x}, st.booleans()),
@@ -151,4 +159,6 @@ def test_pattern_text_and_object_agree(pattern: dict[str, Any], detail: dict[str
     import json
 
     event = {"detail": detail}
-    assert compile_pattern(json.dumps({"detail": pattern})).matches(event) == compile_pattern({"detail": pattern}).matches(event)
+    assert compile_pattern(json.dumps({"detail": pattern})).matches(event) == compile_pattern(
+        {"detail": pattern}
+    ).matches(event)

@@ -1,4 +1,5 @@
 """Router: one event against many compiled subscriptions, same answers as matching one by one."""
+
 from __future__ import annotations
 
 from registry.routing import Router, compile_pattern, compile_policy
@@ -11,7 +12,10 @@ def event(source: str, detail_type: str, **detail: object) -> dict:
 def test_router_returns_matching_keys_in_insertion_order() -> None:
     router: Router[str] = Router()
     router.add("all-orders", compile_pattern({"source": ["orders"]}))
-    router.add("big", compile_pattern({"source": ["orders"], "detail-type": ["Placed"], "detail": {"n": [{"numeric": [">", 10]}]}}))
+    router.add(
+        "big",
+        compile_pattern({"source": ["orders"], "detail-type": ["Placed"], "detail": {"n": [{"numeric": [">", 10]}]}}),
+    )
     router.add("any-source-placed", compile_pattern({"detail-type": ["Placed"]}))
     router.add("payments", compile_pattern({"source": ["payments", "billing"], "detail-type": ["Paid"]}))
     router.add("prefix-source", compile_pattern({"source": [{"prefix": "ord"}]}))

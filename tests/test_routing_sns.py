@@ -4,6 +4,7 @@ Expectations follow the SNS developer guide (filter policies, key matching,
 string/numeric value matching, constraints); where moto's FilterPolicyMatcher
 disagrees, a test below says so.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,18 @@ ATTRIBUTE_CASES = [
     ("string array number element", {"c": [5]}, {"c": arr("a", 5)}, True),
     ("string array bool element", {"c": [True]}, {"c": arr(True)}, True),
     ("string array null element", {"c": [None]}, {"c": arr(None)}, True),
-    ("string array value that is not JSON is one element", {"c": ["[x"]}, {"c": {"Type": "String.Array", "Value": "[x"}}, True),
-    ("string array value that is not JSON, other value", {"c": ["x"]}, {"c": {"Type": "String.Array", "Value": "[x"}}, False),
+    (
+        "string array value that is not JSON is one element",
+        {"c": ["[x"]},
+        {"c": {"Type": "String.Array", "Value": "[x"}},
+        True,
+    ),
+    (
+        "string array value that is not JSON, other value",
+        {"c": ["x"]},
+        {"c": {"Type": "String.Array", "Value": "[x"}},
+        False,
+    ),
     ("string array value that is a scalar", {"c": [100]}, {"c": {"Type": "String.Array", "Value": "100"}}, True),
     ("string policy on a Number attribute", {"c": ["5"]}, {"c": n(5)}, False),
     ("number policy on a String attribute", {"c": [5]}, {"c": s("5")}, False),
@@ -65,12 +76,22 @@ ATTRIBUTE_CASES = [
     ("equals-ignore-case mismatch", {"c": [{"equals-ignore-case": "RUGBY"}]}, {"c": s("rugby league")}, False),
     ("anything-but list", {"c": [{"anything-but": ["rugby", "tennis"]}]}, {"c": s("baseball")}, True),
     ("anything-but list excluded", {"c": [{"anything-but": ["rugby", "tennis"]}]}, {"c": s("rugby")}, False),
-    ("anything-but array with one allowed", {"c": [{"anything-but": ["rugby", "tennis"]}]}, {"c": arr("rugby", "baseball")}, True),
+    (
+        "anything-but array with one allowed",
+        {"c": [{"anything-but": ["rugby", "tennis"]}]},
+        {"c": arr("rugby", "baseball")},
+        True,
+    ),
     ("anything-but missing attribute", {"c": [{"anything-but": ["rugby"]}]}, {"x": s("y")}, False),
     ("anything-but numbers", {"p": [{"anything-but": [100, 500]}]}, {"p": n(100.1)}, True),
     ("anything-but numbers excluded", {"p": [{"anything-but": [100, 500]}]}, {"p": n(100)}, False),
     ("anything-but prefix", {"e": [{"anything-but": {"prefix": "order-"}}]}, {"e": s("data-entry")}, True),
-    ("anything-but prefix excluded", {"e": [{"anything-but": {"prefix": "order-"}}]}, {"e": s("order-cancelled")}, False),
+    (
+        "anything-but prefix excluded",
+        {"e": [{"anything-but": {"prefix": "order-"}}]},
+        {"e": s("order-cancelled")},
+        False,
+    ),
     ("anything-but suffix", {"e": [{"anything-but": {"suffix": "-test"}}]}, {"e": s("prod")}, True),
     ("anything-but suffix excluded", {"e": [{"anything-but": {"suffix": "-test"}}]}, {"e": s("a-test")}, False),
     ("exists true", {"store": [{"exists": True}]}, {"store": s("fans")}, True),
@@ -83,7 +104,12 @@ ATTRIBUTE_CASES = [
     ("cidr outside", {"ip": [{"cidr": "10.0.0.0/24"}]}, {"ip": s("10.1.1.0")}, False),
     ("cidr ipv6", {"ip": [{"cidr": "2001:db8::/32"}]}, {"ip": s("2001:db8::5")}, True),
     ("AND across keys", {"c": ["rugby"], "p": [{"numeric": [">", 100]}]}, {"c": s("rugby"), "p": n(101)}, True),
-    ("AND across keys one fails", {"c": ["rugby"], "p": [{"numeric": [">", 100]}]}, {"c": s("rugby"), "p": n(99)}, False),
+    (
+        "AND across keys one fails",
+        {"c": ["rugby"], "p": [{"numeric": [">", 100]}]},
+        {"c": s("rugby"), "p": n(99)},
+        False,
+    ),
     ("$or across keys", {"$or": [{"c": ["rugby"]}, {"p": [{"numeric": [">", 100]}]}]}, {"p": n(101)}, True),
     ("$or across keys none", {"$or": [{"c": ["rugby"]}, {"p": [{"numeric": [">", 100]}]}]}, {"p": n(1)}, False),
     ("empty policy matches everything", {}, {}, True),
@@ -104,7 +130,12 @@ BODY_CASES = [
     ("nested key deeper", {"a": {"b": {"c": [1]}}}, {"a": {"b": {"c": 1.0}}}, True),
     ("nested key missing parent", {"a": {"b": ["x"]}}, {"b": "x"}, False),
     ("array in body, any element", {"i": ["rugby"]}, {"i": ["baseball", "rugby"]}, True),
-    ("array of objects, any element", {"r": {"e": [{"prefix": "ObjectCreated:"}]}}, {"r": [{"e": "x"}, {"e": "ObjectCreated:Put"}]}, True),
+    (
+        "array of objects, any element",
+        {"r": {"e": [{"prefix": "ObjectCreated:"}]}},
+        {"r": [{"e": "x"}, {"e": "ObjectCreated:Put"}]},
+        True,
+    ),
     ("array of objects, none", {"r": {"e": [{"prefix": "ObjectCreated:"}]}}, {"r": [{"e": "x"}]}, False),
     ("number compared numerically", {"p": [301.5]}, {"p": 3.015e2}, True),
     ("number does not match its string", {"p": [301.5]}, {"p": "301.5"}, False),

@@ -1,4 +1,5 @@
 """Invalid patterns and policies: every form is rejected with a message and a JSON pointer."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,18 @@ EVENTBRIDGE_INVALID = [
     ("empty operator object", {"a": [{}]}, "/a/0", "Only one key"),
     ("unknown operator", {"a": [{"contains": "x"}]}, "/a/0/contains", "Unrecognized match type"),
     ("prefix not a string", {"a": [{"prefix": 1}]}, "/a/0/prefix", "prefix match pattern must be a string"),
-    ("prefix object other than ignore-case", {"a": [{"prefix": {"wildcard": "x"}}]}, "/a/0/prefix", "equals-ignore-case"),
-    ("prefix ignore-case not a string", {"a": [{"prefix": {"equals-ignore-case": 1}}]}, "/a/0/prefix/equals-ignore-case", "must be a string"),
+    (
+        "prefix object other than ignore-case",
+        {"a": [{"prefix": {"wildcard": "x"}}]},
+        "/a/0/prefix",
+        "equals-ignore-case",
+    ),
+    (
+        "prefix ignore-case not a string",
+        {"a": [{"prefix": {"equals-ignore-case": 1}}]},
+        "/a/0/prefix/equals-ignore-case",
+        "must be a string",
+    ),
     ("suffix not a string", {"a": [{"suffix": None}]}, "/a/0/suffix", "suffix match pattern must be a string"),
     ("equals-ignore-case list", {"a": [{"equals-ignore-case": ["x"]}]}, "/a/0/equals-ignore-case", "must be a string"),
     ("exists not boolean", {"a": [{"exists": "true"}]}, "/a/0/exists", "either true or false"),
@@ -29,18 +40,48 @@ EVENTBRIDGE_INVALID = [
     ("numeric bool value", {"a": [{"numeric": [">", True]}]}, "/a/0/numeric/1", "must be numeric"),
     ("numeric three elements", {"a": [{"numeric": [">", 1, "<"]}]}, "/a/0/numeric", "Too many elements"),
     ("numeric five elements", {"a": [{"numeric": [">", 1, "<", 5, 6]}]}, "/a/0/numeric", "Too many elements"),
-    ("numeric range starting with <", {"a": [{"numeric": ["<", 1, ">", 0]}]}, "/a/0/numeric/0", "Bad numeric range operator"),
-    ("numeric range ending with >", {"a": [{"numeric": [">", 1, ">", 5]}]}, "/a/0/numeric/2", "Bad numeric range operator"),
-    ("numeric equals with a range", {"a": [{"numeric": ["=", 1, "<", 5]}]}, "/a/0/numeric/0", "Bad numeric range operator"),
-    ("numeric bottom above top", {"a": [{"numeric": [">", 5, "<", 1]}]}, "/a/0/numeric", "Bottom must be less than top"),
-    ("numeric bottom equals top", {"a": [{"numeric": [">=", 5, "<=", 5]}]}, "/a/0/numeric", "Bottom must be less than top"),
+    (
+        "numeric range starting with <",
+        {"a": [{"numeric": ["<", 1, ">", 0]}]},
+        "/a/0/numeric/0",
+        "Bad numeric range operator",
+    ),
+    (
+        "numeric range ending with >",
+        {"a": [{"numeric": [">", 1, ">", 5]}]},
+        "/a/0/numeric/2",
+        "Bad numeric range operator",
+    ),
+    (
+        "numeric equals with a range",
+        {"a": [{"numeric": ["=", 1, "<", 5]}]},
+        "/a/0/numeric/0",
+        "Bad numeric range operator",
+    ),
+    (
+        "numeric bottom above top",
+        {"a": [{"numeric": [">", 5, "<", 1]}]},
+        "/a/0/numeric",
+        "Bottom must be less than top",
+    ),
+    (
+        "numeric bottom equals top",
+        {"a": [{"numeric": [">=", 5, "<=", 5]}]},
+        "/a/0/numeric",
+        "Bottom must be less than top",
+    ),
     ("numeric upper value not a number", {"a": [{"numeric": [">", 1, "<", "5"]}]}, "/a/0/numeric/3", "must be numeric"),
     ("numeric beyond 5e9", {"a": [{"numeric": [">", 5.0e9 + 1]}]}, "/a/0/numeric/1", "Value out of range"),
     ("numeric below -5e9", {"a": [{"numeric": ["<", -6e9]}]}, "/a/0/numeric/1", "Value out of range"),
     ("cidr not a string", {"a": [{"cidr": 10}]}, "/a/0/cidr", "cidr match pattern must be a string"),
     ("cidr malformed", {"a": [{"cidr": "10.0.0.0/33"}]}, "/a/0/cidr", "Nonstandard IP"),
     ("cidr garbage", {"a": [{"cidr": "bad"}]}, "/a/0/cidr", "Nonstandard IP"),
-    ("wildcard consecutive stars", {"a": [{"wildcard": "a**b"}]}, "/a/0/wildcard", "Consecutive wildcard characters at pos 2"),
+    (
+        "wildcard consecutive stars",
+        {"a": [{"wildcard": "a**b"}]},
+        "/a/0/wildcard",
+        "Consecutive wildcard characters at pos 2",
+    ),
     ("wildcard bad escape", {"a": [{"wildcard": "a\\b"}]}, "/a/0/wildcard", "Invalid escape character at pos 1"),
     ("wildcard trailing backslash", {"a": [{"wildcard": "a\\"}]}, "/a/0/wildcard", "Invalid escape"),
     ("wildcard not a string", {"a": [{"wildcard": 5}]}, "/a/0/wildcard", "wildcard match pattern must be a string"),
@@ -50,12 +91,42 @@ EVENTBRIDGE_INVALID = [
     ("anything-but mixed list", {"a": [{"anything-but": ["a", 1]}]}, "/a/0/anything-but", "mixed types"),
     ("anything-but list with null", {"a": [{"anything-but": ["a", None]}]}, "/a/0/anything-but", "start|null|boolean"),
     ("anything-but number out of range", {"a": [{"anything-but": [6e9]}]}, "/a/0/anything-but/0", "Value out of range"),
-    ("anything-but unknown operator", {"a": [{"anything-but": {"numeric": [">", 1]}}]}, "/a/0/anything-but", "Unsupported anything-but"),
-    ("anything-but two operators", {"a": [{"anything-but": {"prefix": "a", "suffix": "b"}}]}, "/a/0/anything-but", "Unsupported anything-but"),
-    ("anything-but empty prefix", {"a": [{"anything-but": {"prefix": ""}}]}, "/a/0/anything-but/prefix", "non-empty string"),
-    ("anything-but prefix list", {"a": [{"anything-but": {"prefix": ["a"]}}]}, "/a/0/anything-but/prefix", "non-empty string"),
-    ("anything-but ignore-case number", {"a": [{"anything-but": {"equals-ignore-case": 1}}]}, "/a/0/anything-but/equals-ignore-case", "must be a string"),
-    ("anything-but wildcard bad", {"a": [{"anything-but": {"wildcard": ["x**"]}}]}, "/a/0/anything-but/wildcard/0", "Consecutive wildcard"),
+    (
+        "anything-but unknown operator",
+        {"a": [{"anything-but": {"numeric": [">", 1]}}]},
+        "/a/0/anything-but",
+        "Unsupported anything-but",
+    ),
+    (
+        "anything-but two operators",
+        {"a": [{"anything-but": {"prefix": "a", "suffix": "b"}}]},
+        "/a/0/anything-but",
+        "Unsupported anything-but",
+    ),
+    (
+        "anything-but empty prefix",
+        {"a": [{"anything-but": {"prefix": ""}}]},
+        "/a/0/anything-but/prefix",
+        "non-empty string",
+    ),
+    (
+        "anything-but prefix list",
+        {"a": [{"anything-but": {"prefix": ["a"]}}]},
+        "/a/0/anything-but/prefix",
+        "non-empty string",
+    ),
+    (
+        "anything-but ignore-case number",
+        {"a": [{"anything-but": {"equals-ignore-case": 1}}]},
+        "/a/0/anything-but/equals-ignore-case",
+        "must be a string",
+    ),
+    (
+        "anything-but wildcard bad",
+        {"a": [{"anything-but": {"wildcard": ["x**"]}}]},
+        "/a/0/anything-but/wildcard/0",
+        "Consecutive wildcard",
+    ),
     ("$or branch empty", {"$or": [{"a": ["1"]}, {}]}, "/$or/1", "Empty objects"),
     ("$or branch invalid leaf", {"$or": [{"a": ["1"]}, {"b": "2"}]}, "/$or/1/b", "must be an object or an array"),
     ("$or with one object", {"$or": [{"a": ["1"]}]}, "/$or", "at least 2 objects"),
@@ -64,7 +135,9 @@ EVENTBRIDGE_INVALID = [
 ]
 
 
-@pytest.mark.parametrize("name, pattern, pointer, message", EVENTBRIDGE_INVALID, ids=[c[0] for c in EVENTBRIDGE_INVALID])
+@pytest.mark.parametrize(
+    "name, pattern, pointer, message", EVENTBRIDGE_INVALID, ids=[c[0] for c in EVENTBRIDGE_INVALID]
+)
 def test_invalid_event_pattern(name: str, pattern: object, pointer: str, message: str) -> None:
     with pytest.raises(PatternError) as caught:
         compile_pattern(pattern)
@@ -91,21 +164,81 @@ SNS_INVALID = [
     ("MessageAttributes", "nested key in attributes", {"a": {"b": ["x"]}}, "/a", "cannot nest"),
     ("MessageAttributes", "leaf is a scalar", {"a": "x"}, "/a", "must be an object or an array"),
     ("MessageAttributes", "empty array", {"a": []}, "/a", "Empty arrays"),
-    ("MessageAttributes", "wildcard is EventBridge only", {"a": [{"wildcard": "x*"}]}, "/a/0/wildcard", "Unrecognized match type"),
-    ("MessageBody", "prefix ignore-case is EventBridge only", {"a": [{"prefix": {"equals-ignore-case": "x"}}]}, "/a/0/prefix", "must be a string"),
-    ("MessageBody", "anything-but wildcard is EventBridge only", {"a": [{"anything-but": {"wildcard": "x"}}]}, "/a/0/anything-but", "Unsupported anything-but"),
-    ("MessageBody", "anything-but ignore-case is EventBridge only", {"a": [{"anything-but": {"equals-ignore-case": "x"}}]}, "/a/0/anything-but", "Unsupported anything-but"),
+    (
+        "MessageAttributes",
+        "wildcard is EventBridge only",
+        {"a": [{"wildcard": "x*"}]},
+        "/a/0/wildcard",
+        "Unrecognized match type",
+    ),
+    (
+        "MessageBody",
+        "prefix ignore-case is EventBridge only",
+        {"a": [{"prefix": {"equals-ignore-case": "x"}}]},
+        "/a/0/prefix",
+        "must be a string",
+    ),
+    (
+        "MessageBody",
+        "anything-but wildcard is EventBridge only",
+        {"a": [{"anything-but": {"wildcard": "x"}}]},
+        "/a/0/anything-but",
+        "Unsupported anything-but",
+    ),
+    (
+        "MessageBody",
+        "anything-but ignore-case is EventBridge only",
+        {"a": [{"anything-but": {"equals-ignore-case": "x"}}]},
+        "/a/0/anything-but",
+        "Unsupported anything-but",
+    ),
     ("MessageAttributes", "exact number beyond 1e9", {"a": [1e9 + 1]}, "/a/0", "Value out of range"),
-    ("MessageAttributes", "numeric beyond 1e9", {"a": [{"numeric": ["<", -1.5e9]}]}, "/a/0/numeric/1", "Value out of range"),
+    (
+        "MessageAttributes",
+        "numeric beyond 1e9",
+        {"a": [{"numeric": ["<", -1.5e9]}]},
+        "/a/0/numeric/1",
+        "Value out of range",
+    ),
     ("MessageAttributes", "exists not boolean", {"a": [{"exists": 1}]}, "/a/0/exists", "either true or false"),
-    ("MessageAttributes", "numeric bad range", {"a": [{"numeric": [">", 10, "<", 1]}]}, "/a/0/numeric", "Bottom must be less than top"),
+    (
+        "MessageAttributes",
+        "numeric bad range",
+        {"a": [{"numeric": [">", 10, "<", 1]}]},
+        "/a/0/numeric",
+        "Bottom must be less than top",
+    ),
     ("MessageAttributes", "six keys", {k: ["x"] for k in "abcdef"}, "", "more than 5 keys"),
-    ("MessageAttributes", "six keys across $or", {"a": ["1"], "$or": [{"b": ["1"], "c": ["1"]}, {"d": ["1"], "e": ["1"], "f": ["1"]}]}, "", "more than 5 keys"),
+    (
+        "MessageAttributes",
+        "six keys across $or",
+        {"a": ["1"], "$or": [{"b": ["1"], "c": ["1"]}, {"d": ["1"], "e": ["1"], "f": ["1"]}]},
+        "",
+        "more than 5 keys",
+    ),
     ("MessageBody", "six top-level keys", {k: {"x": ["y"]} for k in "abcdef"}, "", "more than 5 keys"),
     ("MessageAttributes", "151 combinations", {"a": [str(i) for i in range(151)]}, "", "too complex"),
-    ("MessageAttributes", "product over 150", {"a": [str(i) for i in range(10)], "b": [str(i) for i in range(16)]}, "", "160 combinations"),
-    ("MessageBody", "nested product over 150", {"a": {"b": [str(i) for i in range(13)]}, "c": [str(i) for i in range(12)]}, "", "156 combinations"),
-    ("MessageAttributes", "$or branches add up", {"x": ["1", "2"], "$or": [{"a": [str(i) for i in range(40)]}, {"b": [str(i) for i in range(36)]}]}, "", "152 combinations"),
+    (
+        "MessageAttributes",
+        "product over 150",
+        {"a": [str(i) for i in range(10)], "b": [str(i) for i in range(16)]},
+        "",
+        "160 combinations",
+    ),
+    (
+        "MessageBody",
+        "nested product over 150",
+        {"a": {"b": [str(i) for i in range(13)]}, "c": [str(i) for i in range(12)]},
+        "",
+        "156 combinations",
+    ),
+    (
+        "MessageAttributes",
+        "$or branches add up",
+        {"x": ["1", "2"], "$or": [{"a": [str(i) for i in range(40)]}, {"b": [str(i) for i in range(36)]}]},
+        "",
+        "152 combinations",
+    ),
 ]
 
 
@@ -121,7 +254,9 @@ def test_policy_limits_that_pass() -> None:
     compile_policy({k: ["x"] for k in "abcde"})
     compile_policy({"a": [str(i) for i in range(10)], "b": [str(i) for i in range(15)]})  # 150 exactly
     # a body policy counts only its top-level keys
-    compile_policy({"a": {"b": ["1"], "c": ["1"], "d": ["1"]}, "e": {"f": ["1"], "g": ["1"], "h": ["1"]}}, "MessageBody")
+    compile_policy(
+        {"a": {"b": ["1"], "c": ["1"], "d": ["1"]}, "e": {"f": ["1"], "g": ["1"], "h": ["1"]}}, "MessageBody"
+    )
     compile_policy({"a": [1e9], "b": [{"numeric": [">=", -1e9, "<=", 1e9]}]})
 
 

@@ -1,4 +1,5 @@
 """Rule ids are contracts: unique across every table, each one exercised by a test."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,10 +24,13 @@ def test_a_table_refuses_an_id_declared_twice() -> None:
         rule_table([Rule("FILTER_INVALID", "a", "b"), Rule("FILTER_INVALID", "c", "d")])
 
 
-@pytest.mark.parametrize("table, test_files", [
-    (GATE_RULES, ["test_loader.py", "test_gate.py"]),
-    (FILTER_RULES, ["test_routing_contract_checks.py"]),
-])
+@pytest.mark.parametrize(
+    "table, test_files",
+    [
+        (GATE_RULES, ["test_loader.py", "test_gate.py"]),
+        (FILTER_RULES, ["test_routing_contract_checks.py"]),
+    ],
+)
 def test_every_rule_is_exercised_by_a_test(table: dict[str, Rule], test_files: list[str]) -> None:
     source = "".join((TESTS / name).read_text() for name in test_files)
     assert [rule for rule in table if rule not in source] == []

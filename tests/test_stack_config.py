@@ -1,4 +1,5 @@
 """Stack config: both real stack files parse; every wrong value names the file, the key and the fix."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ def base() -> dict[str, Any]:
         "eventplane:archiveRetentionDays": 7,
         "eventplane:apiDestinations": {
             "delivery-service": {
-                "endpoint": "https://example.com/events", "method": "POST", "rateLimitPerSecond": 5,
+                "endpoint": "https://example.com/events",
+                "method": "POST",
+                "rateLimitPerSecond": 5,
                 "auth": {"type": "API_KEY", "headerName": "x-api-key", "secretKey": "deliveryApiKey"},
             }
         },
@@ -70,11 +73,21 @@ def test_subscription_switches() -> None:
     assert not off.subscription_enabled("a.x") and off.subscription_enabled("a.y")
 
 
-@pytest.mark.parametrize("auth, secret", [
-    ({"type": "BASIC", "username": "u", "secretKey": "pw"}, "pw"),
-    ({"type": "OAUTH_CLIENT_CREDENTIALS", "clientId": "c", "authorizationEndpoint": "https://a/token",
-      "secretKey": "clientSecret"}, "clientSecret"),
-])
+@pytest.mark.parametrize(
+    "auth, secret",
+    [
+        ({"type": "BASIC", "username": "u", "secretKey": "pw"}, "pw"),
+        (
+            {
+                "type": "OAUTH_CLIENT_CREDENTIALS",
+                "clientId": "c",
+                "authorizationEndpoint": "https://a/token",
+                "secretKey": "clientSecret",
+            },
+            "clientSecret",
+        ),
+    ],
+)
 def test_other_auth_types(auth: dict[str, Any], secret: str) -> None:
     values = base()
     values["eventplane:apiDestinations"]["delivery-service"]["auth"] = auth
@@ -82,7 +95,9 @@ def test_other_auth_types(auth: dict[str, Any], secret: str) -> None:
 
 
 def test_schedule_runs_a_configured_function_or_forwards() -> None:
-    config = parse({**base(), "eventplane:schedule": {"name": "rollup", "expression": "cron(0 2 * * ? *)", "function": "audit"}})
+    config = parse(
+        {**base(), "eventplane:schedule": {"name": "rollup", "expression": "cron(0 2 * * ? *)", "function": "audit"}}
+    )
     assert config.schedule is not None and config.schedule.function == "audit"
     forward = parse({**base(), "eventplane:schedule": {"expression": "rate(1 day)"}})
     assert forward.schedule is not None and forward.schedule.function == ""
@@ -101,26 +116,74 @@ def broken(path: str, value: Any) -> dict[str, Any]:
     return values
 
 
-@pytest.mark.parametrize("path, value, pointer, words", [
-    ("aws:region", None, "/config/aws:region", "missing"),
-    ("eventplane:namePrefix", "Bad_Prefix", "/config/eventplane:namePrefix", "invalid value"),
-    ("eventplane:archiveRetentionDays", "seven", "/config/eventplane:archiveRetentionDays", "whole number"),
-    ("eventplane:archiveRetentionDays", True, "/config/eventplane:archiveRetentionDays", "whole number"),
-    ("eventplane:apiDestinations/delivery-service/endpoint", "http://plain", "/config/eventplane:apiDestinations/delivery-service/endpoint", "https"),
-    ("eventplane:apiDestinations/delivery-service/method", "FETCH", "/config/eventplane:apiDestinations/delivery-service/method", "HTTP method"),
-    ("eventplane:apiDestinations/delivery-service/rateLimitPerSecond", 0, "/config/eventplane:apiDestinations/delivery-service/rateLimitPerSecond", "whole number"),
-    ("eventplane:apiDestinations/delivery-service/auth", {"type": "TOKEN"}, "/config/eventplane:apiDestinations/delivery-service/auth/type", "auth.type"),
-    ("eventplane:apiDestinations/delivery-service/auth/secretKey", None, "/config/eventplane:apiDestinations/delivery-service/auth/secretKey", "secret config key"),
-    ("eventplane:apiDestinations/delivery-service/auth/headerName", None, "/config/eventplane:apiDestinations/delivery-service/auth/headerName", "API_KEY"),
-    ("eventplane:functions/audit", "not-an-arn", "/config/eventplane:functions/audit", "Lambda function ARN"),
-    ("eventplane:subscriptions", {"enabled": [], "disabled": []}, "/config/eventplane:subscriptions", "both"),
-    ("eventplane:subscriptions", {"only": []}, "/config/eventplane:subscriptions/only", "unknown key"),
-    ("eventplane:subscriptions", {"enabled": ["no-dot"]}, "/config/eventplane:subscriptions/enabled", "subscription ids"),
-    ("eventplane:schedule", {"expression": "every day"}, "/config/eventplane:schedule/expression", "cron"),
-    ("eventplane:schedule", {"expression": "rate(1 day)", "function": "ghost"}, "/config/eventplane:schedule/function", "unknown function"),
-    ("eventplane:alarms", {"dlqOldestMessageAgeSeconds": 5}, "/config/eventplane:alarms/dlqOldestMessageAgeSeconds", "whole number"),
-    ("eventplane:deliveryApiKey", "hunter2", "/config/eventplane:deliveryApiKey", "plain text"),
-])
+@pytest.mark.parametrize(
+    "path, value, pointer, words",
+    [
+        ("aws:region", None, "/config/aws:region", "missing"),
+        ("eventplane:namePrefix", "Bad_Prefix", "/config/eventplane:namePrefix", "invalid value"),
+        ("eventplane:archiveRetentionDays", "seven", "/config/eventplane:archiveRetentionDays", "whole number"),
+        ("eventplane:archiveRetentionDays", True, "/config/eventplane:archiveRetentionDays", "whole number"),
+        (
+            "eventplane:apiDestinations/delivery-service/endpoint",
+            "http://plain",
+            "/config/eventplane:apiDestinations/delivery-service/endpoint",
+            "https",
+        ),
+        (
+            "eventplane:apiDestinations/delivery-service/method",
+            "FETCH",
+            "/config/eventplane:apiDestinations/delivery-service/method",
+            "HTTP method",
+        ),
+        (
+            "eventplane:apiDestinations/delivery-service/rateLimitPerSecond",
+            0,
+            "/config/eventplane:apiDestinations/delivery-service/rateLimitPerSecond",
+            "whole number",
+        ),
+        (
+            "eventplane:apiDestinations/delivery-service/auth",
+            {"type": "TOKEN"},
+            "/config/eventplane:apiDestinations/delivery-service/auth/type",
+            "auth.type",
+        ),
+        (
+            "eventplane:apiDestinations/delivery-service/auth/secretKey",
+            None,
+            "/config/eventplane:apiDestinations/delivery-service/auth/secretKey",
+            "secret config key",
+        ),
+        (
+            "eventplane:apiDestinations/delivery-service/auth/headerName",
+            None,
+            "/config/eventplane:apiDestinations/delivery-service/auth/headerName",
+            "API_KEY",
+        ),
+        ("eventplane:functions/audit", "not-an-arn", "/config/eventplane:functions/audit", "Lambda function ARN"),
+        ("eventplane:subscriptions", {"enabled": [], "disabled": []}, "/config/eventplane:subscriptions", "both"),
+        ("eventplane:subscriptions", {"only": []}, "/config/eventplane:subscriptions/only", "unknown key"),
+        (
+            "eventplane:subscriptions",
+            {"enabled": ["no-dot"]},
+            "/config/eventplane:subscriptions/enabled",
+            "subscription ids",
+        ),
+        ("eventplane:schedule", {"expression": "every day"}, "/config/eventplane:schedule/expression", "cron"),
+        (
+            "eventplane:schedule",
+            {"expression": "rate(1 day)", "function": "ghost"},
+            "/config/eventplane:schedule/function",
+            "unknown function",
+        ),
+        (
+            "eventplane:alarms",
+            {"dlqOldestMessageAgeSeconds": 5},
+            "/config/eventplane:alarms/dlqOldestMessageAgeSeconds",
+            "whole number",
+        ),
+        ("eventplane:deliveryApiKey", "hunter2", "/config/eventplane:deliveryApiKey", "plain text"),
+    ],
+)
 def test_bad_values_name_file_key_and_fix(path: str, value: Any, pointer: str, words: str) -> None:
     with pytest.raises(InputError) as caught:
         parse(broken(path, value))

@@ -6,29 +6,31 @@ generated at build time by `registry.bundle`, imported lazily per contract
 version so a cold start compiles nothing), then reduced to the counters it
 bumps and the idempotency key that makes it count once.
 """
+
 from __future__ import annotations
 
 import hashlib
 import importlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from fastjsonschema import JsonSchemaValueException
 
 __all__ = [
-    "TOTAL_SK",
     "MAX_DRINK_BYTES",
+    "TOTAL_SK",
+    "ContractIndex",
     "Increment",
     "MetricEvent",
     "Rejection",
-    "ContractIndex",
     "bundled_contracts",
-    "parse_record",
     "day_pk",
     "drink_sk",
+    "parse_record",
 ]
 
 TOTAL_SK = "TOTAL"
@@ -126,7 +128,7 @@ def _validator(module: str) -> Validate:
 
 def _pointer(name: str) -> str:
     """fastjsonschema's `data.a[0].b` as a JSON pointer into the envelope: `/detail/a/0/b`."""
-    rest = name[len("data"):] if name.startswith("data") else name
+    rest = name.removeprefix("data")
     return "/detail" + rest.replace("[", ".").replace("]", "").replace(".", "/")
 
 

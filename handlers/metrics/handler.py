@@ -17,20 +17,22 @@ earlier delivery, or by a copy in the same batch). Nothing mutable lives at
 module level except the cached DynamoDB client: every invocation starts with
 fresh state, as in Powertools' batch processor.
 """
+
 from __future__ import annotations
 
 import json
 import random
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .events import ContractIndex, MetricEvent, Rejection, bundled_contracts, parse_record
 from .plan import Transaction, plan, transaction_for
 from .store import DynamoMetricsStore, StoreError, Throttled, TransactionCanceled
 
-__all__ = ["IDEMPOTENCY_TTL_SECONDS", "RetryPolicy", "process", "lambda_handler"]
+__all__ = ["IDEMPOTENCY_TTL_SECONDS", "RetryPolicy", "lambda_handler", "process"]
 
 # SQS keeps a message at most 14 days; a record must outlive any redelivery.
 IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600
@@ -68,8 +70,12 @@ class _Batch:
         for event in events:
             self.failed.update(self.copies[event.key])
         if events:
-            _log("ERROR", "metrics not written", reason=reason,
-                 messageIds=sorted(m for e in events for m in self.copies[e.key]))
+            _log(
+                "ERROR",
+                "metrics not written",
+                reason=reason,
+                messageIds=sorted(m for e in events for m in self.copies[e.key]),
+            )
 
 
 def _culprits(tx: Transaction, codes: tuple[str, ...]) -> tuple[set[str], set[str]]:
@@ -78,13 +84,20 @@ def _culprits(tx: Transaction, codes: tuple[str, ...]) -> tuple[set[str], set[st
     fine = {"None", "ConditionalCheckFailed"} | _RETRYABLE_REASONS
     dupes = {e.key for e, code in zip(tx.events, codes) if code == "ConditionalCheckFailed"}
     bad = {e.key for e, code in zip(tx.events, codes) if code not in fine}
-    bad_items = {(u.pk, u.sk) for u, code in zip(tx.updates, codes[len(tx.events):]) if code not in fine}
+    bad_items = {(u.pk, u.sk) for u, code in zip(tx.updates, codes[len(tx.events) :]) if code not in fine}
     bad |= {e.key for e in tx.events if any((i.pk, i.sk) in bad_items for i in e.increments)}
     return dupes, bad
 
 
-def _write(tx: Transaction, store: Any, batch: _Batch, policy: RetryPolicy, now: Callable[[], float],
-           sleep: Callable[[float], None], rng: random.Random) -> None:
+def _write(
+    tx: Transaction,
+    store: Any,
+    batch: _Batch,
+    policy: RetryPolicy,
+    now: Callable[[], float],
+    sleep: Callable[[float], None],
+    rng: random.Random,
+) -> None:
     attempt = 0
     while tx.events:
         try:
@@ -101,8 +114,10 @@ def _write(tx: Transaction, store: Any, batch: _Batch, policy: RetryPolicy, now:
                 batch.duplicates += len(dupes)
                 _log("INFO", "duplicate events dropped", count=len(dupes))
             if bad:
-                batch.fail((e for e in tx.events if e.key in bad),
-                           f"transaction canceled: {sorted(set(codes) - {'None', 'ConditionalCheckFailed'})}")
+                batch.fail(
+                    (e for e in tx.events if e.key in bad),
+                    f"transaction canceled: {sorted(set(codes) - {'None', 'ConditionalCheckFailed'})}",
+                )
             tx = transaction_for(e for e in tx.events if e.key not in dupes | bad)
             retryable = sorted(set(codes) & _RETRYABLE_REASONS)
             if not retryable and (dupes or bad):
@@ -149,10 +164,19 @@ def process(
     for tx in plan(distinct.values()):
         _write(tx, store, batch, policy, now, sleep, rng)
     in_batch_dupes = sum(len(ids) - 1 for ids in batch.copies.values())
-    _log("INFO", "batch done", records=len(records), counted=batch.counted,
-         duplicates=batch.duplicates + in_batch_dupes, failed=len(batch.failed))
-    return {"batchItemFailures": [{"itemIdentifier": r.get("messageId", "")} for r in records
-                                  if r.get("messageId", "") in batch.failed]}
+    _log(
+        "INFO",
+        "batch done",
+        records=len(records),
+        counted=batch.counted,
+        duplicates=batch.duplicates + in_batch_dupes,
+        failed=len(batch.failed),
+    )
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": r.get("messageId", "")} for r in records if r.get("messageId", "") in batch.failed
+        ]
+    }
 
 
 _store: DynamoMetricsStore | None = None  # the client survives warm starts; nothing else does

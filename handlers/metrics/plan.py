@@ -23,15 +23,16 @@ saved in requests (28x fewer in bench/metrics.py). Limits:
 TransactWriteItems takes at most 100 actions and 4 MB; our actions are a few
 hundred bytes, so the 100-action limit is the one that binds.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .events import Increment, MetricEvent
 
-__all__ = ["MAX_ACTIONS", "Update", "Transaction", "transaction_for", "plan"]
+__all__ = ["MAX_ACTIONS", "Transaction", "Update", "plan", "transaction_for"]
 
 MAX_ACTIONS = 100
 

@@ -5,6 +5,7 @@ Kept thin (Powertools' persistence-layer split) so the exactly-once logic in
 botocore's own retries are switched off: `handler.py` owns the one retry
 policy (bounded exponential backoff with full jitter).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,18 +20,24 @@ from .plan import Transaction
 __all__ = [
     "IDEMPOTENCY_SK",
     "TTL_ATTRIBUTE",
+    "DayMetrics",
+    "DynamoMetricsStore",
     "StoreError",
     "Throttled",
     "TransactionCanceled",
-    "DayMetrics",
-    "DynamoMetricsStore",
 ]
 
 IDEMPOTENCY_SK = "KEY"
 TTL_ATTRIBUTE = "expires_at"
 _THROTTLE_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "TransactionConflictException",
-     "RequestLimitExceeded", "InternalServerError", "TransactionInProgressException"}
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "TransactionConflictException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionInProgressException",
+    }
 )
 
 
@@ -95,7 +102,7 @@ class DynamoMetricsStore:
         self.client = client
 
     @classmethod
-    def from_env(cls) -> "DynamoMetricsStore":
+    def from_env(cls) -> DynamoMetricsStore:
         import boto3  # imported on first use: keeps the handler's import cheap
         from botocore.config import Config
 
@@ -130,7 +137,7 @@ class DynamoMetricsStore:
                 if sk == TOTAL_SK:
                     totals = {k: int(v["N"]) for k, v in item.items() if "N" in v}
                 elif sk.startswith("DRINK#"):
-                    drinks[sk[len("DRINK#"):]] = int(item.get("count", {"N": "0"})["N"])
+                    drinks[sk[len("DRINK#") :]] = int(item.get("count", {"N": "0"})["N"])
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -4,6 +4,7 @@
 (`markdown`, `html`) and diagram writers (`mermaid`, `svg`) only format it,
 so every output shows the same facts in the same order.
 """
+
 from __future__ import annotations
 
 from registry.catalog.model import Catalog, build_catalog

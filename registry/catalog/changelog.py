@@ -5,6 +5,7 @@ data (Confluent's BACKWARD reading); `diff_schemas(new, old)` what an old
 reader meets in new data (FORWARD). The catalog shows both verdicts and the
 changes behind them, so an author sees why a mode accepted or refused a step.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,6 +46,13 @@ def changelog(event: EventContract) -> list[Step]:
         rows = [ChangeRow("backward", c.rule_id, c.path, c.old, c.new, c.compatible) for c in backward]
         # The reverse reading repeats every compatible change mirrored; keep only what it refuses.
         rows += [ChangeRow("forward", c.rule_id, c.path, c.new, c.old, False) for c in forward if not c.compatible]
-        steps.append(Step(before.number, after.number, all(c.compatible for c in backward),
-                          all(c.compatible for c in forward), tuple(rows)))
+        steps.append(
+            Step(
+                before.number,
+                after.number,
+                all(c.compatible for c in backward),
+                all(c.compatible for c in forward),
+                tuple(rows),
+            )
+        )
     return steps

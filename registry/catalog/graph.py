@@ -3,11 +3,12 @@
 Mermaid and the SVG renderer take the same `Graph`, so the diagram in the
 Markdown and the one in the HTML can never disagree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Node", "Edge", "Graph"]
+__all__ = ["Edge", "Graph", "Node"]
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,14 @@ Layers by longest path from the sources, order within a layer by a few
 barycenter sweeps (fewer crossings), then coordinates from text widths.
 Pure and deterministic: ties keep insertion order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from registry.catalog.graph import Graph
 
-__all__ = ["Box", "Layout", "layout", "text_width", "BACK_LABEL_HEIGHT"]
+__all__ = ["BACK_LABEL_HEIGHT", "Box", "Layout", "layout", "text_width"]
 
 NODE_HEIGHT = 34
 ROW_GAP = 18

@@ -1,15 +1,17 @@
 """The Markdown catalog: `index.md` plus one page per event, with Mermaid diagrams."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from registry.catalog.changelog import Step, changelog
 from registry.catalog.mermaid import to_mermaid
 from registry.catalog.model import Catalog, attributes_of, delivery_summary
 from registry.model import EventContract, Subscription
 
-__all__ = ["render_index", "render_event_page", "event_page_path", "table", "cell", "shorten", "VALUE_LIMIT"]
+__all__ = ["VALUE_LIMIT", "cell", "event_page_path", "render_event_page", "render_index", "shorten", "table"]
 
 VALUE_LIMIT = 100  # old/new of a changelog row; the full schemas are on the same page
 
@@ -44,66 +46,164 @@ def _code(document: Any, language: str = "json") -> str:
 
 
 def render_index(catalog: Catalog) -> str:
-    out = [_HEADER, "# Event catalog", "",
-           f"{len(catalog.events)} events, {len(catalog.registry.subscriptions)} subscriptions, {len(catalog.flows)} flows. "
-           "The same catalog as one self-contained page: [index.html](index.html).", ""]
-    out += ["## Events", "", table(
-        ["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers"],
-        ([f"[{e.key}]({event_page_path(e)})", f"{e.owner} / {e.service}", e.action, ", ".join(f"v{v.number}" for v in e.versions),
-          e.compatibility, "yes" if e.external else "no", str(len(catalog.subscribers(e.key)))] for e in catalog.events),
-    ), ""]
+    out = [
+        _HEADER,
+        "# Event catalog",
+        "",
+        f"{len(catalog.events)} events, {len(catalog.registry.subscriptions)} subscriptions, {len(catalog.flows)} flows. "
+        "The same catalog as one self-contained page: [index.html](index.html).",
+        "",
+    ]
+    out += [
+        "## Events",
+        "",
+        table(
+            ["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers"],
+            (
+                [
+                    f"[{e.key}]({event_page_path(e)})",
+                    f"{e.owner} / {e.service}",
+                    e.action,
+                    ", ".join(f"v{v.number}" for v in e.versions),
+                    e.compatibility,
+                    "yes" if e.external else "no",
+                    str(len(catalog.subscribers(e.key))),
+                ]
+                for e in catalog.events
+            ),
+        ),
+        "",
+    ]
     out += ["## Attributes (latest version)", ""]
     for event in catalog.events:
         out += [f"### {event.key} v{event.latest.number}", "", _attributes(event), ""]
-    out += ["## Flows", "", "Derived from the contracts: producers from `event.json` (`service`, `owner`), consumers from subscriptions.", ""]
+    out += [
+        "## Flows",
+        "",
+        "Derived from the contracts: producers from `event.json` (`service`, `owner`), consumers from subscriptions.",
+        "",
+    ]
     for flow in catalog.flows:
-        out += [f"### {flow.title}", "", table(
-            ["service", "team", "listens to", "does", "emits"],
-            ([r.service, r.team, "<br>".join(r.listens) or "-", "<br>".join(r.does), "<br>".join(r.emits) or "-"] for r in flow.rows),
-        ), "", _code(to_mermaid(flow.graph), "mermaid"), ""]
-    out += ["## Routing", "", "Event bus -> rules -> topics, queues and destinations -> handlers.", "",
-            _code(to_mermaid(catalog.routing), "mermaid"), ""]
+        out += [
+            f"### {flow.title}",
+            "",
+            table(
+                ["service", "team", "listens to", "does", "emits"],
+                (
+                    [r.service, r.team, "<br>".join(r.listens) or "-", "<br>".join(r.does), "<br>".join(r.emits) or "-"]
+                    for r in flow.rows
+                ),
+            ),
+            "",
+            _code(to_mermaid(flow.graph), "mermaid"),
+            "",
+        ]
+    out += [
+        "## Routing",
+        "",
+        "Event bus -> rules -> topics, queues and destinations -> handlers.",
+        "",
+        _code(to_mermaid(catalog.routing), "mermaid"),
+        "",
+    ]
     return "\n".join(out)
 
 
 def _attributes(event: EventContract) -> str:
-    rows = [[f"`{a.path}`", a.type, "yes" if a.required else "no", a.description] for a in attributes_of(event.latest.schema)]
+    rows = [
+        [f"`{a.path}`", a.type, "yes" if a.required else "no", a.description]
+        for a in attributes_of(event.latest.schema)
+    ]
     return table(["attribute", "type", "required", "description"], rows) if rows else "_No declared attributes._"
 
 
 def render_event_page(catalog: Catalog, event: EventContract) -> str:
     subscribers = catalog.subscribers(event.key)
-    out = [_HEADER, f"# {event.key}", "", "[<- catalog](../../index.md)", "", event.description, "", table(
-        ["fact", "value"],
-        [["source", f"`{event.source}`"], ["detail-type", f"`{event.detail_type}`"], ["owner", event.owner],
-         ["service", event.service], ["action", event.action], ["compatibility", event.compatibility],
-         ["external", "yes" if event.external else "no"], ["dedupe key", ", ".join(f"`{k}`" for k in event.dedupe_key)]],
-    ), "", f"## Attributes (v{event.latest.number})", "", _attributes(event), "", "## Subscribers", ""]
+    out = [
+        _HEADER,
+        f"# {event.key}",
+        "",
+        "[<- catalog](../../index.md)",
+        "",
+        event.description,
+        "",
+        table(
+            ["fact", "value"],
+            [
+                ["source", f"`{event.source}`"],
+                ["detail-type", f"`{event.detail_type}`"],
+                ["owner", event.owner],
+                ["service", event.service],
+                ["action", event.action],
+                ["compatibility", event.compatibility],
+                ["external", "yes" if event.external else "no"],
+                ["dedupe key", ", ".join(f"`{k}`" for k in event.dedupe_key)],
+            ],
+        ),
+        "",
+        f"## Attributes (v{event.latest.number})",
+        "",
+        _attributes(event),
+        "",
+        "## Subscribers",
+        "",
+    ]
     out += [_subscribers(subscribers) if subscribers else "_No subscribers._", ""]
     out += ["## Changelog", ""]
     steps = changelog(event)
     out += [_steps(steps, event.compatibility) if steps else "_One version, nothing to compare._", ""]
     out += ["## Versions", ""]
     for version in reversed(event.versions):
-        out += [f"### v{version.number} schema", "", f"`{version.path}`, sha256 `{version.fingerprint}`", "", _code(version.schema), ""]
+        out += [
+            f"### v{version.number} schema",
+            "",
+            f"`{version.path}`, sha256 `{version.fingerprint}`",
+            "",
+            _code(version.schema),
+            "",
+        ]
         for i, example in enumerate(version.examples):
             out += [f"Example `v{version.number}#{i}`:", "", _code(example), ""]
     return "\n".join(out)
 
 
 def _subscribers(subscribers: list[Subscription]) -> str:
-    rows = [[s.id, ", ".join(f"v{n}" for n in s.versions), delivery_summary(s),
-             f"`{json.dumps(s.filter, sort_keys=True)}`" if s.filter else "everything", s.description] for s in subscribers]
+    rows = [
+        [
+            s.id,
+            ", ".join(f"v{n}" for n in s.versions),
+            delivery_summary(s),
+            f"`{json.dumps(s.filter, sort_keys=True)}`" if s.filter else "everything",
+            s.description,
+        ]
+        for s in subscribers
+    ]
     return table(["subscription", "versions", "delivery", "filter (on detail)", "description"], rows)
 
 
 def _steps(steps: list[Step], mode: str) -> str:
     out: list[str] = []
     for step in reversed(steps):
-        out += [f"### v{step.old} -> v{step.new}", "",
-                f"Backward (new readers, old data): {'compatible' if step.backward else 'INCOMPATIBLE'}; "
-                f"forward (old readers, new data): {'compatible' if step.forward else 'INCOMPATIBLE'}; mode {mode}.", ""]
-        rows = [[r.reading, f"`{r.rule_id}`", f"`{r.path}`", cell(r.old, VALUE_LIMIT), cell(r.new, VALUE_LIMIT),
-                 "yes" if r.compatible else "**no**"] for r in step.rows]
-        out += [table(["reading", "rule", "path", "old", "new", "compatible"], rows) if rows else "_No schema changes._", ""]
+        out += [
+            f"### v{step.old} -> v{step.new}",
+            "",
+            f"Backward (new readers, old data): {'compatible' if step.backward else 'INCOMPATIBLE'}; "
+            f"forward (old readers, new data): {'compatible' if step.forward else 'INCOMPATIBLE'}; mode {mode}.",
+            "",
+        ]
+        rows = [
+            [
+                r.reading,
+                f"`{r.rule_id}`",
+                f"`{r.path}`",
+                cell(r.old, VALUE_LIMIT),
+                cell(r.new, VALUE_LIMIT),
+                "yes" if r.compatible else "**no**",
+            ]
+            for r in step.rows
+        ]
+        out += [
+            table(["reading", "rule", "path", "old", "new", "compatible"], rows) if rows else "_No schema changes._",
+            "",
+        ]
     return "\n".join(out).rstrip()

@@ -1,4 +1,5 @@
 """Mermaid `flowchart LR` text for a `Graph`, for the Markdown pages (GitHub renders it)."""
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,9 @@ def to_mermaid(graph: Graph) -> str:
     lines = ["flowchart LR"]
     for node_id, node in graph.nodes.items():
         left, right = _SHAPES.get(node.kind, ("[", "]"))
-        lines.append(f"  {ids[node_id]}{left}\"{_text(node.label)}\"{right}")
+        lines.append(f'  {ids[node_id]}{left}"{_text(node.label)}"{right}')
     for edge in graph.edges:
-        arrow = f"-->|\"{_text(edge.label)}\"|" if edge.label else "-->"
+        arrow = f'-->|"{_text(edge.label)}"|' if edge.label else "-->"
         lines.append(f"  {ids[edge.source]} {arrow} {ids[edge.target]}")
     return "\n".join(lines)
 

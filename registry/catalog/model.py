@@ -5,23 +5,25 @@ Everything is derived from the registry (producers from event.json
 sorted so that regenerating the catalog from the same contracts gives the
 same bytes.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from registry.catalog.graph import Graph
 from registry.model import EventContract, Registry, Subscription
 
 __all__ = [
     "Attribute",
-    "ServiceRow",
-    "Flow",
     "Catalog",
-    "build_catalog",
+    "Flow",
+    "ServiceRow",
     "attributes_of",
-    "delivery_summary",
+    "build_catalog",
     "consumer_name",
+    "delivery_summary",
 ]
 
 
@@ -171,7 +173,9 @@ def _flow(registry: Registry, team: str) -> Flow:
     owners = {e.service: e.owner for e in sorted(registry.events.values(), key=lambda e: e.key, reverse=True)}
 
     def row(service: str, team: str) -> dict[str, Any]:
-        return rows.setdefault(service, {"team": owners.get(service, team), "listens": set(), "does": set(), "emits": set()})
+        return rows.setdefault(
+            service, {"team": owners.get(service, team), "listens": set(), "does": set(), "emits": set()}
+        )
 
     def emit(event: EventContract) -> None:
         producer = row(event.service, event.owner)
@@ -236,7 +240,9 @@ def _routing(registry: Registry) -> Graph:
             graph.edge(rule, queue)
             graph.edge(queue, graph.node(f"svc:{handler}", handler, "service"))
         elif kind == "api":
-            destination = graph.node(f"api:{options.get('destination')}", f"API destination {options.get('destination')}", "destination")
+            destination = graph.node(
+                f"api:{options.get('destination')}", f"API destination {options.get('destination')}", "destination"
+            )
             graph.edge(rule, destination)
             graph.edge(destination, graph.node(f"svc:{handler}", handler, "service"))
         elif kind == "metrics":

@@ -1,4 +1,5 @@
 """Every file of the catalog as {relative path: text}: one pure function, so tests compare it to disk."""
+
 from __future__ import annotations
 
 from registry.catalog.html import render_html

@@ -1,4 +1,5 @@
 """Inline SVG for a `Graph`, laid out by `registry.catalog.layout`: no scripts, no fonts to fetch."""
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
@@ -6,7 +7,7 @@ from xml.sax.saxutils import escape, quoteattr
 from registry.catalog.graph import Graph
 from registry.catalog.layout import BACK_LABEL_HEIGHT, Box, layout
 
-__all__ = ["to_svg", "KIND_COLOURS"]
+__all__ = ["KIND_COLOURS", "to_svg"]
 
 # Fill colours per node kind, readable with dark text; the legend in the HTML uses the same table.
 KIND_COLOURS = {
@@ -59,8 +60,14 @@ def _edge(a: Box, b: Box, label: str, marker: str) -> str:
     x1, y1 = a.x + a.width, a.y + a.height / 2
     x2, y2 = b.x, b.y + b.height / 2
     bend = max((x2 - x1) / 2, 20)
-    return _path(f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}",
-                 label, (x1 + x2) / 2, (y1 + y2) / 2 - 4, "middle", marker)
+    return _path(
+        f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}",
+        label,
+        (x1 + x2) / 2,
+        (y1 + y2) / 2 - 4,
+        "middle",
+        marker,
+    )
 
 
 def _back_edge(a: Box, b: Box, label: str, marker: str, bottom: float, level: int) -> str:
@@ -68,8 +75,14 @@ def _back_edge(a: Box, b: Box, label: str, marker: str, bottom: float, level: in
     x1, y1 = a.x + a.width / 2, a.y + a.height
     x2, y2 = b.x + b.width / 2, b.y + b.height
     low = bottom - 6
-    return _path(f"M{x1:.1f},{y1:.1f} C{x1:.1f},{low:.1f} {x2:.1f},{low:.1f} {x2:.1f},{y2:.1f}",
-                 label, x2 + 6, low - 8 - level * BACK_LABEL_HEIGHT, "start", marker)
+    return _path(
+        f"M{x1:.1f},{y1:.1f} C{x1:.1f},{low:.1f} {x2:.1f},{low:.1f} {x2:.1f},{y2:.1f}",
+        label,
+        x2 + 6,
+        low - 8 - level * BACK_LABEL_HEIGHT,
+        "start",
+        marker,
+    )
 
 
 def _path(d: str, label: str, x: float, y: float, anchor: str, marker: str) -> str:

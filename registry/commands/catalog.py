@@ -3,6 +3,7 @@
 The output is deterministic (sorted, no timestamps), so it is committed under
 docs/catalog and a test fails when it is stale.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,15 +13,23 @@ from registry.catalog import build_catalog, render_site
 from registry.errors import InputError
 from registry.loader import load_registry
 
-__all__ = ["register", "run", "write_site", "DEFAULT_OUT"]
+__all__ = ["DEFAULT_OUT", "register", "run", "write_site"]
 
 DEFAULT_CONTRACTS = Path("contracts")
 DEFAULT_OUT = Path("docs/catalog")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR", help="contracts directory (default: contracts)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: docs/catalog)")
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        default=DEFAULT_CONTRACTS,
+        metavar="DIR",
+        help="contracts directory (default: contracts)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: docs/catalog)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -28,7 +37,10 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry(args.contracts)  # RegistryInvalid (exit 1/2) carries every finding
     files = render_site(build_catalog(registry))
     removed = write_site(files, args.out)
-    print(f"catalog: wrote {len(files)} files to {args.out}" + (f", removed {len(removed)} stale page(s)" if removed else ""))
+    print(
+        f"catalog: wrote {len(files)} files to {args.out}"
+        + (f", removed {len(removed)} stale page(s)" if removed else "")
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """`check`: the PR gate. Exit 0 ok, 1 rejected, 2 unreadable input."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,11 +13,21 @@ DEFAULT_CONTRACTS = Path("contracts")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR", help="contracts directory (default: contracts)")
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        default=DEFAULT_CONTRACTS,
+        metavar="DIR",
+        help="contracts directory (default: contracts)",
+    )
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
-    parser.add_argument("--format", choices=("text", "markdown"), default="text",
-                        help="markdown: the pull-request comment (changes, findings, affected subscribers, plan per stack versus --against)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown: the pull-request comment (changes, findings, affected subscribers, plan per stack versus --against)",
+    )
     parser.set_defaults(run=run)
 
 

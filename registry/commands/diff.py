@@ -2,11 +2,11 @@
 
 Exit 0 compatible, 1 incompatible, 2 unreadable input or unknown mode.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from registry.compat import MODES, check_compatibility
@@ -22,8 +22,9 @@ __all__ = ["register", "run"]
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD.json", help="the earlier schema")
     parser.add_argument("new", metavar="NEW.json", help="the proposed schema")
-    parser.add_argument("--mode", default="BACKWARD", metavar="MODE",
-                        help=f"one of {', '.join(MODES)} (default BACKWARD)")
+    parser.add_argument(
+        "--mode", default="BACKWARD", metavar="MODE", help=f"one of {', '.join(MODES)} (default BACKWARD)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable result")
     parser.set_defaults(run=run)
 
@@ -41,9 +42,19 @@ def run(args: argparse.Namespace) -> int:
         changes = [{"direction": "backward", **c.to_json()} for c in diff_documents(old_doc.root, new_doc.root)]
         if "forward" in directions(mode):
             changes += [{"direction": "forward", **c.to_json()} for c in diff_documents(new_doc.root, old_doc.root)]
-        print(json.dumps({"compatible": report.ok, "mode": mode,
-                          "findings": [f.to_json() for f in report.sorted()], "changes": changes},
-                         indent=2, sort_keys=True, default=str))
+        print(
+            json.dumps(
+                {
+                    "compatible": report.ok,
+                    "mode": mode,
+                    "findings": [f.to_json() for f in report.sorted()],
+                    "changes": changes,
+                },
+                indent=2,
+                sort_keys=True,
+                default=str,
+            )
+        )
     else:
         print(report.render(f"compatibility of {args.new} against {args.old} ({mode})"))
         print(f"{'COMPATIBLE' if report.ok else 'INCOMPATIBLE'} under {mode}")
@@ -53,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
 def _read(file: str) -> Any:
     document = read_json_file(file)
     if not isinstance(document, (dict, bool)):
-        raise InputError(file, f"a schema must be a JSON object or boolean, not {type(document).__name__}",
-                         hint="wrap the schema in an object, e.g. {\"type\": \"object\"}")
+        raise InputError(
+            file,
+            f"a schema must be a JSON object or boolean, not {type(document).__name__}",
+            hint='wrap the schema in an object, e.g. {"type": "object"}',
+        )
     return document

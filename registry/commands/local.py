@@ -5,6 +5,7 @@ the planned topology up on moto, publishes the contracts' examples (or the
 scenario files' events) and prints where every event went. With `--events`,
 exit 1 when any scenario expectation is not met, 0 when all are.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ def run(args: argparse.Namespace) -> int:
 
     root: Path = args.root
     if args.events is not None and not args.events.exists():
-        raise InputError(file=str(args.events), message="no such file or directory",
-                         hint="point --events at a scenario file or a directory of them")
+        raise InputError(
+            file=str(args.events),
+            message="no such file or directory",
+            hint="point --events at a scenario file or a directory of them",
+        )
     config = load_stack_config(root, args.stack)  # an unknown stack: UsageError listing the known ones
     pending = start_plan(args.stack, root)
     try:

@@ -3,6 +3,7 @@
 Only new keys are added: an edited published version stays rejected,
 because re-locking it would hide the edit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,13 @@ from registry.loader import LOCK_FILE_NAME
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR", help="contracts directory (default: contracts)")
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        default=DEFAULT_CONTRACTS,
+        metavar="DIR",
+        help="contracts directory (default: contracts)",
+    )
     parser.set_defaults(run=run)
 
 

@@ -6,6 +6,7 @@ Each input line is `{"kind": "eventbridge"|"sns", "scope": "MessageBody"|
 that cannot be read, or a line that is not such an object, is bad input:
 exit 2 naming the line, before anything is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ from typing import Any
 from registry.errors import InputError
 from registry.routing import PatternError, compile_pattern, compile_policy
 
-__all__ = ["register", "run", "MatchCase", "parse_batch", "verdict"]
+__all__ = ["MatchCase", "parse_batch", "register", "run", "verdict"]
 
 _KINDS = ("eventbridge", "sns")
 _SCOPES = (None, "MessageAttributes", "MessageBody")
@@ -33,7 +34,9 @@ class MatchCase:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", metavar="FILE", required=True, help="JSON Lines of {kind, scope, pattern, event}; - for stdin")
+    parser.add_argument(
+        "--batch", metavar="FILE", required=True, help="JSON Lines of {kind, scope, pattern, event}; - for stdin"
+    )
     parser.set_defaults(run=run)
 
 
@@ -54,7 +57,9 @@ def _read(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read the batch file: {exc}", hint="pass a readable UTF-8 JSON Lines file") from None
+        raise InputError(
+            path, f"cannot read the batch file: {exc}", hint="pass a readable UTF-8 JSON Lines file"
+        ) from None
 
 
 def parse_batch(text: str, file: str) -> list[MatchCase]:
@@ -66,22 +71,49 @@ def parse_batch(text: str, file: str) -> list[MatchCase]:
         try:
             item = json.loads(raw)
         except (ValueError, RecursionError) as exc:
-            raise InputError(file, f"line {number} is not JSON: {exc.args[0] if exc.args else exc}", line=number, column=getattr(exc, "colno", 0) or 1,
-                             hint='write one object per line: {"kind": "eventbridge", "scope": null, "pattern": {...}, "event": {...}}') from None
+            raise InputError(
+                file,
+                f"line {number} is not JSON: {exc.args[0] if exc.args else exc}",
+                line=number,
+                column=getattr(exc, "colno", 0) or 1,
+                hint='write one object per line: {"kind": "eventbridge", "scope": null, "pattern": {...}, "event": {...}}',
+            ) from None
         if not isinstance(item, dict):
-            raise InputError(file, f"line {number} is not a JSON object", line=number, column=1,
-                             hint='write one object per line with "kind", "scope", "pattern" and "event"')
+            raise InputError(
+                file,
+                f"line {number} is not a JSON object",
+                line=number,
+                column=1,
+                hint='write one object per line with "kind", "scope", "pattern" and "event"',
+            )
         missing = [k for k in ("kind", "pattern", "event") if k not in item]
         if missing:
-            raise InputError(file, f"line {number} lacks {', '.join(repr(m) for m in missing)}", line=number, column=1,
-                             hint='every line needs "kind", "pattern" and "event" ("scope" defaults to MessageAttributes for sns)')
+            raise InputError(
+                file,
+                f"line {number} lacks {', '.join(repr(m) for m in missing)}",
+                line=number,
+                column=1,
+                hint='every line needs "kind", "pattern" and "event" ("scope" defaults to MessageAttributes for sns)',
+            )
         kind, scope = item["kind"], item.get("scope")
         if kind not in _KINDS:
-            raise InputError(file, f"line {number}: unknown kind {kind!r}", pointer="/kind", line=number, column=1,
-                             hint='use "eventbridge" or "sns"')
+            raise InputError(
+                file,
+                f"line {number}: unknown kind {kind!r}",
+                pointer="/kind",
+                line=number,
+                column=1,
+                hint='use "eventbridge" or "sns"',
+            )
         if kind == "sns" and scope not in _SCOPES:
-            raise InputError(file, f"line {number}: unknown scope {scope!r}", pointer="/scope", line=number, column=1,
-                             hint='use "MessageAttributes", "MessageBody" or null')
+            raise InputError(
+                file,
+                f"line {number}: unknown scope {scope!r}",
+                pointer="/scope",
+                line=number,
+                column=1,
+                hint='use "MessageAttributes", "MessageBody" or null',
+            )
         cases.append(MatchCase(number, kind, scope, item["pattern"], item["event"]))
     return cases
 

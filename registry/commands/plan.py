@@ -3,6 +3,7 @@
 Exit 0 with the plan, 1 with the gate's report when the program rejects the
 registry, 2 for an unknown stack or unreadable input.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,27 +14,65 @@ from typing import Any
 
 from registry.offline_plan import Plan, PlannedResource, PlanRejected, plan_stack
 
-__all__ = ["register", "run", "render"]
+__all__ = ["register", "render", "run"]
 
 # The inputs that say what a resource does: routing, policies, DLQs, retry, encryption.
 _SHOWN: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/eventBus:EventBus": ("name",),
     "aws:cloudwatch/eventArchive:EventArchive": ("name", "retentionDays"),
     "aws:cloudwatch/eventRule:EventRule": ("name", "eventBusName", "eventPattern", "scheduleExpression"),
-    "aws:cloudwatch/eventTarget:EventTarget": ("arn", "retryPolicy", "deadLetterConfig", "sqsTarget", "roleArn", "inputTransformer"),
-    "aws:sqs/queue:Queue": ("name", "fifoQueue", "contentBasedDeduplication", "sqsManagedSseEnabled", "kmsMasterKeyId",
-                            "messageRetentionSeconds", "visibilityTimeoutSeconds", "redrivePolicy"),
+    "aws:cloudwatch/eventTarget:EventTarget": (
+        "arn",
+        "retryPolicy",
+        "deadLetterConfig",
+        "sqsTarget",
+        "roleArn",
+        "inputTransformer",
+    ),
+    "aws:sqs/queue:Queue": (
+        "name",
+        "fifoQueue",
+        "contentBasedDeduplication",
+        "sqsManagedSseEnabled",
+        "kmsMasterKeyId",
+        "messageRetentionSeconds",
+        "visibilityTimeoutSeconds",
+        "redrivePolicy",
+    ),
     "aws:sqs/queuePolicy:QueuePolicy": ("policy",),
     "aws:sns/topic:Topic": ("name", "kmsMasterKeyId"),
     "aws:sns/topicPolicy:TopicPolicy": ("policy",),
-    "aws:sns/topicSubscription:TopicSubscription": ("endpoint", "filterPolicy", "filterPolicyScope", "rawMessageDelivery", "redrivePolicy"),
+    "aws:sns/topicSubscription:TopicSubscription": (
+        "endpoint",
+        "filterPolicy",
+        "filterPolicyScope",
+        "rawMessageDelivery",
+        "redrivePolicy",
+    ),
     "aws:cloudwatch/eventConnection:EventConnection": ("name", "authorizationType", "authParameters"),
-    "aws:cloudwatch/eventApiDestination:EventApiDestination": ("invocationEndpoint", "httpMethod", "invocationRateLimitPerSecond"),
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": (
+        "invocationEndpoint",
+        "httpMethod",
+        "invocationRateLimitPerSecond",
+    ),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
     "aws:lambda/function:Function": ("name", "handler", "runtime", "sourceCodeHash", "environment"),
-    "aws:lambda/eventSourceMapping:EventSourceMapping": ("eventSourceArn", "batchSize", "maximumBatchingWindowInSeconds", "functionResponseTypes"),
+    "aws:lambda/eventSourceMapping:EventSourceMapping": (
+        "eventSourceArn",
+        "batchSize",
+        "maximumBatchingWindowInSeconds",
+        "functionResponseTypes",
+    ),
     "aws:lambda/permission:Permission": ("function", "principal", "sourceArn"),
-    "aws:dynamodb/table:Table": ("name", "billingMode", "hashKey", "rangeKey", "pointInTimeRecovery", "serverSideEncryption", "ttl"),
+    "aws:dynamodb/table:Table": (
+        "name",
+        "billingMode",
+        "hashKey",
+        "rangeKey",
+        "pointInTimeRecovery",
+        "serverSideEncryption",
+        "ttl",
+    ),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "dimensions", "threshold"),
     "aws:kms/key:Key": ("enableKeyRotation",),
     "aws:schemas/schema:Schema": ("name", "type"),
@@ -79,7 +118,9 @@ def render(plan: Plan) -> str:
 
 def _tree(plan: Plan, resource: PlannedResource, depth: int) -> list[str]:
     pad = "  " * depth
-    lines = [f"{pad}{resource.type.split(':')[-1]} {resource.name}" + ("" if resource.custom else f"  [{resource.type}]")]
+    lines = [
+        f"{pad}{resource.type.split(':')[-1]} {resource.name}" + ("" if resource.custom else f"  [{resource.type}]")
+    ]
     for key in _SHOWN.get(resource.type, ()):
         if key in resource.inputs:
             lines.append(f"{pad}    {key}: {_short(resource.inputs[key], 160)}")

@@ -3,6 +3,7 @@
 Uses the same pattern builders as the Pulumi program and the conformance-
 tested matcher, so the answer is what AWS would do with the deployed rules.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,12 @@ class Hop:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("event", type=Path, metavar="EVENT.json", help="an EventBridge event (envelope with detail), as producers send it")
+    parser.add_argument(
+        "event",
+        type=Path,
+        metavar="EVENT.json",
+        help="an EventBridge event (envelope with detail), as producers send it",
+    )
     parser.add_argument("--stack", default="dev", help="stack whose enabled subscriptions count (default: dev)")
     parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR")
     parser.add_argument("--json", action="store_true")
@@ -52,8 +58,17 @@ def run(args: argparse.Namespace) -> int:
     hops = route_event(event, contract, enabled)
     versions = _valid_versions(contract, event["detail"]) if contract else []
     if args.json:
-        print(json.dumps({"stack": args.stack, "event": contract.key if contract else None, "valid_versions": versions,
-                          "hops": [h.__dict__ for h in hops]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "stack": args.stack,
+                    "event": contract.key if contract else None,
+                    "valid_versions": versions,
+                    "hops": [h.__dict__ for h in hops],
+                },
+                indent=2,
+            )
+        )
     else:
         print(_render(args.stack, event, contract, versions, hops))
     return 0
@@ -79,12 +94,20 @@ def route_event(event: dict[str, Any], contract: EventContract | None, subscript
                 continue
             policy = fork_policy(sub)
             delivered = policy is None or compile_policy(policy, scope="MessageBody").matches(event)
-            reason = "no filter policy" if policy is None else ("filter policy matched" if delivered else f"filter policy {json.dumps(policy)} did not match")
+            reason = (
+                "no filter policy"
+                if policy is None
+                else ("filter policy matched" if delivered else f"filter policy {json.dumps(policy)} did not match")
+            )
             hops.append(Hop(sub.id, delivered, (fanout, topic, target), reason))
         else:
             pattern = rule_pattern(sub, contract)
             delivered = compile_pattern(pattern).matches(event)
-            reason = ("pattern matched" if delivered else f"pattern {json.dumps(pattern.get('detail', pattern))} did not match")
+            reason = (
+                "pattern matched"
+                if delivered
+                else f"pattern {json.dumps(pattern.get('detail', pattern))} did not match"
+            )
             hops.append(Hop(sub.id, delivered, (rule, _target(sub)), reason))
     return hops
 
@@ -102,12 +125,17 @@ def _target(sub: Subscription) -> str:
 def _read_event(path: Path) -> dict[str, Any]:
     event = read_json_file(path)
     if not isinstance(event, dict) or not all(k in event for k in ("source", "detail-type", "detail")):
-        raise InputError(str(path), "not an EventBridge event", hint='give at least "source", "detail-type" and "detail"')
+        raise InputError(
+            str(path), "not an EventBridge event", hint='give at least "source", "detail-type" and "detail"'
+        )
     return {**envelope_defaults(), **event}
 
 
 def _contract_of(registry: Registry, event: dict[str, Any]) -> EventContract | None:
-    return next((c for c in registry.events.values() if (c.source, c.detail_type) == (event["source"], event["detail-type"])), None)
+    return next(
+        (c for c in registry.events.values() if (c.source, c.detail_type) == (event["source"], event["detail-type"])),
+        None,
+    )
 
 
 def _valid_versions(contract: EventContract, detail: Any) -> list[int]:
@@ -121,12 +149,16 @@ def _valid_versions(contract: EventContract, detail: Any) -> list[int]:
     return valid
 
 
-def _render(stack: str, event: dict[str, Any], contract: EventContract | None, versions: list[int], hops: list[Hop]) -> str:
+def _render(
+    stack: str, event: dict[str, Any], contract: EventContract | None, versions: list[int], hops: list[Hop]
+) -> str:
     head = f"{event['source']} / {event['detail-type']} on stack {stack}"
     if contract is None:
         return f"{head}\n  no contract has this source and detail-type: no rule receives it"
-    lines = [f"{head}: contract {contract.key}",
-             f"  valid under: {', '.join(f'v{n}' for n in versions) or 'NO version (producers must not send this)'}"]
+    lines = [
+        f"{head}: contract {contract.key}",
+        f"  valid under: {', '.join(f'v{n}' for n in versions) or 'NO version (producers must not send this)'}",
+    ]
     if not hops:
         lines.append("  no subscription on this stack")
     for hop in hops:

@@ -4,8 +4,9 @@
 new)` reports; `check_compatibility` / `check_history` turn the incompatible
 ones into findings under a compatibility mode. `RULES` is the one rule table.
 """
+
 from registry.compat.check import check_compatibility, check_history, diff_schemas
 from registry.compat.engine import Change
 from registry.compat.rules import MODES, RULES, Rule
 
-__all__ = ["MODES", "RULES", "Rule", "Change", "diff_schemas", "check_compatibility", "check_history"]
+__all__ = ["MODES", "RULES", "Change", "Rule", "check_compatibility", "check_history", "diff_schemas"]

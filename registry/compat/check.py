@@ -6,9 +6,11 @@ FULL is both, NONE nothing; `_TRANSITIVE` checks against every earlier
 version instead of only the previous one. Findings always point into the
 newer file, since that is the one its author can still change.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from registry.compat.engine import Change, diff_documents
 from registry.compat.nodes import Document, SchemaError, load_document
@@ -16,7 +18,7 @@ from registry.compat.rules import MODES, RULES
 from registry.errors import InputError, UsageError
 from registry.findings import Finding, Severity
 
-__all__ = ["diff_schemas", "check_compatibility", "check_history", "directions", "load", "validate"]
+__all__ = ["check_compatibility", "check_history", "diff_schemas", "directions", "load", "validate"]
 
 _CACHE_LIMIT = 4096
 _documents: dict[int, tuple[Any, Document]] = {}
@@ -27,8 +29,7 @@ def directions(mode: str) -> tuple[str, ...]:
     if mode not in MODES:
         raise UsageError(f"unknown compatibility mode {mode!r}; valid modes: {', '.join(MODES)}")
     base = mode.removesuffix("_TRANSITIVE")
-    return {"NONE": (), "BACKWARD": ("backward",), "FORWARD": ("forward",),
-            "FULL": ("backward", "forward")}[base]
+    return {"NONE": (), "BACKWARD": ("backward",), "FORWARD": ("forward",), "FULL": ("backward", "forward")}[base]
 
 
 def load(schema: Any, file: str) -> Document:
@@ -53,8 +54,9 @@ def diff_schemas(old: Mapping, new: Mapping) -> list[Change]:
     return _diff(load(old, "old"), load(new, "new"), "old", "new")
 
 
-def _diff(original: Document, update: Document, original_file: str, update_file: str,
-          incompatible_only: bool = False) -> list[Change]:
+def _diff(
+    original: Document, update: Document, original_file: str, update_file: str, incompatible_only: bool = False
+) -> list[Change]:
     """diff_documents, turning a keyword found unreadable on the way into an InputError naming its file."""
     try:
         return diff_documents(original.root, update.root, incompatible_only=incompatible_only)
@@ -67,8 +69,11 @@ def _diff(original: Document, update: Document, original_file: str, update_file:
 
 
 def _too_deep(file: str) -> InputError:
-    return InputError(file, "the schema is nested too deeply to compare",
-                      hint="flatten it: move nested object schemas under `definitions` and `$ref` them")
+    return InputError(
+        file,
+        "the schema is nested too deeply to compare",
+        hint="flatten it: move nested object schemas under `definitions` and `$ref` them",
+    )
 
 
 def validate(document: Document, file: str) -> None:
@@ -79,8 +84,9 @@ def validate(document: Document, file: str) -> None:
         raise InputError(file, exc.message, pointer=exc.pointer, hint=exc.hint) from exc
 
 
-def check_compatibility(old: Mapping, new: Mapping, mode: str, *, old_file: str = "old",
-                        new_file: str = "new") -> list[Finding]:
+def check_compatibility(
+    old: Mapping, new: Mapping, mode: str, *, old_file: str = "old", new_file: str = "new"
+) -> list[Finding]:
     """Incompatible changes of NEW against OLD under `mode`, as error findings pointing into NEW's file."""
     wanted = directions(mode)
     if not wanted:
@@ -114,14 +120,26 @@ def check_history(history: Sequence[tuple[str, Mapping]], mode: str) -> list[Fin
 def _finding(change: Change, direction: str, old_file: str, new_file: str, *, swapped: bool) -> Finding:
     rule = RULES[change.rule_id]
     # compare(new, old) for FORWARD: the original side is the new file
-    new_side, old_side = ((change.original_pointer, change.update_pointer) if swapped
-                          else (change.update_pointer, change.original_pointer))
+    new_side, old_side = (
+        (change.original_pointer, change.update_pointer)
+        if swapped
+        else (change.update_pointer, change.original_pointer)
+    )
     old_value, new_value = (change.new, change.old) if swapped else (change.old, change.new)
     reader, writer = (old_file, new_file) if swapped else (new_file, old_file)
-    message = (f"{direction}: {change.rule_id.replace('_', ' ').lower()} at {change.path}; "
-               f"a reader of {reader} cannot read data written with {writer}")
+    message = (
+        f"{direction}: {change.rule_id.replace('_', ' ').lower()} at {change.path}; "
+        f"a reader of {reader} cannot read data written with {writer}"
+    )
     if new_side is None and old_side is not None:
         message += f" (gone from {new_file}; the pointer is into {old_file})"
-    return Finding(file=new_file, pointer=new_side or old_side or "", rule_id=change.rule_id, message=message,
-                   old=old_value, new=new_value, hint=rule.hint_for("forward" if swapped else "backward"),
-                   severity=Severity.ERROR)
+    return Finding(
+        file=new_file,
+        pointer=new_side or old_side or "",
+        rule_id=change.rule_id,
+        message=message,
+        old=old_value,
+        new=new_value,
+        hint=rule.hint_for("forward" if swapped else "backward"),
+        severity=Severity.ERROR,
+    )

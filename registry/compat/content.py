@@ -7,14 +7,18 @@ one is a change; in a closed model old data cannot carry it; in a partially
 open model (a schema for additional content, or `patternProperties`) the new
 declaration must accept what that schema accepted, and the other way round.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from registry.compat.context import Ctx as _Ctx, at as _at, bound as _bound, raw as _raw
+from registry.compat.context import Ctx as _Ctx
+from registry.compat.context import at as _at
+from registry.compat.context import bound as _bound
+from registry.compat.context import raw as _raw
 from registry.compat.nodes import Node, is_map
 
-__all__ = ["compare_object", "compare_array"]
+__all__ = ["compare_array", "compare_object"]
 
 
 def _is_open(node: Node) -> bool:
@@ -47,8 +51,17 @@ def compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
             _property_added(here, o, b, u, name)
         ctx.changes.extend(here.changes)
     _compare_dependencies(ctx, o, u)
-    _compare_additional(ctx, o, u, "additionalProperties", o.permits_additional, u.permits_additional,
-                        o.additional_schema, u.additional_schema, "ADDITIONAL_PROPERTIES")
+    _compare_additional(
+        ctx,
+        o,
+        u,
+        "additionalProperties",
+        o.permits_additional,
+        u.permits_additional,
+        o.additional_schema,
+        u.additional_schema,
+        "ADDITIONAL_PROPERTIES",
+    )
     _bound(ctx, o, u, "maxProperties", o.max_properties, u.max_properties, "MAX_PROPERTIES")
     _bound(ctx, o, u, "minProperties", o.min_properties, u.min_properties, "MIN_PROPERTIES")
 
@@ -64,11 +77,20 @@ def _compare_required(ctx: _Ctx, o: Node, u: Node) -> None:
             continue
         was, now = name in o_req, name in u_req
         if was and not now:
-            here.add("REQUIRED_ATTRIBUTE_REMOVED", _at(o, "required"), _at(u, "properties", name),
-                     "required", "optional", name)
+            here.add(
+                "REQUIRED_ATTRIBUTE_REMOVED",
+                _at(o, "required"),
+                _at(u, "properties", name),
+                "required",
+                "optional",
+                name,
+            )
         elif now and not was:
-            rule = ("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED" if u.property_schema(name).has_default
-                    else "REQUIRED_ATTRIBUTE_ADDED")
+            rule = (
+                "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED"
+                if u.property_schema(name).has_default
+                else "REQUIRED_ATTRIBUTE_ADDED"
+            )
             here.add(rule, _at(o, "properties", name), _at(u, "required"), "optional", "required", name)
     ctx.changes.extend(here.changes)
 
@@ -87,7 +109,9 @@ def _removed(here: _Ctx, a: Node, kind: str, is_open: bool, partial: Node | None
         here.add(f"{kind}_REMOVED_FROM_OPEN_CONTENT_MODEL", a.pointer, None, a.raw, None)
     elif partial is not None:
         covered = _coverage(here, a, partial)
-        here.add(f"{kind}_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", a.pointer, partial.pointer, a.raw, partial.raw)
+        here.add(
+            f"{kind}_REMOVED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", a.pointer, partial.pointer, a.raw, partial.raw
+        )
     elif a.kind == "false":
         here.add(f"{kind}_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.pointer, None, a.raw, None)
     else:
@@ -101,17 +125,25 @@ def _property_removed(here: _Ctx, a: Node, u: Node, name: str) -> None:
 
 def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
     if _is_open(o):
-        rule = ("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL" if b.is_empty
-                else "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL")
+        rule = (
+            "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL"
+            if b.is_empty
+            else "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+        )
         here.add(rule, None, b.pointer, None, b.raw)
         return
     partial = _partial_schema(o, name)
     if partial is not None:
         covered = _coverage(here, partial, b)
-        here.add(f"PROPERTY_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw)
+        here.add(
+            f"PROPERTY_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw
+        )
     if name in u.required:
-        rule = ("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL" if b.has_default
-                else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL")
+        rule = (
+            "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"
+            if b.has_default
+            else "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"
+        )
     else:
         rule = "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"
     here.add(rule, None, b.pointer, None, b.raw)
@@ -136,8 +168,14 @@ def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
             rule = "DEPENDENCY_ARRAY_NARROWED"
         else:
             rule = "DEPENDENCY_ARRAY_CHANGED"
-        here.add(rule, _at(o, "dependencies", name), _at(u, "dependencies", name),
-                 _dependency(o, name), _dependency(u, name), name)
+        here.add(
+            rule,
+            _at(o, "dependencies", name),
+            _at(u, "dependencies", name),
+            _dependency(o, name),
+            _dependency(u, name),
+            name,
+        )
     os_, us = o.schema_dependencies, u.schema_dependencies
     for name in sorted(os_.keys() | us.keys()):
         a, b = os_.get(name), us.get(name)
@@ -157,8 +195,17 @@ def _dependency(node: Node, name: str) -> Any:
     return deps.get(name) if is_map(deps) else None
 
 
-def _compare_additional(ctx: _Ctx, o: Node, u: Node, keyword: str, o_permits: bool, u_permits: bool,
-                        o_schema: Node | None, u_schema: Node | None, prefix: str) -> None:
+def _compare_additional(
+    ctx: _Ctx,
+    o: Node,
+    u: Node,
+    keyword: str,
+    o_permits: bool,
+    u_permits: bool,
+    o_schema: Node | None,
+    u_schema: Node | None,
+    prefix: str,
+) -> None:
     """additionalProperties / additionalItems: boolean switch, or a schema compared like any other."""
     if o_permits == u_permits and o_schema is None and u_schema is None:
         return
@@ -195,8 +242,17 @@ def compare_array(ctx: _Ctx, o: Node, u: Node) -> None:
         else:
             _item_added(here, o, u.item_schemas[index])
         ctx.changes.extend(here.changes)
-    _compare_additional(ctx, o, u, "additionalItems", o.permits_additional_items, u.permits_additional_items,
-                        o.additional_items_schema, u.additional_items_schema, "ADDITIONAL_ITEMS")
+    _compare_additional(
+        ctx,
+        o,
+        u,
+        "additionalItems",
+        o.permits_additional_items,
+        u.permits_additional_items,
+        o.additional_items_schema,
+        u.additional_items_schema,
+        "ADDITIONAL_ITEMS",
+    )
     _bound(ctx, o, u, "maxItems", o.max_items, u.max_items, "MAX_ITEMS")
     _bound(ctx, o, u, "minItems", o.min_items, u.min_items, "MIN_ITEMS")
     if o.unique_items != u.unique_items:
@@ -211,12 +267,15 @@ def _item_removed(here: _Ctx, a: Node, u: Node) -> None:
 
 def _item_added(here: _Ctx, o: Node, b: Node) -> None:
     if _is_open_array(o):
-        rule = ("ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL" if b.is_empty
-                else "ITEM_ADDED_TO_OPEN_CONTENT_MODEL")
+        rule = (
+            "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL" if b.is_empty else "ITEM_ADDED_TO_OPEN_CONTENT_MODEL"
+        )
         here.add(rule, None, b.pointer, None, b.raw)
     elif o.additional_items_schema is not None:
         partial = o.additional_items_schema
         covered = _coverage(here, partial, b)
-        here.add(f"ITEM_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw)
+        here.add(
+            f"ITEM_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw
+        )
     else:
         here.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", None, b.pointer, None, b.raw)

@@ -4,15 +4,17 @@ Shared by the engine (schema kinds, combinators) and the content-model
 module (objects, tuples); a context also carries the engine's compare
 function so that content-model code can recurse without importing it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from registry.compat.nodes import Node, is_map
 from registry.compat.rules import COMPATIBLE
 
-__all__ = ["Change", "Shared", "Ctx", "at", "raw", "bound"]
+__all__ = ["Change", "Ctx", "Shared", "at", "bound", "raw"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,15 @@ class Change:
         return self.rule_id in COMPATIBLE
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule_id": self.rule_id, "path": self.path, "compatible": self.compatible,
-                "original_pointer": self.original_pointer, "update_pointer": self.update_pointer,
-                "old": self.old, "new": self.new}
+        return {
+            "rule_id": self.rule_id,
+            "path": self.path,
+            "compatible": self.compatible,
+            "original_pointer": self.original_pointer,
+            "update_pointer": self.update_pointer,
+            "old": self.old,
+            "new": self.new,
+        }
 
 
 class Shared:
@@ -41,7 +49,7 @@ class Shared:
     compatible changes are kept (a verdict needs only the incompatible ones: dropping the rest changes
     no sub-context's verdict, since a context is compatible exactly when it holds no incompatible change)."""
 
-    __slots__ = ("in_progress", "keep_compatible", "compare")
+    __slots__ = ("compare", "in_progress", "keep_compatible")
 
     def __init__(self, keep_compatible: bool, compare: Callable[[Ctx, Node | None, Node | None], None]) -> None:
         self.in_progress: set[tuple[int, int]] = set()
@@ -50,14 +58,14 @@ class Shared:
 
 
 class Ctx:
-    __slots__ = ("path", "changes", "shared")
+    __slots__ = ("changes", "path", "shared")
 
     def __init__(self, shared: Shared, path: tuple[str, ...] = ()) -> None:
         self.shared = shared
         self.path = path
         self.changes: list[Change] = []
 
-    def sub(self, *segments: str) -> "Ctx":
+    def sub(self, *segments: str) -> Ctx:
         return Ctx(self.shared, self.path + segments)
 
     def compare(self, original: Node | None, update: Node | None) -> None:
@@ -67,8 +75,9 @@ class Ctx:
     def compatible(self) -> bool:
         return all(c.rule_id in COMPATIBLE for c in self.changes)
 
-    def add(self, rule_id: str, original: str | None, update: str | None,
-            old: Any = None, new: Any = None, attr: str = "") -> None:
+    def add(
+        self, rule_id: str, original: str | None, update: str | None, old: Any = None, new: Any = None, attr: str = ""
+    ) -> None:
         """Record a change at the current path (plus `attr`), with its pointer in each file (None: absent)."""
         if rule_id in COMPATIBLE and not self.shared.keep_compatible:
             return

@@ -10,6 +10,7 @@ Two deliberate additions: an unresolvable `$ref` is a change of its own
 and a pair of nodes met again while still being compared (recursion through
 `$ref`) is taken as compatible, the coinductive reading of recursive types.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,12 @@ from fractions import Fraction
 from typing import Any
 
 from registry.compat.content import compare_array, compare_object
-from registry.compat.context import Change, Ctx as _Ctx, Shared as _Shared, at as _at, bound as _bound, raw as _raw
+from registry.compat.context import Change
+from registry.compat.context import Ctx as _Ctx
+from registry.compat.context import Shared as _Shared
+from registry.compat.context import at as _at
+from registry.compat.context import bound as _bound
+from registry.compat.context import raw as _raw
 from registry.compat.nodes import Node
 
 __all__ = ["Change", "diff_documents"]
@@ -56,8 +62,13 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
     ro = o if o.kind != "ref" else _resolve(o)
     ru = u if u.kind != "ref" else _resolve(u)
     if ro is None or ru is None:
-        ctx.add("REFERENCE_UNRESOLVED", o.pointer, u.pointer,
-                o.raw.get("$ref") if ro is None else None, u.raw.get("$ref") if ru is None else None)
+        ctx.add(
+            "REFERENCE_UNRESOLVED",
+            o.pointer,
+            u.pointer,
+            o.raw.get("$ref") if ro is None else None,
+            u.raw.get("$ref") if ru is None else None,
+        )
         return
     if ro.kind == ru.kind and ro.part == ru.part and not ro.has_ref and not ru.has_ref and ro.raw == ru.raw:
         return  # the same JSON without references loads to the same schema: nothing can differ
@@ -106,8 +117,9 @@ def _compare_resolved(ctx: _Ctx, o: Node, u: Node) -> None:
         return
 
     if o.annotations != u.annotations:
-        for rule, a, b in zip(("ID_CHANGED", "TITLE_CHANGED", "DESCRIPTION_CHANGED", "DEFAULT_CHANGED"),
-                              o.annotations, u.annotations):
+        for rule, a, b in zip(
+            ("ID_CHANGED", "TITLE_CHANGED", "DESCRIPTION_CHANGED", "DEFAULT_CHANGED"), o.annotations, u.annotations
+        ):
             if a != b:
                 if rule == "DEFAULT_CHANGED":
                     a, b = _raw(o, "default"), _raw(u, "default")
@@ -131,8 +143,7 @@ def _compare_string(ctx: _Ctx, o: Node, u: Node) -> None:
     _bound(ctx, o, u, "minLength", o.min_length, u.min_length, "MIN_LENGTH")
     if o.pattern == u.pattern:
         return
-    rule = ("PATTERN_ADDED" if o.pattern is None else "PATTERN_REMOVED" if u.pattern is None
-            else "PATTERN_CHANGED")
+    rule = "PATTERN_ADDED" if o.pattern is None else "PATTERN_REMOVED" if u.pattern is None else "PATTERN_CHANGED"
     ctx.add(rule, _at(o, "pattern"), _at(u, "pattern"), o.pattern, u.pattern, "pattern")
 
 
@@ -162,8 +173,14 @@ def _compare_number(ctx: _Ctx, o: Node, u: Node) -> None:
     _bound(ctx, o, u, "exclusiveMaximum", o.exclusive_maximum, u.exclusive_maximum, "EXCLUSIVE_MAXIMUM")
     _bound(ctx, o, u, "exclusiveMinimum", o.exclusive_minimum, u.exclusive_minimum, "EXCLUSIVE_MINIMUM")
     if o.multiple_of != u.multiple_of:
-        ctx.add(_multiple_rule(o.multiple_of, u.multiple_of), _at(o, "multipleOf"), _at(u, "multipleOf"),
-                o.multiple_of, u.multiple_of, "multipleOf")
+        ctx.add(
+            _multiple_rule(o.multiple_of, u.multiple_of),
+            _at(o, "multipleOf"),
+            _at(u, "multipleOf"),
+            o.multiple_of,
+            u.multiple_of,
+            "multipleOf",
+        )
     if o.integer != u.integer:
         rule = "TYPE_EXTENDED" if o.integer else "TYPE_NARROWED"
         ctx.add(rule, _at(o, "type"), _at(u, "type"), _kind_name(o), _kind_name(u))
@@ -172,15 +189,19 @@ def _compare_number(ctx: _Ctx, o: Node, u: Node) -> None:
 def _compare_enum(ctx: _Ctx, o: Node, u: Node) -> None:
     if o.values == u.values:
         return
-    rule = ("ENUM_ARRAY_EXTENDED" if u.values >= o.values else
-            "ENUM_ARRAY_NARROWED" if o.values >= u.values else "ENUM_ARRAY_CHANGED")
+    rule = (
+        "ENUM_ARRAY_EXTENDED"
+        if u.values >= o.values
+        else "ENUM_ARRAY_NARROWED"
+        if o.values >= u.values
+        else "ENUM_ARRAY_CHANGED"
+    )
     ctx.add(rule, _at(o, "enum"), _at(u, "enum"), _raw(o, "enum"), _raw(u, "enum"), "enum")
 
 
 def _compare_const(ctx: _Ctx, o: Node, u: Node) -> None:
     if o.value != u.value:
-        ctx.add("ENUM_ARRAY_CHANGED", _at(o, "const"), _at(u, "const"), _raw(o, "const"), _raw(u, "const"),
-                "const")
+        ctx.add("ENUM_ARRAY_CHANGED", _at(o, "const"), _at(u, "const"), _raw(o, "const"), _raw(u, "const"), "const")
 
 
 def _compare_not(ctx: _Ctx, o: Node, u: Node) -> None:
@@ -227,8 +248,13 @@ def _compare_combined(ctx: _Ctx, o: Node, u: Node) -> None:
     for i, j in sorted(matching.items()):
         ctx.changes.extend(edges[i][j])
     if len(matching) < min(n_o, n_u):
-        ctx.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", o.pointer, u.pointer,
-                [_kind_name(s) for s in o.subschemas], [_kind_name(s) for s in u.subschemas])
+        ctx.add(
+            "COMBINED_TYPE_SUBSCHEMAS_CHANGED",
+            o.pointer,
+            u.pointer,
+            [_kind_name(s) for s in o.subschemas],
+            [_kind_name(s) for s in u.subschemas],
+        )
 
 
 def _distinct(nodes: tuple) -> list[Node]:

@@ -12,16 +12,26 @@ that skips an unchanged subtree never pays for loading it, which is most of
 the work when a registry re-checks every version against every other.
 `Document.load_all` forces everything, to validate a whole file up front.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["SchemaError", "Node", "Document", "load_document", "canonical", "is_map"]
+__all__ = ["Document", "Node", "SchemaError", "canonical", "is_map", "load_document"]
 
-_OBJECT_KEYS = ("properties", "additionalProperties", "required", "minProperties", "maxProperties",
-                "dependencies", "patternProperties", "propertyNames")
+_OBJECT_KEYS = (
+    "properties",
+    "additionalProperties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "dependencies",
+    "patternProperties",
+    "propertyNames",
+)
 _ARRAY_KEYS = ("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains")
 _NUMBER_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _STRING_KEYS = ("minLength", "maxLength", "pattern", "format")
@@ -56,7 +66,7 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-class cached_property:  # noqa: N801 - functools' version takes a lock on every first read in 3.11
+class cached_property:
     """Compute an attribute on first read and store it on the instance (which then shadows this)."""
 
     def __init__(self, fn: Any) -> None:
@@ -75,8 +85,18 @@ class Node:
     object, array, enum, const, combined, not, ref); `part` tells apart the synthetic pieces everit
     splits one JSON object into ("" for the object itself); `pointer` is where it sits in its file."""
 
-    def __init__(self, kind: str, pointer: str, raw: Any, doc: "Document", part: str = "", *,
-                 criterion: str = "", integer: bool = False, subschemas: tuple = ()) -> None:
+    def __init__(
+        self,
+        kind: str,
+        pointer: str,
+        raw: Any,
+        doc: Document,
+        part: str = "",
+        *,
+        criterion: str = "",
+        integer: bool = False,
+        subschemas: tuple = (),
+    ) -> None:
         self.kind = kind
         self.pointer = pointer
         self.raw = raw
@@ -177,26 +197,32 @@ class Node:
         """The `properties` object as written (children load one by one through `property`)."""
         props = self.raw.get("properties", {})
         if not is_map(props):
-            raise SchemaError(self.pointer + "/properties", "properties must be an object of schemas",
-                              "map each property name to its schema")
+            raise SchemaError(
+                self.pointer + "/properties",
+                "properties must be an object of schemas",
+                "map each property name to its schema",
+            )
         return props
 
-    def property_schema(self, name: str) -> "Node | None":
+    def property_schema(self, name: str) -> Node | None:
         raw = self.raw_properties.get(name)
         if raw is None and name not in self.raw_properties:
             return None
         return self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
 
     @property
-    def properties(self) -> dict[str, "Node"]:
+    def properties(self) -> dict[str, Node]:
         return {name: self.property_schema(name) for name in self.raw_properties}
 
     @cached_property
     def required(self) -> frozenset[str]:
         required = self.raw.get("required", [])
         if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-            raise SchemaError(self.pointer + "/required", "required must be an array of property names",
-                              "write \"required\": [\"name\", ...]")
+            raise SchemaError(
+                self.pointer + "/required",
+                "required must be an array of property names",
+                'write "required": ["name", ...]',
+            )
         return frozenset(required)
 
     @property
@@ -204,15 +230,18 @@ class Node:
         return self.raw.get("additionalProperties", True) is not False
 
     @cached_property
-    def additional_schema(self) -> "Node | None":
+    def additional_schema(self) -> Node | None:
         return self._optional_child("additionalProperties")
 
     @cached_property
-    def pattern_properties(self) -> tuple[tuple[re.Pattern, "Node"], ...]:
+    def pattern_properties(self) -> tuple[tuple[re.Pattern, Node], ...]:
         patterns = self.raw.get("patternProperties", {})
         if not is_map(patterns):
-            raise SchemaError(self.pointer + "/patternProperties", "patternProperties must be an object",
-                              "map each regular expression to a schema")
+            raise SchemaError(
+                self.pointer + "/patternProperties",
+                "patternProperties must be an object",
+                "map each regular expression to a schema",
+            )
         compiled = []
         for regex, sub in patterns.items():
             where = f"{self.pointer}/patternProperties/{_escape(regex)}"
@@ -220,11 +249,14 @@ class Node:
         return tuple(compiled)
 
     @cached_property
-    def _dependencies(self) -> tuple[dict[str, frozenset], dict[str, "Node"]]:
+    def _dependencies(self) -> tuple[dict[str, frozenset], dict[str, Node]]:
         dependencies = self.raw.get("dependencies", {})
         if not is_map(dependencies):
-            raise SchemaError(self.pointer + "/dependencies", "dependencies must be an object",
-                              "map each property to an array of names or a schema")
+            raise SchemaError(
+                self.pointer + "/dependencies",
+                "dependencies must be an object",
+                "map each property to an array of names or a schema",
+            )
         names: dict[str, frozenset] = {}
         schemas: dict[str, Node] = {}
         for name, dep in dependencies.items():
@@ -239,17 +271,17 @@ class Node:
         return self._dependencies[0]
 
     @property
-    def schema_dependencies(self) -> dict[str, "Node"]:
+    def schema_dependencies(self) -> dict[str, Node]:
         return self._dependencies[1]
 
     # --- array --------------------------------------------------------------------------------
     @cached_property
-    def all_items(self) -> "Node | None":
+    def all_items(self) -> Node | None:
         items = self.raw.get("items")
         return None if items is None or isinstance(items, list) else self.doc.load(items, self.pointer + "/items")
 
     @cached_property
-    def item_schemas(self) -> tuple["Node", ...]:
+    def item_schemas(self) -> tuple[Node, ...]:
         items = self.raw.get("items")
         if not isinstance(items, list):
             return ()
@@ -260,7 +292,7 @@ class Node:
         return self.raw.get("additionalItems", True) is not False
 
     @cached_property
-    def additional_items_schema(self) -> "Node | None":
+    def additional_items_schema(self) -> Node | None:
         return self._optional_child("additionalItems")
 
     # --- enum / const / combined / not / ref ------------------------------------------------------
@@ -273,31 +305,34 @@ class Node:
         return canonical(self.raw["const"])
 
     @cached_property
-    def subschemas(self) -> tuple["Node", ...]:
+    def subschemas(self) -> tuple[Node, ...]:
         if self._subschemas:
             return self._subschemas
         subs = self.raw[self.criterion]
         return tuple(self.doc.load(s, f"{self.pointer}/{self.criterion}/{i}") for i, s in enumerate(subs))
 
     @cached_property
-    def must_not(self) -> "Node":
+    def must_not(self) -> Node:
         return self.doc.load(self.raw["not"], self.pointer + "/not")
 
     @property
     def ref(self) -> str:
         return self.raw["$ref"]
 
-    def _optional_child(self, keyword: str) -> "Node | None":
+    def _optional_child(self, keyword: str) -> Node | None:
         value = self.raw.get(keyword, True)
         return None if isinstance(value, bool) else self.doc.load(value, f"{self.pointer}/{keyword}")
 
-    def children(self) -> list["Node"]:
+    def children(self) -> list[Node]:
         """Every direct subschema, after reading (and so validating) this node's own keywords."""
         for name in _SCALARS.get(self.kind, ()):
             getattr(self, name)
         if self.kind == "object":
-            out = [*self.properties.values(), *(n for _, n in self.pattern_properties),
-                   *self.schema_dependencies.values()]
+            out = [
+                *self.properties.values(),
+                *(n for _, n in self.pattern_properties),
+                *self.schema_dependencies.values(),
+            ]
             return out + ([self.additional_schema] if self.additional_schema else [])
         if self.kind == "array":
             return [*self.item_schemas, *(n for n in (self.all_items, self.additional_items_schema) if n)]
@@ -369,8 +404,11 @@ class Document:
 def load_document(raw: Any) -> Document:
     """Load a schema's root (children load on use); SchemaError when it is not an object or boolean."""
     if not isinstance(raw, (Mapping, bool)):
-        raise SchemaError("", f"a schema must be a JSON object or a boolean, not {type(raw).__name__}",
-                          "wrap the schema in an object, e.g. {\"type\": \"object\", ...}")
+        raise SchemaError(
+            "",
+            f"a schema must be a JSON object or a boolean, not {type(raw).__name__}",
+            'wrap the schema in an object, e.g. {"type": "object", ...}',
+        )
     return Document(raw)
 
 
@@ -385,8 +423,14 @@ def _collect_ref_holders(raw: Any, holders: set[int]) -> bool:
         return False
     for value in values:
         cls = value.__class__
-        if cls is not str and cls is not int and cls is not float and cls is not bool and value is not None \
-                and _collect_ref_holders(value, holders):
+        if (
+            cls is not str
+            and cls is not int
+            and cls is not float
+            and cls is not bool
+            and value is not None
+            and _collect_ref_holders(value, holders)
+        ):
             found = True
     if found:
         holders.add(id(raw))
@@ -399,11 +443,14 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
     if raw is False:
         return Node("false", pointer, raw, doc)
     if not is_map(raw):
-        raise SchemaError(pointer, f"expected a schema (object or boolean), found {canonical(raw)[:60]}",
-                          "use an object such as {\"type\": \"string\"}")
+        raise SchemaError(
+            pointer,
+            f"expected a schema (object or boolean), found {canonical(raw)[:60]}",
+            'use an object such as {"type": "string"}',
+        )
     if "$ref" in raw:
         if not isinstance(raw["$ref"], str):
-            raise SchemaError(pointer + "/$ref", "$ref must be a string", "write \"$ref\": \"#/definitions/Name\"")
+            raise SchemaError(pointer + "/$ref", "$ref must be a string", 'write "$ref": "#/definitions/Name"')
         return Node("ref", pointer, raw, doc)
     parts: list[Node] = []
     if "enum" in raw:
@@ -414,8 +461,11 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
         if criterion in raw:
             subs = raw[criterion]
             if not isinstance(subs, list) or not subs:
-                raise SchemaError(f"{pointer}/{criterion}", f"{criterion} must be a non-empty array of schemas",
-                                  f"list at least one schema under {criterion}")
+                raise SchemaError(
+                    f"{pointer}/{criterion}",
+                    f"{criterion} must be a non-empty array of schemas",
+                    f"list at least one schema under {criterion}",
+                )
             parts.append(Node("combined", pointer, raw, doc, criterion, criterion=criterion))
     if "not" in raw:
         parts.append(Node("not", pointer, raw, doc, "not"))
@@ -438,11 +488,21 @@ def _typed_parts(doc: Document, raw: Mapping, pointer: str) -> list[Node]:
         if isinstance(declared, list) and declared and all(isinstance(t, str) for t in declared):
             subs = tuple(_typed(doc, raw, pointer, t) for t in declared)
             return [Node("combined", pointer, raw, doc, "types", criterion="anyOf", subschemas=subs)]
-        raise SchemaError(pointer + "/type", f"type must be one of {', '.join(_TYPES)} or a list of them",
-                          "write e.g. \"type\": \"string\" or \"type\": [\"string\", \"null\"]")
-    return [_typed(doc, raw, pointer, kind) for kind, keys in (
-        ("object", _OBJECT_KEYS), ("array", _ARRAY_KEYS), ("number", _NUMBER_KEYS), ("string", _STRING_KEYS))
-        if any(k in raw for k in keys)]
+        raise SchemaError(
+            pointer + "/type",
+            f"type must be one of {', '.join(_TYPES)} or a list of them",
+            'write e.g. "type": "string" or "type": ["string", "null"]',
+        )
+    return [
+        _typed(doc, raw, pointer, kind)
+        for kind, keys in (
+            ("object", _OBJECT_KEYS),
+            ("array", _ARRAY_KEYS),
+            ("number", _NUMBER_KEYS),
+            ("string", _STRING_KEYS),
+        )
+        if any(k in raw for k in keys)
+    ]
 
 
 def _typed(doc: Document, raw: Mapping, pointer: str, kind: str) -> Node:
@@ -456,7 +516,7 @@ def _typed(doc: Document, raw: Mapping, pointer: str, kind: str) -> Node:
 def _number(raw: Mapping, key: str, pointer: str) -> Any:
     value = raw.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise SchemaError(f"{pointer}/{key}", f"{key} must be a number", f"write a number, e.g. \"{key}\": 1")
+        raise SchemaError(f"{pointer}/{key}", f"{key} must be a number", f'write a number, e.g. "{key}": 1')
     return value
 
 

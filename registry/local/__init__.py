@@ -7,19 +7,20 @@ SNS fan-out, API destinations over real HTTP to the `endpoint`, Lambda
 pollers) -> `summary` (text or JSON, scenario checks). `scenario` documents
 the scenario file format.
 """
+
 from registry.local.run import LocalRun, ScenarioRun, run_scenarios
 from registry.local.scenario import Scenario, examples_scenario, load_scenarios, parse_scenario
 from registry.local.summary import mismatches, render_text, to_json
 
 __all__ = [
     "LocalRun",
-    "ScenarioRun",
     "Scenario",
-    "run_scenarios",
+    "ScenarioRun",
     "examples_scenario",
     "load_scenarios",
-    "parse_scenario",
     "mismatches",
+    "parse_scenario",
     "render_text",
+    "run_scenarios",
     "to_json",
 ]

@@ -7,17 +7,19 @@ without it gets 401, as a real protected endpoint would), answers with the
 status a scenario asks for (`{"status": 500}` or a sequence `[500, 200]`, the
 last one repeating), and records every call so the summary can show it.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import secrets
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-__all__ = ["Credentials", "ApiCall", "LocalEndpoint"]
+__all__ = ["ApiCall", "Credentials", "LocalEndpoint"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Credentials:
     client_secret: str = ""
 
     @classmethod
-    def placeholder(cls, auth_type: str, auth: Mapping[str, Any]) -> "Credentials":
+    def placeholder(cls, auth_type: str, auth: Mapping[str, Any]) -> Credentials:
         """Fresh random placeholders, keeping the non-secret parts (header name, user, client id)."""
         api_key = auth.get("apiKey") or {}
         basic = auth.get("basic") or {}
@@ -123,7 +125,7 @@ class LocalEndpoint:
         return f"{self.base_url}/_oauth/{destination}/token"
 
     def _answer(self, method: str, path: str, headers: Mapping[str, str], body: str) -> tuple[int, Any]:
-        parts = path.split("?")[0].strip("/").split("/")
+        parts = path.split("?", maxsplit=1)[0].strip("/").split("/")
         with self._lock:
             if parts[0] == "_oauth" and len(parts) >= 2:
                 return self._token(parts[1], headers)

@@ -14,6 +14,7 @@ the real handler; failed items become visible again at once (the visibility
 timeout is scaled to zero locally) and SQS moves a message to its DLQ once its
 receive count reaches maxReceiveCount, exactly as the redrive policy says.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,17 +28,28 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from registry.local.endpoint import Credentials, LocalEndpoint
 from registry.local.standup import ACCOUNT, REGION, Deployment
 from registry.local.topology import ApiDestination, Function, Rule, Target, Topology
 from registry.local.transform import apply_input_transformer
 
-__all__ = ["RETRY_CAP", "BACKOFF_SECONDS", "AGE_SCALE", "Step", "Trace", "ApiAttempt", "Engine", "import_handler", "rule_arn",
-           "policy_allows_send"]
+__all__ = [
+    "AGE_SCALE",
+    "BACKOFF_SECONDS",
+    "RETRY_CAP",
+    "ApiAttempt",
+    "Engine",
+    "Step",
+    "Trace",
+    "import_handler",
+    "policy_allows_send",
+    "rule_arn",
+]
 
 RETRY_CAP = 10  # retries per failed delivery locally, whatever the policy allows (AWS: up to 185)
 BACKOFF_SECONDS = (0.005, 0.05)  # first and longest local backoff (AWS: seconds to minutes)
@@ -116,10 +128,12 @@ def policy_allows_send(policy: Mapping[str, Any] | None, service: str, source_ar
         services = services if isinstance(services, list) else [services]
         actions = statement.get("Action")
         actions = actions if isinstance(actions, list) else [actions]
-        if service not in services and "*" not in services or not {"sqs:SendMessage", "sqs:*", "*"} & set(actions):
+        if (service not in services and "*" not in services) or not {"sqs:SendMessage", "sqs:*", "*"} & set(actions):
             continue
         condition = statement.get("Condition") or {}
-        allowed = [v for op in ("ArnEquals", "ArnLike") for v in _as_list((condition.get(op) or {}).get("aws:SourceArn"))]
+        allowed = [
+            v for op in ("ArnEquals", "ArnLike") for v in _as_list((condition.get(op) or {}).get("aws:SourceArn"))
+        ]
         if not condition or any(fnmatch.fnmatchcase(source_arn, arn) for arn in allowed):
             return True
     return False
@@ -301,7 +315,9 @@ class Engine:
         self._dead_letter(trace, rule, target, payload, f"HTTP {status}", condition)
 
     # -- SQS, SNS, Lambda targets -------------------------------------------------------
-    def _send(self, queue: str, body: str, label: str, event_id: str, group: str | None = None, attrs: Any = None) -> None:
+    def _send(
+        self, queue: str, body: str, label: str, event_id: str, group: str | None = None, attrs: Any = None
+    ) -> None:
         args: dict[str, Any] = {"QueueUrl": self.dep.queue_urls[queue], "MessageBody": body}
         spec = self.topology.queues[queue]
         if spec.fifo:
@@ -335,19 +351,25 @@ class Engine:
                 # EventBridge publishes the event JSON with no message attributes
                 subject: Any = envelope if sub.filter_policy_scope == "MessageBody" else {}
                 if not policy.matches(subject):
-                    trace.steps.append(Step("filter", sub.name, False, f"filter policy {sub.filter_policy} did not match"))
+                    trace.steps.append(
+                        Step("filter", sub.name, False, f"filter policy {sub.filter_policy} did not match")
+                    )
                     continue
                 trace.steps.append(Step("filter", sub.name, True, f"filter policy {sub.filter_policy} matched"))
             else:
                 trace.steps.append(Step("filter", sub.name, True, "no filter policy"))
             if sub.endpoint_kind != "queue":
-                trace.steps.append(Step("subscription", sub.endpoint, False, f"{sub.protocol} endpoint outside the stack"))
+                trace.steps.append(
+                    Step("subscription", sub.endpoint, False, f"{sub.protocol} endpoint outside the stack")
+                )
                 continue
             body = message if sub.raw_message_delivery else json.dumps(self._sns_notification(topic_name, message))
             topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic.physical}"
             if not policy_allows_send(self.queue_policies.get(sub.endpoint), "sns.amazonaws.com", topic_arn):
                 # a client-side error: SNS moves the message to the subscription's DLQ without retrying
-                trace.steps.append(Step("queue", sub.endpoint, False, f"its queue policy does not let {topic_arn} send"))
+                trace.steps.append(
+                    Step("queue", sub.endpoint, False, f"its queue policy does not let {topic_arn} send")
+                )
                 if sub.dlq:
                     self._send(sub.dlq, body, trace.label, f"{trace.event_id}-{sub.name}-dlq"[:128])
                     trace.steps.append(Step("dlq", sub.dlq, False, "subscription redrive"))
@@ -361,7 +383,7 @@ class Engine:
             "MessageId": str(uuid.uuid4()),
             "TopicArn": self.dep.topic_arns[topic],
             "Message": message,
-            "Timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",
             "SignatureVersion": "1",
         }
 
@@ -369,7 +391,9 @@ class Engine:
         function = self.topology.functions.get(target.ref)
         handler = self.resolve_handler(function) if function else None
         if function is None or handler is None:
-            trace.steps.append(Step("function", target.arn, True, "function outside the stack: invocation recorded, not run"))
+            trace.steps.append(
+                Step("function", target.arn, True, "function outside the stack: invocation recorded, not run")
+            )
             return
         attempts = 1 + min(target.retry_attempts, 2)  # async invoke: Lambda retries twice
         for attempt in range(attempts):
@@ -432,8 +456,9 @@ class Engine:
             payload = apply_input_transformer(envelope, target.input_paths, target.input_template, rule.physical)
         else:
             payload = json.dumps(envelope)
-        if target.kind == "queue" and not policy_allows_send(self.queue_policies.get(target.ref), "events.amazonaws.com",
-                                                                rule_arn(rule)):
+        if target.kind == "queue" and not policy_allows_send(
+            self.queue_policies.get(target.ref), "events.amazonaws.com", rule_arn(rule)
+        ):
             # a permission error is not retried: EventBridge dead-letters the event at once
             trace.steps.append(Step("queue", target.ref, False, f"its queue policy does not let {rule_arn(rule)} send"))
             self._dead_letter(trace, rule, target, payload, "AccessDenied", "not retried (permission)")
@@ -495,11 +520,15 @@ class Engine:
         self.invocations.append(_Invocation(mapping.function, len(messages), len(failed), error))
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+            ]
             self.dep.sqs.delete_message_batch(QueueUrl=url, Entries=entries)
         for m in messages:
             if m["MessageId"] in failed:  # visible again at once: the local stand-in for the visibility timeout
-                self.dep.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                self.dep.sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
         return True
 
     @staticmethod

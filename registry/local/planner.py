@@ -6,6 +6,7 @@ the GIL would serialise them in threads. `python -m registry plan --json` in a
 child process runs the same `plan_stack` on the second core and prints the
 fixed plan format, which maps one-to-one onto `PlannedResource`.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ from typing import Any
 from registry.errors import EventplaneError
 from registry.findings import Finding, Report
 
-__all__ = ["PlanFailed", "PendingPlan", "start_plan"]
+__all__ = ["PendingPlan", "PlanFailed", "start_plan"]
 
 
 class PlanFailed(EventplaneError):

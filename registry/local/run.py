@@ -10,6 +10,7 @@ bus see them.
 The metrics Lambda runs from the bundle the deployment would upload
 (`registry.bundle`), so its build-time validators are the ones that ship.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,10 +21,11 @@ import sys
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from registry.local.endpoint import LocalEndpoint
 from registry.local.engine import Engine, Handler, import_handler
@@ -32,7 +34,7 @@ from registry.local.standup import ACCOUNT, REGION, Deployment, connect, empty, 
 from registry.local.topology import Function, PlanResource, Topology, build_topology
 from registry.model import Registry
 
-__all__ = ["ScenarioRun", "LocalRun", "run_scenarios", "BundledHandlers", "auth_hints", "prepare"]
+__all__ = ["BundledHandlers", "LocalRun", "ScenarioRun", "auth_hints", "prepare", "run_scenarios"]
 
 
 @dataclass
@@ -98,7 +100,6 @@ class BundledHandlers:
         finally:
             sys.path.remove(str(target))
 
-
     def close(self) -> None:
         """Unload the bundle's modules and restore the ones they displaced."""
         for top in self._packages:
@@ -117,9 +118,9 @@ def _modules_under(top: str) -> list[str]:
 def prepare() -> None:
     """Import boto3 and moto's backends now (e.g. while the plan runs in its child process), not mid-run."""
     import boto3  # noqa: F401
-    import moto.dynamodb.models  # noqa: F401
-    import moto.events.models  # noqa: F401
-    import moto.sns.models  # noqa: F401
+    import moto.dynamodb.models
+    import moto.events.models
+    import moto.sns.models
     import moto.sqs.models  # noqa: F401
 
 
@@ -157,20 +158,20 @@ class _Bus:
         self.bus = bus
         self.current = ScenarioEvent(label="", event="", detail=None)  # the scenario event being put
 
-    def put_events(self, Entries: Sequence[Mapping[str, Any]], **_: Any) -> dict[str, Any]:  # noqa: N803 (boto3's name)
+    def put_events(self, Entries: Sequence[Mapping[str, Any]], **_: Any) -> dict[str, Any]:
         results = []
         for entry in Entries:
             event_id = str(uuid.uuid4())
             when = entry.get("Time") or (_parse_time(self.current.time) if self.current.time else None)
             if isinstance(when, datetime):
-                when = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                when = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             envelope = {
                 "version": "0",
                 "id": event_id,
                 "detail-type": entry["DetailType"],
                 "source": entry["Source"],
                 "account": ACCOUNT,
-                "time": when or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "time": when or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "region": REGION,
                 "resources": list(entry.get("Resources") or []),
                 "detail": json.loads(entry.get("Detail") or "{}"),
@@ -278,7 +279,9 @@ def _run_one(
         bus.current = item
         unsent += _publish(registry, bus, item)
     engine.drain()
-    return ScenarioRun(scenario, engine, _depths(dep, engine.touched_queues()), _metrics(dep), unsent, list(dep.warnings))
+    return ScenarioRun(
+        scenario, engine, _depths(dep, engine.touched_queues()), _metrics(dep), unsent, list(dep.warnings)
+    )
 
 
 def run_scenarios(

@@ -39,19 +39,21 @@ A scenario is one JSON object:
 Queues are named as the summary prints them (the plan's logical name; the physical
 name works too). A DIR runs every `*.json` in it, sorted.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from registry.errors import InputError
 from registry.jsonfile import read_json_file
 from registry.model import Registry
 
-__all__ = ["ScenarioEvent", "Expectations", "Scenario", "load_scenarios", "parse_scenario", "examples_scenario"]
+__all__ = ["Expectations", "Scenario", "ScenarioEvent", "examples_scenario", "load_scenarios", "parse_scenario"]
 
 _TOP_KEYS = {"name", "description", "api", "events", "expect"}
 _EVENT_KEYS = {"label", "event", "detail", "example", "repeat", "redeliver", "time"}
@@ -107,7 +109,9 @@ class _Reader:
 
     def count(self, value: Any, pointer: str, minimum: int = 0) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(pointer, f"expected an integer >= {minimum}, got {json.dumps(value)}", "write a whole number")
+            raise self.fail(
+                pointer, f"expected an integer >= {minimum}, got {json.dumps(value)}", "write a whole number"
+            )
         return value
 
     def text(self, value: Any, pointer: str) -> str:
@@ -121,7 +125,9 @@ def _example(reader: _Reader, registry: Registry, key: str, ref: Any, pointer: s
     text = reader.text(ref, pointer)
     version, _, index = text.partition("#")
     if not (version.startswith("v") and version[1:].isdigit() and index.isdigit()):
-        raise reader.fail(pointer, f"example reference {text!r} is not 'vN#i'", "write e.g. \"v1#0\" (first example of v1)")
+        raise reader.fail(
+            pointer, f"example reference {text!r} is not 'vN#i'", 'write e.g. "v1#0" (first example of v1)'
+        )
     number, i = int(version[1:]), int(index)
     if not 1 <= number <= len(contract.versions) or i >= len(contract.version(number).examples):
         raise reader.fail(pointer, f"{key} has no example {text}", f"{key} has versions 1..{len(contract.versions)}")
@@ -132,16 +138,26 @@ def _event(reader: _Reader, registry: Registry, raw: Any, pointer: str, index: i
     item = reader.obj(raw, pointer, _EVENT_KEYS)
     key = reader.text(item.get("event"), f"{pointer}/event")
     if key not in registry.events:
-        raise reader.fail(f"{pointer}/event", f"no contract {key!r}", f"use one of {', '.join(sorted(registry.events))}")
+        raise reader.fail(
+            f"{pointer}/event", f"no contract {key!r}", f"use one of {', '.join(sorted(registry.events))}"
+        )
     if ("detail" in item) == ("example" in item):
-        raise reader.fail(pointer, "an event needs exactly one of 'detail' and 'example'", "give the detail inline or name an example like \"v1#0\"")
-    detail = item["detail"] if "detail" in item else _example(reader, registry, key, item["example"], f"{pointer}/example")
+        raise reader.fail(
+            pointer,
+            "an event needs exactly one of 'detail' and 'example'",
+            'give the detail inline or name an example like "v1#0"',
+        )
+    detail = (
+        item["detail"] if "detail" in item else _example(reader, registry, key, item["example"], f"{pointer}/example")
+    )
     time = item.get("time")
     if time is not None:
         try:
             datetime.fromisoformat(reader.text(time, f"{pointer}/time").replace("Z", "+00:00"))
         except ValueError:
-            raise reader.fail(f"{pointer}/time", f"{time!r} is not an ISO 8601 time", "write e.g. \"2026-11-23T10:00:00Z\"") from None
+            raise reader.fail(
+                f"{pointer}/time", f"{time!r} is not an ISO 8601 time", 'write e.g. "2026-11-23T10:00:00Z"'
+            ) from None
     return ScenarioEvent(
         label=reader.text(item.get("label", f"{key}#{index}"), f"{pointer}/label"),
         event=key,
@@ -168,27 +184,43 @@ def _api_calls(reader: _Reader, raw: Any, pointer: str) -> tuple[int, tuple[int,
 def _expect(reader: _Reader, raw: Any, labels: set[str]) -> Expectations:
     item = reader.obj(raw, "/expect", _EXPECT_KEYS)
     deliveries: dict[str, int | tuple[str, ...]] = {}
-    for queue, value in reader.obj(item.get("deliveries", {}), "/expect/deliveries", set(item.get("deliveries", {}) or ())).items():
+    for queue, value in reader.obj(
+        item.get("deliveries", {}), "/expect/deliveries", set(item.get("deliveries", {}) or ())
+    ).items():
         pointer = f"/expect/deliveries/{queue}"
         if isinstance(value, list):
             for i, label in enumerate(value):
                 if reader.text(label, f"{pointer}/{i}") not in labels:
-                    raise reader.fail(f"{pointer}/{i}", f"no event labelled {label!r}", f"use one of {', '.join(sorted(labels))}")
+                    raise reader.fail(
+                        f"{pointer}/{i}", f"no event labelled {label!r}", f"use one of {', '.join(sorted(labels))}"
+                    )
             deliveries[queue] = tuple(value)
         else:
             deliveries[queue] = reader.count(value, pointer)
     dlq_raw = item.get("dlq", {})
-    dlq = {q: reader.count(v, f"/expect/dlq/{q}") for q, v in reader.obj(dlq_raw, "/expect/dlq", set(dlq_raw or ())).items()}
+    dlq = {
+        q: reader.count(v, f"/expect/dlq/{q}")
+        for q, v in reader.obj(dlq_raw, "/expect/dlq", set(dlq_raw or ())).items()
+    }
     api_raw = item.get("api_calls", {})
-    api = {d: _api_calls(reader, v, f"/expect/api_calls/{d}") for d, v in reader.obj(api_raw, "/expect/api_calls", set(api_raw or ())).items()}
+    api = {
+        d: _api_calls(reader, v, f"/expect/api_calls/{d}")
+        for d, v in reader.obj(api_raw, "/expect/api_calls", set(api_raw or ())).items()
+    }
     metrics: dict[str, Mapping[str, Any]] = {}
     metrics_raw = item.get("metrics", {})
     for day, value in reader.obj(metrics_raw, "/expect/metrics", set(metrics_raw or ())).items():
         pointer = f"/expect/metrics/{day}"
         fig = reader.obj(value, pointer, _METRIC_KEYS)
-        checked: dict[str, Any] = {k: reader.count(fig[k], f"{pointer}/{k}") for k in ("orders", "completed", "cancelled") if k in fig}
+        checked: dict[str, Any] = {
+            k: reader.count(fig[k], f"{pointer}/{k}") for k in ("orders", "completed", "cancelled") if k in fig
+        }
         if "drinks" in fig:
-            drinks = reader.obj(fig["drinks"], f"{pointer}/drinks", set(fig["drinks"] or ()) if isinstance(fig["drinks"], dict) else set())
+            drinks = reader.obj(
+                fig["drinks"],
+                f"{pointer}/drinks",
+                set(fig["drinks"] or ()) if isinstance(fig["drinks"], dict) else set(),
+            )
             checked["drinks"] = {d: reader.count(n, f"{pointer}/drinks/{d}") for d, n in drinks.items()}
         metrics[day] = checked
     return Expectations(deliveries, dlq, api, metrics)
@@ -200,7 +232,9 @@ def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
     top = reader.obj(data, "", _TOP_KEYS)
     raw_events = top.get("events")
     if not isinstance(raw_events, list) or not raw_events:
-        raise reader.fail("/events", "a scenario needs a non-empty list 'events'", "add at least one {\"event\": ..., \"detail\": ...}")
+        raise reader.fail(
+            "/events", "a scenario needs a non-empty list 'events'", 'add at least one {"event": ..., "detail": ...}'
+        )
     events = tuple(_event(reader, registry, e, f"/events/{i}", i) for i, e in enumerate(raw_events))
     labels = [e.label for e in events]
     duplicate = next((l for l in labels if labels.count(l) > 1), None)
@@ -226,11 +260,19 @@ def load_scenarios(path: Path, registry: Registry) -> list[Scenario]:
     if path.is_dir():
         files = sorted(path.glob("*.json"))
         if not files:
-            raise InputError(file=str(path), message="no *.json scenario files here", hint="point --events at a scenario file or a directory of them")
+            raise InputError(
+                file=str(path),
+                message="no *.json scenario files here",
+                hint="point --events at a scenario file or a directory of them",
+            )
     elif path.is_file():
         files = [path]
     else:
-        raise InputError(file=str(path), message="no such file or directory", hint="point --events at a scenario file or a directory of them")
+        raise InputError(
+            file=str(path),
+            message="no such file or directory",
+            hint="point --events at a scenario file or a directory of them",
+        )
     scenarios = []
     for file in files:
         scenarios.append(parse_scenario(read_json_file(file), str(file), registry))

@@ -8,6 +8,7 @@ moto's bus: the delivery engine routes them with our AWS-exact matcher (moto's
 matchers differ from AWS, and it does not deliver to SNS or Lambda). Where
 moto refuses a document that AWS accepts, the refusal is kept as a warning.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from registry.local.topology import Topology
 
-__all__ = ["ACCOUNT", "REGION", "Deployment", "connect", "stand_up", "empty"]
+__all__ = ["ACCOUNT", "REGION", "Deployment", "connect", "empty", "stand_up"]
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -80,9 +81,7 @@ def _topics(topology: Topology, dep: Deployment) -> None:
             if sub.dlq:
                 attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dep.queue_arns[sub.dlq]})
             try:
-                dep.sns.subscribe(
-                    TopicArn=arn, Protocol="sqs", Endpoint=dep.queue_arns[sub.endpoint], Attributes=attrs
-                )
+                dep.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=dep.queue_arns[sub.endpoint], Attributes=attrs)
             except ClientError as exc:
                 dep.warnings.append(f"moto refused subscription {sub.name}: {exc}; our matcher still applies it")
 
@@ -103,7 +102,11 @@ def _rules(topology: Topology, dep: Deployment) -> None:
         dep.events.create_event_bus(Name=bus)
     for rule in topology.rules:
         bus = rule.bus
-        args: dict[str, Any] = {"Name": rule.physical, "EventBusName": bus, "State": "ENABLED" if rule.enabled else "DISABLED"}
+        args: dict[str, Any] = {
+            "Name": rule.physical,
+            "EventBusName": bus,
+            "State": "ENABLED" if rule.enabled else "DISABLED",
+        }
         if rule.pattern:
             args["EventPattern"] = rule.pattern
         if rule.schedule:

@@ -3,6 +3,7 @@
 Text for people and `--json` for machines carry the same facts. Secrets never
 appear: the placeholder credentials live only in the engine and the endpoint.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -45,7 +46,9 @@ def mismatches(run: ScenarioRun) -> list[str]:
     for name, want in sorted(expect.deliveries.items()):
         queue = _queue_of(run, name)
         if queue is None:
-            problems.append(f"deliveries: no queue {name!r} in the stack (known: {', '.join(sorted(run.engine.topology.queues))})")
+            problems.append(
+                f"deliveries: no queue {name!r} in the stack (known: {', '.join(sorted(run.engine.topology.queues))})"
+            )
             continue
         got = run.engine.delivered.get(queue, [])
         if isinstance(want, int) and len(got) != want:
@@ -55,7 +58,9 @@ def mismatches(run: ScenarioRun) -> list[str]:
     for name, want in sorted(expect.dlq.items()):
         queue = _queue_of(run, name)
         if queue is None:
-            problems.append(f"dlq: no queue {name!r} in the stack (known: {', '.join(sorted(run.engine.topology.queues))})")
+            problems.append(
+                f"dlq: no queue {name!r} in the stack (known: {', '.join(sorted(run.engine.topology.queues))})"
+            )
             continue
         depth = sum(run.depths.get(queue, (0, 0)))
         if depth != want:
@@ -64,7 +69,9 @@ def mismatches(run: ScenarioRun) -> list[str]:
     for name, (calls, want_statuses) in sorted(expect.api_calls.items()):
         dest = _destination_of(run, name)
         if dest is None:
-            problems.append(f"api_calls: no API destination {name!r} (known: {', '.join(sorted(run.engine.topology.api_destinations))})")
+            problems.append(
+                f"api_calls: no API destination {name!r} (known: {', '.join(sorted(run.engine.topology.api_destinations))})"
+            )
             continue
         got = statuses.get(dest, [])
         if len(got) != calls:
@@ -96,8 +103,12 @@ def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
             for t in engine.traces
         ],
         "queues": {
-            name: {"visible": v, "in_flight": f, "delivered": len(engine.delivered.get(name, [])),
-                   "is_dlq": name in engine.topology.dlqs}
+            name: {
+                "visible": v,
+                "in_flight": f,
+                "delivered": len(engine.delivered.get(name, [])),
+                "is_dlq": name in engine.topology.dlqs,
+            }
             for name, (v, f) in run.depths.items()
         },
         "api_calls": [
@@ -120,15 +131,36 @@ def _topology_json(result: LocalRun) -> dict[str, Any]:
     topo = result.topology
     return {
         "rules": [
-            {"name": r.name, "bus": r.bus, "pattern": r.pattern, "schedule": r.schedule,
-             "targets": [{"kind": t.kind, "to": t.ref, "dlq": t.dlq, "retry_attempts": t.retry_attempts,
-                          "retry_age_seconds": t.retry_age_seconds} for t in r.targets]}
+            {
+                "name": r.name,
+                "bus": r.bus,
+                "pattern": r.pattern,
+                "schedule": r.schedule,
+                "targets": [
+                    {
+                        "kind": t.kind,
+                        "to": t.ref,
+                        "dlq": t.dlq,
+                        "retry_attempts": t.retry_attempts,
+                        "retry_age_seconds": t.retry_age_seconds,
+                    }
+                    for t in r.targets
+                ],
+            }
             for r in topo.rules
         ],
         "subscriptions": [
-            {"name": s.name, "topic": s.topic, "to": s.endpoint, "filter_policy": s.filter_policy,
-             "scope": s.filter_policy_scope, "raw": s.raw_message_delivery, "dlq": s.dlq}
-            for t in topo.topics.values() for s in t.subscriptions
+            {
+                "name": s.name,
+                "topic": s.topic,
+                "to": s.endpoint,
+                "filter_policy": s.filter_policy,
+                "scope": s.filter_policy_scope,
+                "raw": s.raw_message_delivery,
+                "dlq": s.dlq,
+            }
+            for t in topo.topics.values()
+            for s in t.subscriptions
         ],
     }
 
@@ -178,8 +210,12 @@ def _api_text(run: ScenarioRun) -> list[str]:
         mine = [a for a in attempts if a.destination == dest]
         events = sum(1 for a in mine if a.attempt == 0)
         counts = ", ".join(f"{code} x{n}" for code, n in sorted(Counter(a.status for a in mine).items()))
-        failed = sum(1 for t in run.engine.traces for st in t.steps if st.kind == "api" and st.name == dest and not st.ok)
-        lines.append(f"  {dest}: {events} event(s), {len(mine)} call(s) ({len(mine) - events} retries): {counts}; {failed} failed")
+        failed = sum(
+            1 for t in run.engine.traces for st in t.steps if st.kind == "api" and st.name == dest and not st.ok
+        )
+        lines.append(
+            f"  {dest}: {events} event(s), {len(mine)} call(s) ({len(mine) - events} retries): {counts}; {failed} failed"
+        )
     return lines
 
 

@@ -8,27 +8,29 @@ back to the resources that own them. A reference is resolved by its exact
 value first, then by its last ARN/URL segment against the resource's physical
 or logical name, because the mock's id scheme is the Pulumi engineer's choice.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 
 from registry.errors import InputError
 
 __all__ = [
+    "ApiDestination",
+    "Connection",
+    "EventSourceMapping",
+    "Function",
     "PlanResource",
     "Queue",
     "Rule",
+    "Table",
     "Target",
     "Topic",
     "TopicSubscription",
-    "Connection",
-    "ApiDestination",
-    "Function",
-    "EventSourceMapping",
-    "Table",
     "Topology",
     "build_topology",
 ]
@@ -453,8 +455,7 @@ def _mappings(index: _Index) -> tuple[EventSourceMapping, ...]:
                 function=function.name if function else str(res.inputs.get("functionName")),
                 batch_size=_int(res.inputs.get("batchSize"), 10),
                 batching_window_seconds=_int(res.inputs.get("maximumBatchingWindowInSeconds"), 0),
-                report_batch_item_failures="ReportBatchItemFailures"
-                in (res.inputs.get("functionResponseTypes") or []),
+                report_batch_item_failures="ReportBatchItemFailures" in (res.inputs.get("functionResponseTypes") or []),
                 enabled=res.inputs.get("enabled", True) is not False,
             )
         )
@@ -470,9 +471,7 @@ def _tables(index: _Index) -> dict[str, Table]:
             physical=physical_name(res),
             hash_key=str(res.inputs.get("hashKey", "")),
             range_key=res.inputs.get("rangeKey") or None,
-            attributes=tuple(
-                (str(a.get("name")), str(a.get("type", "S"))) for a in res.inputs.get("attributes") or []
-            ),
+            attributes=tuple((str(a.get("name")), str(a.get("type", "S"))) for a in res.inputs.get("attributes") or []),
             ttl_attribute=ttl.get("attributeName") if ttl.get("enabled") else None,
         )
     return found

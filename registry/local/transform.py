@@ -6,13 +6,15 @@ In a JSON template a placeholder inside a string literal receives the bare text
 and one outside the JSON value (strings quoted); in a text template every value
 is inserted as text. A path the event lacks yields null (JSON) or nothing (text).
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["TransformError", "json_path", "apply_input_transformer"]
+__all__ = ["TransformError", "apply_input_transformer", "json_path"]
 
 _TOKEN = re.compile(r"\.([A-Za-z0-9_$@-]+)|\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.-]+)>")

@@ -5,6 +5,7 @@ match many events; `Router` matches one event against many subscriptions;
 `pattern_fields` lists what a pattern names for the contract-aware checks
 in `registry.routing.contract_checks`, whose rule ids are `FILTER_RULES`.
 """
+
 from registry.routing.errors import PatternError
 from registry.routing.eventbridge import EventPattern, compile_pattern
 from registry.routing.fields import FieldCondition, pattern_fields
@@ -13,13 +14,13 @@ from registry.routing.rules import FILTER_RULES
 from registry.routing.sns import FilterPolicy, compile_policy
 
 __all__ = [
+    "FILTER_RULES",
+    "EventPattern",
+    "FieldCondition",
+    "FilterPolicy",
     "PatternError",
+    "Router",
     "compile_pattern",
     "compile_policy",
-    "EventPattern",
-    "FilterPolicy",
-    "Router",
-    "FieldCondition",
     "pattern_fields",
-    "FILTER_RULES",
 ]

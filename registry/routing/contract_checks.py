@@ -5,9 +5,11 @@ The filter is checked as AWS will run it: the pattern and policy come from
 expectations and contract examples are routed with the real matcher.
 Schema reasoning is conservative: a check reports only what it can prove.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from registry.findings import Finding
 from registry.model import EventContract, SchemaVersion, Subscription
@@ -23,7 +25,7 @@ from registry.routing.schema_paths import FieldSchema, resolve_field
 from registry.routing.sns import FilterPolicy, compile_policy
 from registry.routing.tree import is_or
 
-__all__ = ["check_subscription", "Delivery"]
+__all__ = ["Delivery", "check_subscription"]
 
 _STRING_OPS = frozenset({"prefix", "suffix", "equals-ignore-case", "wildcard", "cidr"})
 _NUMBER_TYPES = frozenset({"number", "integer"})
@@ -56,8 +58,15 @@ def check_subscription(sub: Subscription, contract: EventContract) -> list[Findi
     try:
         delivery = Delivery(sub, contract)
     except PatternError as exc:
-        return [filter_finding("FILTER_INVALID", sub.file, _pointer(sub, exc.pointer),
-                               f"{sub.id}: the filter is not valid: {exc.message}", new=sub.filter)]
+        return [
+            filter_finding(
+                "FILTER_INVALID",
+                sub.file,
+                _pointer(sub, exc.pointer),
+                f"{sub.id}: the filter is not valid: {exc.message}",
+                new=sub.filter,
+            )
+        ]
     findings: list[Finding] = []
     versions = _versions_read(sub, contract)
     if sub.filter:
@@ -74,7 +83,7 @@ def _versions_read(sub: Subscription, contract: EventContract) -> list[SchemaVer
 def _pointer(sub: Subscription, pattern_pointer: str) -> str:
     """A pointer into the built pattern (`/detail/...`) as a pointer into the subscription file."""
     base = sub.pointer + "/filter"
-    return base + pattern_pointer[len("/detail"):] if pattern_pointer.startswith("/detail") else base
+    return base + pattern_pointer[len("/detail") :] if pattern_pointer.startswith("/detail") else base
 
 
 def _field_findings(sub: Subscription, delivery: Delivery, versions: list[SchemaVersion]) -> list[Finding]:
@@ -90,16 +99,26 @@ def _field_findings(sub: Subscription, delivery: Delivery, versions: list[Schema
         can, dead = reach.can_match(dict(sub.filter or {}), "/detail", [])
         if not can and not any(delivery.delivers(example) for example in version.examples):
             culprit = dead[0] if dead else "/detail"
-            findings.append(filter_finding(
-                "FILTER_DEAD_ROUTE", sub.file, _pointer(sub, culprit),
-                f"{sub.id}: no valid v{version.number} event can match this filter ({version.path} rules it out)",
-                new=sub.filter))
+            findings.append(
+                filter_finding(
+                    "FILTER_DEAD_ROUTE",
+                    sub.file,
+                    _pointer(sub, culprit),
+                    f"{sub.id}: no valid v{version.number} event can match this filter ({version.path} rules it out)",
+                    new=sub.filter,
+                )
+            )
         always_everywhere = always_everywhere and reach.always(dict(sub.filter or {}), [])
     if always_everywhere:
-        findings.append(filter_finding(
-            "FILTER_MATCHES_EVERYTHING", sub.file, sub.pointer + "/filter",
-            f"{sub.id}: every valid event of the versions read matches this filter, so it filters nothing",
-            new=sub.filter))
+        findings.append(
+            filter_finding(
+                "FILTER_MATCHES_EVERYTHING",
+                sub.file,
+                sub.pointer + "/filter",
+                f"{sub.id}: every valid event of the versions read matches this filter, so it filters nothing",
+                new=sub.filter,
+            )
+        )
     return findings
 
 
@@ -109,21 +128,32 @@ def _fit(sub: Subscription, version: SchemaVersion, f: FieldCondition, info: Fie
     if not info.declared:
         if operators == {"exists"} and all(c.operand is False for c in f.conditions):
             return []  # asking for the field's absence is meaningful either way
-        return [filter_finding(
-            "FILTER_FIELD_MISSING", sub.file, _pointer(sub, f.pointer),
-            f"{sub.id}: the filter names {path!r}, which v{version.number} ({version.path}) does not declare",
-            new=path)]
+        return [
+            filter_finding(
+                "FILTER_FIELD_MISSING",
+                sub.file,
+                _pointer(sub, f.pointer),
+                f"{sub.id}: the filter names {path!r}, which v{version.number} ({version.path}) does not declare",
+                new=path,
+            )
+        ]
     if info.types is None:
         return []
     out = []
     for cond in f.conditions:
         wanted = _intended_types(cond)
         if wanted is not None and not (wanted & info.types):
-            out.append(filter_finding(
-                "FILTER_TYPE_MISMATCH", sub.file, _pointer(sub, cond.pointer),
-                f"{sub.id}: {_describe(cond)} on {path!r} needs {'/'.join(sorted(wanted))}, "
-                f"but v{version.number} declares {'/'.join(sorted(info.types))}",
-                old=sorted(info.types), new={cond.operator: cond.operand}))
+            out.append(
+                filter_finding(
+                    "FILTER_TYPE_MISMATCH",
+                    sub.file,
+                    _pointer(sub, cond.pointer),
+                    f"{sub.id}: {_describe(cond)} on {path!r} needs {'/'.join(sorted(wanted))}, "
+                    f"but v{version.number} declares {'/'.join(sorted(info.types))}",
+                    old=sorted(info.types),
+                    new={cond.operator: cond.operand},
+                )
+            )
     return out
 
 
@@ -198,7 +228,9 @@ class _Reach:
             elif isinstance(value, dict):
                 if not self.always(value, sub_path):
                     return False
-            elif not _leaf_always(parse_leaf(value, at, self.dialect), resolve_field(self.schema, sub_path), self.dialect):
+            elif not _leaf_always(
+                parse_leaf(value, at, self.dialect), resolve_field(self.schema, sub_path), self.dialect
+            ):
                 return False
         return True
 
@@ -248,8 +280,13 @@ def _condition_interval(cond: Condition) -> Interval:
     if cond.operator == "equals":
         return (cond.operand, True, cond.operand, True)
     x = cond.operand
-    first = {"<": (None, False, x[1], False), "<=": (None, False, x[1], True), "=": (x[1], True, x[1], True),
-             ">": (x[1], False, None, False), ">=": (x[1], True, None, False)}[x[0]]
+    first = {
+        "<": (None, False, x[1], False),
+        "<=": (None, False, x[1], True),
+        "=": (x[1], True, x[1], True),
+        ">": (x[1], False, None, False),
+        ">=": (x[1], True, None, False),
+    }[x[0]]
     if len(x) == 4:
         return (first[0], first[1], x[3], x[2] == "<=")
     return first
@@ -272,7 +309,9 @@ def _covers(outer: Interval, inner: Interval) -> bool:
     i_low, i_low_incl, i_high, i_high_incl = inner
     if o_low is not None and (i_low is None or i_low < o_low or (i_low == o_low and i_low_incl and not o_low_incl)):
         return False
-    if o_high is not None and (i_high is None or i_high > o_high or (i_high == o_high and i_high_incl and not o_high_incl)):
+    if o_high is not None and (
+        i_high is None or i_high > o_high or (i_high == o_high and i_high_incl and not o_high_incl)
+    ):
         return False
     return True
 
@@ -297,12 +336,24 @@ def _expectations(sub: Subscription, delivery: Delivery) -> list[Finding]:
     findings = []
     for i, ref in enumerate(sub.receives):
         if not delivery.delivers(ref.detail):
-            findings.append(filter_finding(
-                "EXPECTED_DELIVERY_MISSED", sub.file, f"{sub.pointer}/expect/receives/{i}",
-                f"{sub.id}: expected to receive {ref.label}, but the filter does not deliver it", new=ref.label))
+            findings.append(
+                filter_finding(
+                    "EXPECTED_DELIVERY_MISSED",
+                    sub.file,
+                    f"{sub.pointer}/expect/receives/{i}",
+                    f"{sub.id}: expected to receive {ref.label}, but the filter does not deliver it",
+                    new=ref.label,
+                )
+            )
     for i, ref in enumerate(sub.ignores):
         if delivery.delivers(ref.detail):
-            findings.append(filter_finding(
-                "UNEXPECTED_DELIVERY", sub.file, f"{sub.pointer}/expect/ignores/{i}",
-                f"{sub.id}: expected to ignore {ref.label}, but the filter delivers it", new=ref.label))
+            findings.append(
+                filter_finding(
+                    "UNEXPECTED_DELIVERY",
+                    sub.file,
+                    f"{sub.pointer}/expect/ignores/{i}",
+                    f"{sub.id}: expected to ignore {ref.label}, but the filter delivers it",
+                    new=ref.label,
+                )
+            )
     return findings

@@ -4,11 +4,12 @@ Both services take the same JSON shape but document different limits and
 operators; matching code is shared and reads these facts instead of
 branching on the service name.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Dialect", "EVENTBRIDGE", "SNS"]
+__all__ = ["EVENTBRIDGE", "SNS", "Dialect"]
 
 
 @dataclass(frozen=True)

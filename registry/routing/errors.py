@@ -1,4 +1,5 @@
 """The one error an invalid event pattern or filter policy raises."""
+
 from __future__ import annotations
 
 __all__ = ["PatternError"]

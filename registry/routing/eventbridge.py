@@ -1,15 +1,17 @@
 """EventBridge event patterns, with event-ruler's semantics and EventBridge's limits."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from registry.routing.dialects import EVENTBRIDGE
 from registry.routing.errors import PatternError
 from registry.routing.tree import NodeMatcher, compile_object, load_document
 
-__all__ = ["EventPattern", "compile_pattern", "PATTERN_MAX_CHARS"]
+__all__ = ["PATTERN_MAX_CHARS", "EventPattern", "compile_pattern"]
 
 # PutRule's default quota is 2048 characters (adjustable to 4096 on request).
 PATTERN_MAX_CHARS = 2048

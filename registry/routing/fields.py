@@ -3,6 +3,7 @@
 The contract-aware checks need the dotted path of every leaf and what it
 asks for, without caring about how the matcher is compiled.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from registry.routing.operands import Condition, parse_leaf
 from registry.routing.sns import compile_policy
 from registry.routing.tree import is_or
 
-__all__ = ["FieldCondition", "pattern_fields", "KINDS"]
+__all__ = ["KINDS", "FieldCondition", "pattern_fields"]
 
 KINDS = ("eventbridge", "sns")
 

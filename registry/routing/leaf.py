@@ -7,12 +7,14 @@ any condition. Conditions are grouped by kind into sets and tuples so a
 match is a few hash lookups and `str.startswith` calls, not a walk over the
 raw JSON.
 """
+
 from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from registry.routing.dialects import Dialect
 from registry.routing.operands import Condition, is_number, network, numeric_bounds, parse_leaf, wildcard_regex
@@ -43,7 +45,7 @@ class _Groups:
 class LeafMatcher:
     """`matcher(values)` -> bool for one field; `conditions` keeps what the pattern said."""
 
-    __slots__ = ("conditions", "match", "dialect")
+    __slots__ = ("conditions", "dialect", "match")
 
     def __init__(self, conditions: tuple[Condition, ...], dialect: Dialect) -> None:
         self.conditions = conditions
@@ -92,7 +94,11 @@ def _build(conditions: tuple[Condition, ...], dialect: Dialect) -> Callable[[Val
                         return True
                     if iequals or iprefixes or isuffixes:
                         low = v.lower()
-                        if low in iequals or (iprefixes and low.startswith(iprefixes)) or (isuffixes and low.endswith(isuffixes)):
+                        if (
+                            low in iequals
+                            or (iprefixes and low.startswith(iprefixes))
+                            or (isuffixes and low.endswith(isuffixes))
+                        ):
                             return True
             elif t is int or t is float:
                 if numbers and canon(v) in numbers:
@@ -205,7 +211,7 @@ def _anything_but_test(operand: Any, pointer: str, dialect: Dialect) -> Callable
     null_ok = dialect.null_is_value
     canon = dialect.canon
     if isinstance(operand, dict):
-        (op, value), = operand.items()
+        ((op, value),) = operand.items()
         values = value if isinstance(value, list) else [value]
         if op == "prefix":
             excluded = lambda s: s.startswith(value)  # noqa: E731

@@ -4,6 +4,7 @@ Every rejection is a PatternError naming the element (JSON pointer) and the
 fix, with event-ruler's wording where it has one. Compilation into fast
 predicates lives in `registry.routing.leaf`.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -14,7 +15,7 @@ from typing import Any
 from registry.routing.dialects import Dialect
 from registry.routing.errors import PatternError, child
 
-__all__ = ["Condition", "parse_leaf", "is_number", "numeric_bounds", "network", "wildcard_regex"]
+__all__ = ["Condition", "is_number", "network", "numeric_bounds", "parse_leaf", "wildcard_regex"]
 
 _NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
 
@@ -36,7 +37,7 @@ class Condition:
 def parse_leaf(rules: Any, pointer: str, dialect: Dialect) -> tuple[Condition, ...]:
     """Validate a match array as `dialect` documents it; raise PatternError naming the element."""
     if not isinstance(rules, list):
-        raise PatternError("match values must be an array, e.g. [\"value\"]", pointer)
+        raise PatternError('match values must be an array, e.g. ["value"]', pointer)
     if not rules:
         raise PatternError("Empty arrays are not allowed: list at least one value or operator", pointer)
     return tuple(_parse_one(rule, child(pointer, i), dialect) for i, rule in enumerate(rules))
@@ -50,16 +51,20 @@ def _parse_one(rule: Any, pointer: str, dialect: Dialect) -> Condition:
             _check_number(rule, pointer, dialect)
         return Condition("equals", rule, pointer)
     if not isinstance(rule, dict):
-        raise PatternError("Match value must be String, number, true, false, or null (nested arrays are not allowed)", pointer)
+        raise PatternError(
+            "Match value must be String, number, true, false, or null (nested arrays are not allowed)", pointer
+        )
     if len(rule) != 1:
         raise PatternError(
-            f"Only one key allowed in match expression, found {len(rule)}: write one operator per object, e.g. [{{\"prefix\": \"a\"}}, {{\"suffix\": \"b\"}}]",
+            f'Only one key allowed in match expression, found {len(rule)}: write one operator per object, e.g. [{{"prefix": "a"}}, {{"suffix": "b"}}]',
             pointer,
         )
-    (operator, operand), = rule.items()
+    ((operator, operand),) = rule.items()
     if operator not in dialect.operators:
         known = ", ".join(sorted(dialect.operators))
-        raise PatternError(f"Unrecognized match type {operator!r}: {dialect.name} supports {known}", child(pointer, operator))
+        raise PatternError(
+            f"Unrecognized match type {operator!r}: {dialect.name} supports {known}", child(pointer, operator)
+        )
     at = child(pointer, operator)
     if operator in ("prefix", "suffix"):
         _check_affix(operator, operand, at, dialect)
@@ -88,7 +93,10 @@ def _check_string(operand: Any, pointer: str, operator: str) -> str:
 def _check_affix(operator: str, operand: Any, pointer: str, dialect: Dialect) -> None:
     if isinstance(operand, dict) and dialect.prefix_ignore_case:
         if set(operand) != {"equals-ignore-case"}:
-            raise PatternError(f"Unsupported {operator} pattern: only {{\"equals-ignore-case\": \"...\"}} may nest inside {operator}", pointer)
+            raise PatternError(
+                f'Unsupported {operator} pattern: only {{"equals-ignore-case": "..."}} may nest inside {operator}',
+                pointer,
+            )
         _check_string(operand["equals-ignore-case"], child(pointer, "equals-ignore-case"), "equals-ignore-case")
         return
     _check_string(operand, pointer, operator)
@@ -111,10 +119,14 @@ def numeric_bounds(operand: Any, pointer: str, dialect: Dialect) -> tuple[int | 
     if not isinstance(operand, list) or not operand:
         raise PatternError('numeric takes an array such as [">", 0, "<=", 5]', pointer)
     if len(operand) not in (2, 4):
-        raise PatternError('Too many elements in numeric expression: use [op, n] or [">"|">=", low, "<"|"<=", high]', pointer)
+        raise PatternError(
+            'Too many elements in numeric expression: use [op, n] or [">"|">=", low, "<"|"<=", high]', pointer
+        )
     op, value = operand[0], operand[1]
     if op not in _NUMERIC_OPS:
-        raise PatternError(f"Unrecognized numeric range operator: {op!r} (use one of {', '.join(_NUMERIC_OPS)})", child(pointer, 0))
+        raise PatternError(
+            f"Unrecognized numeric range operator: {op!r} (use one of {', '.join(_NUMERIC_OPS)})", child(pointer, 0)
+        )
     if not is_number(value):
         raise PatternError(f"Value of {op} must be numeric", child(pointer, 1))
     _check_number(value, child(pointer, 1), dialect)
@@ -143,11 +155,13 @@ def numeric_bounds(operand: Any, pointer: str, dialect: Dialect) -> tuple[int | 
 
 def network(operand: Any, pointer: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     if not isinstance(operand, str):
-        raise PatternError("cidr match pattern must be a string such as \"10.0.0.0/24\"", pointer)
+        raise PatternError('cidr match pattern must be a string such as "10.0.0.0/24"', pointer)
     try:
         return ipaddress.ip_network(operand, strict=False)  # a bare address is a /32 (/128)
     except ValueError:
-        raise PatternError(f"Nonstandard IP address or CIDR block: {operand!r} (e.g. \"10.0.0.0/24\" or \"2001:db8::/32\")", pointer) from None
+        raise PatternError(
+            f'Nonstandard IP address or CIDR block: {operand!r} (e.g. "10.0.0.0/24" or "2001:db8::/32")', pointer
+        ) from None
 
 
 def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
@@ -160,9 +174,14 @@ def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
             raise PatternError("Empty arrays are not allowed in anything-but", pointer)
         kinds = {"string" if isinstance(v, str) else "number" if is_number(v) else "other" for v in operand}
         if "other" in kinds:
-            raise PatternError("Inside anything-but list, start|null|boolean is not supported: list only strings or only numbers", pointer)
+            raise PatternError(
+                "Inside anything-but list, start|null|boolean is not supported: list only strings or only numbers",
+                pointer,
+            )
         if len(kinds) > 1:
-            raise PatternError("Inside anything-but list, mixed types are not supported: list only strings or only numbers", pointer)
+            raise PatternError(
+                "Inside anything-but list, mixed types are not supported: list only strings or only numbers", pointer
+            )
         for i, v in enumerate(operand):
             if is_number(v):
                 _check_number(v, child(pointer, i), dialect)
@@ -178,7 +197,7 @@ def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
                 f"Unsupported anything-but pattern: {dialect.name} allows anything-but with {', '.join(sorted(allowed))}",
                 pointer,
             )
-        (op, value), = operand.items()
+        ((op, value),) = operand.items()
         at = child(pointer, op)
         if op in ("prefix", "suffix"):
             if not isinstance(value, str) or not value:
@@ -193,7 +212,10 @@ def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
             if op == "wildcard":
                 wildcard_regex(text, where)
         return
-    raise PatternError("anything-but takes a string, a number, a list of strings or of numbers, or an object such as {\"prefix\": \"x\"}", pointer)
+    raise PatternError(
+        'anything-but takes a string, a number, a list of strings or of numbers, or an object such as {"prefix": "x"}',
+        pointer,
+    )
 
 
 def wildcard_regex(text: str, pointer: str) -> re.Pattern[str]:
@@ -206,7 +228,9 @@ def wildcard_regex(text: str, pointer: str) -> re.Pattern[str]:
         if c == "\\":
             nxt = text[i + 1] if i + 1 < len(text) else ""
             if nxt not in ("*", "\\"):
-                raise PatternError(f"Invalid escape character at pos {i}: only \\* and \\\\ may be escaped in a wildcard", pointer)
+                raise PatternError(
+                    f"Invalid escape character at pos {i}: only \\* and \\\\ may be escaped in a wildcard", pointer
+                )
             parts.append(re.escape(nxt))
             i += 2
             previous_star = False

@@ -4,10 +4,12 @@ Patterns are indexed on their exact `source` and `detail-type` values, so
 an event only meets the rules that can concern it; a pattern that does not
 pin them (or pins them only inside `$or`) stays in the catch-all bucket.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Generic, Hashable, TypeVar
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
 
 from registry.routing.eventbridge import EventPattern, compile_pattern
 from registry.routing.sns import FilterPolicy
@@ -22,7 +24,9 @@ class Router(Generic[K]):
     """`add(key, compiled)` then `match(event)` -> keys in insertion order."""
 
     def __init__(self) -> None:
-        self._buckets: dict[tuple[str | None, str | None], list[tuple[int, K, EventPattern | FilterPolicy | _Always]]] = defaultdict(list)
+        self._buckets: dict[
+            tuple[str | None, str | None], list[tuple[int, K, EventPattern | FilterPolicy | _Always]]
+        ] = defaultdict(list)
         self._count = 0
 
     def __len__(self) -> int:
@@ -60,12 +64,17 @@ class _Always:
         return True
 
 
-def _residual(compiled: EventPattern | FilterPolicy, source_pinned: bool, type_pinned: bool) -> EventPattern | FilterPolicy | _Always:
+def _residual(
+    compiled: EventPattern | FilterPolicy, source_pinned: bool, type_pinned: bool
+) -> EventPattern | FilterPolicy | _Always:
     """The pattern without the exact source/detail-type tests its bucket already guarantees."""
     if not isinstance(compiled, EventPattern) or not (source_pinned or type_pinned):
         return compiled
-    rest = {k: v for k, v in compiled.pattern.items()
-            if not ((k == "source" and source_pinned) or (k == "detail-type" and type_pinned))}
+    rest = {
+        k: v
+        for k, v in compiled.pattern.items()
+        if not ((k == "source" and source_pinned) or (k == "detail-type" and type_pinned))
+    }
     return compile_pattern(rest) if rest else _Always()
 
 

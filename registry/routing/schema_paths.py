@@ -6,10 +6,12 @@ local `$ref`, allOf/anyOf/oneOf as alternatives, type, enum/const and
 numeric bounds. Anything it cannot follow makes the answer "unknown", so
 checks built on it stay silent rather than wrong.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = ["FieldSchema", "resolve_field"]
 
@@ -101,12 +103,18 @@ def _alternatives(nodes: list[Any], root: Mapping[str, Any]) -> list[dict[str, A
 
 
 def _objects(nodes: list[Any], root: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [n for n in _alternatives(nodes, root) if "properties" in n or "additionalProperties" in n or n.get("type") == "object"]
+    return [
+        n
+        for n in _alternatives(nodes, root)
+        if "properties" in n or "additionalProperties" in n or n.get("type") == "object"
+    ]
 
 
 def _is_array(node: Any, root: Mapping[str, Any]) -> bool:
     node = _deref(node, root)
-    return isinstance(node, dict) and (node.get("type") == "array" or (isinstance(node.get("type"), list) and "array" in node["type"]))
+    return isinstance(node, dict) and (
+        node.get("type") == "array" or (isinstance(node.get("type"), list) and "array" in node["type"])
+    )
 
 
 def _unwrap_array(node: Any, root: Mapping[str, Any]) -> Any:

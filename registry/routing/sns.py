@@ -4,18 +4,20 @@ MessageAttributes: flat keys; each attribute is typed (`String`,
 `String.Array` whose Value is a JSON array in a string, `Number`; `Binary`
 is ignored). MessageBody: the body must be a JSON object; keys nest.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from registry.routing.dialects import SNS
 from registry.routing.errors import PatternError
 from registry.routing.operands import is_number
 from registry.routing.tree import NodeMatcher, compile_object, is_or, load_document
 
-__all__ = ["FilterPolicy", "compile_policy", "SCOPES", "POLICY_MAX_BYTES", "POLICY_MAX_KEYS", "POLICY_MAX_COMBINATIONS"]
+__all__ = ["POLICY_MAX_BYTES", "POLICY_MAX_COMBINATIONS", "POLICY_MAX_KEYS", "SCOPES", "FilterPolicy", "compile_policy"]
 
 SCOPES = ("MessageAttributes", "MessageBody")
 POLICY_MAX_BYTES = 256 * 1024
@@ -153,5 +155,3 @@ def _attribute_value(attr: Any) -> Any:
             return _IGNORED
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     return _IGNORED  # Binary attributes are ignored by filtering
-
-

@@ -5,16 +5,18 @@ key must hold (AND), a nested object descends (into any element of an
 array of objects, so fields matched together come from the same element,
 as event-ruler's array consistency requires), `$or` needs one branch.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from registry.routing.dialects import Dialect
 from registry.routing.errors import PatternError, child
 from registry.routing.leaf import LeafMatcher, compile_leaf
 
-__all__ = ["NodeMatcher", "compile_object", "load_document", "is_or", "leaf_values", "RESERVED"]
+__all__ = ["RESERVED", "NodeMatcher", "compile_object", "is_or", "leaf_values", "load_document"]
 
 NodeMatcher = Callable[[Mapping[str, Any]], bool]
 _EMPTY: Mapping[str, Any] = {}
@@ -97,9 +99,7 @@ def compile_object(pattern: Any, pointer: str, dialect: Dialect, nested: bool = 
         if key == "$or" and _lone_or_branch(value):
             raise PatternError("There must be at least 2 objects in $or: add another branch or drop $or", at)
         if is_or(key, value):
-            branches = tuple(
-                compile_object(b, child(at, i), dialect, nested) for i, b in enumerate(value)
-            )
+            branches = tuple(compile_object(b, child(at, i), dialect, nested) for i, b in enumerate(value))
             checks.append(_any_branch(branches))
         elif isinstance(value, dict):
             if not nested:
@@ -150,7 +150,7 @@ def _path(key: str, target: NodeMatcher | LeafMatcher, nested: bool) -> NodeMatc
 def _dotted(node: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Event keys spelled "key.rest": the object event-ruler sees under `key` (its flattening joins with dots)."""
     prefix = key + "."
-    return {k[len(prefix):]: v for k, v in node.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in node.items() if k.startswith(prefix)}
 
 
 def _field(key: str, leaf: LeafMatcher) -> NodeMatcher:

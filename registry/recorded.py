@@ -1,0 +1,191 @@
+"""Reading recorded events: EventBridge envelopes as real traffic leaves them on disk.
+
+`conform`, `infer`, `route --events` and the evidence check in the gate all read
+recorded events through this one reader, so they agree on what a file holds.
+
+Accepted, one JSON value per line (JSON Lines), or one JSON document per file
+(an envelope or an array of them, as producers' repositories keep samples):
+- an EventBridge envelope (`source`, `detail-type`, `detail`), as an archive
+  replay, a capture rule to SQS or a CloudWatch Logs target writes it;
+- an SQS record (`body` holds the envelope, or an SNS notification of it), or a
+  Lambda SQS batch `{"Records": [...]}`;
+- an SNS notification (`Type: Notification`, `Message` holds the envelope) or
+  an SNS Lambda record (`Sns: {...}`);
+- a CloudWatch Logs line: `{"timestamp", "message"}` as `filter-log-events`
+  exports it, or `<timestamp> <json>` as an S3 export writes it.
+
+A line that is none of these is a `BadLine` (file and line number), never an
+exception, so one bad line does not hide the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from registry.errors import InputError
+
+__all__ = ["RECORDED_SUFFIXES", "BadLine", "RecordedEvent", "iter_recorded", "recorded_files"]
+
+RECORDED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+_ENVELOPE_KEYS = ("source", "detail-type", "detail")
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One EventBridge envelope and where it was read."""
+
+    file: str
+    line: int  # 1-based; for a whole-file JSON document, the line it starts on (1)
+    envelope: Mapping[str, Any]
+    wrapper: str  # "eventbridge", "sqs", "sns" or "cloudwatch-logs": how it was recorded
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line (or file) that holds no readable envelope; the rest of the input is still read."""
+
+    file: str
+    line: int
+    reason: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def recorded_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The files named, and under each folder every file with a recorded-events suffix, sorted."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RECORDED_SUFFIXES)
+            if not found:
+                raise InputError(
+                    str(path),
+                    "no recorded events here",
+                    hint=f"pass a file or a folder holding {', '.join(RECORDED_SUFFIXES)} files",
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            raise InputError(str(path), "not a regular file or folder", hint="pass a JSON Lines file or a folder")
+        else:
+            raise InputError(str(path), "file not found", hint="check the path")
+    return files
+
+
+def iter_recorded(paths: Iterable[Path | str]) -> Iterator[RecordedEvent | BadLine]:
+    """Every envelope in the files (in file and line order), and every line that holds none."""
+    for path in recorded_files(paths):
+        yield from _read_file(path)
+
+
+def _read_file(path: Path) -> Iterator[RecordedEvent | BadLine]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        yield BadLine(file, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return
+    except OSError as exc:
+        raise InputError(file, f"cannot read the file: {exc.strerror or exc}", hint="check its permissions") from exc
+    whole = _whole_document(text)
+    if whole is not None:
+        yield from _unwrap(file, 1, whole, "eventbridge")
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        value, wrapper = _parse_line(stripped)
+        if value is _UNPARSABLE:
+            yield BadLine(file, number, "not JSON, nor a CloudWatch Logs line holding JSON")
+            continue
+        yield from _unwrap(file, number, value, wrapper)
+
+
+_UNPARSABLE = object()
+
+
+def _whole_document(text: str) -> Any:
+    """A file that is one multi-line JSON document (an envelope or an array), else None (JSON Lines)."""
+    head = text.lstrip()
+    if not head or "\n" not in head.rstrip():
+        return None
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, list | dict) else None
+
+
+def _parse_line(line: str) -> tuple[Any, str]:
+    try:
+        return json.loads(line), "eventbridge"
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    # CloudWatch Logs S3 export: "<timestamp> <message>"
+    stamp, _, rest = line.partition(" ")
+    if stamp and rest.lstrip().startswith("{"):
+        try:
+            return json.loads(rest), "cloudwatch-logs"
+        except (json.JSONDecodeError, RecursionError):
+            pass
+    return _UNPARSABLE, ""
+
+
+def _unwrap(file: str, line: int, value: Any, wrapper: str) -> Iterator[RecordedEvent | BadLine]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _unwrap(file, line, item, wrapper)
+        return
+    if not isinstance(value, dict):
+        yield BadLine(file, line, f"a JSON {type(value).__name__}, not an event envelope")
+        return
+    if all(key in value for key in _ENVELOPE_KEYS):
+        yield RecordedEvent(file, line, value, wrapper)
+        return
+    if isinstance(value.get("Records"), list):
+        for record in value["Records"]:
+            yield from _unwrap(file, line, record, wrapper)
+        return
+    inner, inner_wrapper = _inner(value)
+    if inner is None:
+        yield BadLine(
+            file,
+            line,
+            "not an EventBridge envelope (needs source, detail-type and detail) nor an SQS, SNS or "
+            "CloudWatch Logs record wrapping one",
+        )
+        return
+    try:
+        parsed = json.loads(inner)
+    except (json.JSONDecodeError, RecursionError, TypeError):
+        yield BadLine(file, line, f"the {inner_wrapper} record's payload is not JSON")
+        return
+    yield from _unwrap(file, line, parsed, inner_wrapper)
+
+
+def _inner(value: dict[str, Any]) -> tuple[Any, str]:
+    """The JSON text a known wrapper carries, and the wrapper's name."""
+    if isinstance(value.get("body"), str):  # SQS record (Lambda event shape or ReceiveMessage's Body lower-cased)
+        return value["body"], "sqs"
+    if isinstance(value.get("Body"), str):  # SQS ReceiveMessage
+        return value["Body"], "sqs"
+    if isinstance(value.get("Sns"), dict):  # SNS record in a Lambda event
+        return value["Sns"].get("Message"), "sns"
+    if value.get("Type") == "Notification" and isinstance(value.get("Message"), str):
+        return value["Message"], "sns"
+    if isinstance(value.get("message"), str) and "timestamp" in value:  # CloudWatch Logs filter-log-events
+        return value["message"], "cloudwatch-logs"
+    return None, ""

@@ -28,52 +28,47 @@ from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
 from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
 from registry import bundle
-from registry.errors import EventplaneError, InputError
+from registry.environment import StackSpec, load_stacks
+from registry.errors import EventplaneError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
-from registry.model import EventContract, Registry, Subscription
-from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
+from registry.model import EventContract, Registry
+from registry.org_config import ORG_KEYS, parse_org_config
+from registry.quotas import quota_findings
+from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, known_stacks, parse_stack_config
+from registry.stack_layout import StackLayout, environment_layouts
 
 ROOT = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 FINGERPRINTS_OUTPUT = "contractFingerprints"
 
 
-def read_config() -> StackConfig:
+def read_spec() -> StackSpec:
     """The stack config as `pulumi.Config` holds it (structured values arrive as JSON strings)."""
     ours, aws_config = pulumi.Config(NAMESPACE), pulumi.Config("aws")
-    values: dict[str, Any] = {f"{NAMESPACE}:{key}": ours.get(key) for key in CONFIG_KEYS}
+    values: dict[str, Any] = {f"{NAMESPACE}:{key}": ours.get(key) for key in CONFIG_KEYS + ORG_KEYS}
     values["aws:region"] = aws_config.get("region")
     stack = pulumi.get_stack()
-    return parse_stack_config(
-        {k: v for k, v in values.items() if v is not None}, stack=stack, source=f"Pulumi.{stack}.yaml"
+    present = {k: v for k, v in values.items() if v is not None}
+    source = f"Pulumi.{stack}.yaml"
+    return StackSpec(
+        parse_stack_config(present, stack=stack, source=source), parse_org_config(present, stack=stack, source=source)
     )
 
 
-def enabled_subscriptions(registry: Registry, config: StackConfig) -> list[Subscription]:
-    """The subscriptions this stack deploys; an unknown id or config name is an error, not a silent skip."""
-    known = {s.id for s in registry.subscriptions}
-    for sub_id in (config.enabled or ()) + config.disabled:
-        if sub_id not in known:
-            raise InputError(
-                config.source,
-                f"unknown subscription {sub_id!r}",
-                pointer=f"/config/{NAMESPACE}:subscriptions",
-                hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}",
-            )
-    subs = [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
-    for sub in subs:
-        ref_kind, ref_key = {"api": ("apiDestinations", "destination"), "lambda": ("functions", "function")}.get(
-            sub.delivery.type, ("", "")
-        )
-        names = config.api_destinations if ref_kind == "apiDestinations" else config.functions
-        if ref_kind and sub.delivery.options.get(ref_key) not in names:
-            raise InputError(
-                sub.file,
-                f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
-                pointer=f"{sub.pointer}/delivery/{ref_key}",
-                hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there",
-            )
-    return subs
+def project_stacks(me: StackSpec) -> list[StackSpec]:
+    """Every stack of the project (quotas are per bus and account; a core forwards to its domains), this one
+    as `pulumi.Config` has it."""
+    root = Path(pulumi.Config(NAMESPACE).get("projectDir") or ROOT)
+    others = [s for s in load_stacks(root) if s.name != me.name] if me.name in known_stacks(root) else []
+    return [*others, me]
+
+
+def gate_quotas(registry: Registry, specs: list[StackSpec], stack: str) -> StackLayout:
+    """The quota part of the gate, for what this stack adds to its buses and account; returns its layout."""
+    report = Report(quota_findings(registry, specs, stack))
+    if not report.ok:
+        raise GateRejected(report, f"Eventplane gate: stack {stack} would exceed AWS quotas; nothing was deployed.")
+    return environment_layouts(registry, specs)[stack]
 
 
 def fingerprints(registry: Registry) -> dict[str, str]:
@@ -95,8 +90,8 @@ async def deployed_fingerprints() -> Mapping[str, str]:
     return dict(value or {})
 
 
-def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -> dict[str, Any]:
-    """Every resource of the stack; returns the stack outputs."""
+def declare(registry: Registry, config: StackConfig, layout: StackLayout) -> dict[str, Any]:
+    """Every resource of the stack, grouped as `layout` (the quota check's count) says; returns the outputs."""
     account_id = aws.get_caller_identity_output().account_id
     events: Mapping[str, EventContract] = registry.events
     bus = EventBus(
@@ -115,43 +110,39 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
     )
     queue_urls: dict[str, pulumi.Output[str]] = {}
     topic_arns: dict[str, pulumi.Output[str]] = {}
-    by_type: dict[str, list[Subscription]] = {}
-    for sub in subs:
-        by_type.setdefault(sub.delivery.type, []).append(sub)
-    for sub in by_type.get("queue", []):
+    for sub in layout.queue:
         queue_urls[sub.id] = QueueDelivery(
             f"queue-{sub.team}-{sub.name}", QueueDeliveryArgs(route, sub, events[sub.event])
         ).queue.url
-    for key in sorted({s.event for s in by_type.get("fork", [])}):
-        forks = tuple(s for s in by_type["fork"] if s.event == key)
+    for key, forks in layout.forks.items():
         contract = events[key]
         fork = ForkTopic(
             f"fork-{contract.domain}-{contract.name}", ForkTopicArgs(route, contract, forks, bus.topic_key.arn)
         )
         topic_arns[key] = fork.topic.arn
         queue_urls.update({sub_id: q.url for sub_id, q in fork.queues.items()})
-    for dest_name in sorted({s.delivery.options["destination"] for s in by_type.get("api", [])}):
+    for dest_name, api_subs in layout.api.items():
         dest = config.api_destinations[dest_name]
-        routes = tuple((s, events[s.event]) for s in by_type["api"] if s.delivery.options["destination"] == dest_name)
+        routes = tuple((s, events[s.event]) for s in api_subs)
         ApiDestination(
             f"api-{dest_name}",
             ApiDestinationArgs(
                 route, dest, pulumi.Config(NAMESPACE).require_secret(dest.auth.secret_key), routes, account_id
             ),
         )
-    for sub in by_type.get("lambda", []):
+    for sub in layout.lambdas:
         LambdaDelivery(
             f"lambda-{sub.team}-{sub.name}",
             LambdaDeliveryArgs(route, sub, events[sub.event], config.functions[sub.delivery.options["function"]]),
         )
     outputs: dict[str, Any] = {"busName": bus.bus.name, "busArn": bus.bus.arn}
-    if by_type.get("metrics"):
+    if layout.metrics:
         zip_path = bundle.build_bundle_from_registry(registry, ROOT / "build" / config.stack)
         metrics = MetricsPipeline(
             "metrics",
             MetricsPipelineArgs(
                 route,
-                tuple((s, events[s.event]) for s in by_type["metrics"]),
+                tuple((s, events[s.event]) for s in layout.metrics),
                 zip_path,
                 bundle.source_code_hash(zip_path),
                 bundle.METRICS_HANDLER,
@@ -184,9 +175,10 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
 
 def main() -> None:
     try:
-        config = read_config()
+        me = read_spec()
+        config = me.config
         registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"))
-        subs = enabled_subscriptions(registry, config)
+        layout = gate_quotas(registry, project_stacks(me), config.stack)
     except EventplaneError as exc:
         raise pulumi.RunError(str(exc)) from exc
 
@@ -197,7 +189,7 @@ def main() -> None:
             raise GateRejected(
                 report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed."
             )
-        return declare(registry, config, subs)
+        return declare(registry, config, layout)
 
     pulumi.run(deploy)
 

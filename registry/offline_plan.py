@@ -48,6 +48,7 @@ SECRET = "[secret]"
 PROJECT = "eventplane"
 ORGANIZATION = "organization"  # what `pulumi login --local` names the organization in stack references
 CONTRACTS_DIR_KEY = f"{NAMESPACE}:contractsDir"  # lets a plan read another contracts folder (tests, bench)
+PROJECT_DIR_KEY = f"{NAMESPACE}:projectDir"  # where the program finds the other stacks' files (quotas, forwarding)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def plan_stack(
     config, secret_keys = _engine_config(values, parsed.secret_keys)
     if contracts is not None:
         config[CONTRACTS_DIR_KEY] = str(Path(contracts).resolve())
+    config[PROJECT_DIR_KEY] = str(root)
     with _LOCK, _quiet_runtime():
         return _run(stack, program or root / "__main__.py", config, secret_keys, parsed.region, dict(deployed or {}))
 

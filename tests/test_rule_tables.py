@@ -9,13 +9,14 @@ import pytest
 from registry.compat import RULES as COMPAT_RULES
 from registry.findings import Rule, rule_table
 from registry.gate_rules import GATE_RULES
+from registry.quotas import QUOTA_RULES
 from registry.routing.rules import FILTER_RULES
 
 TESTS = Path(__file__).parent
 
 
-def test_ids_are_unique_across_the_gate_filter_and_compatibility_tables() -> None:
-    tables = [set(GATE_RULES), set(FILTER_RULES), set(COMPAT_RULES)]
+def test_ids_are_unique_across_the_gate_filter_quota_and_compatibility_tables() -> None:
+    tables = [set(GATE_RULES), set(FILTER_RULES), set(COMPAT_RULES), set(QUOTA_RULES)]
     assert sum(len(t) for t in tables) == len(set().union(*tables))
 
 
@@ -37,5 +38,5 @@ def test_every_rule_is_exercised_by_a_test(table: dict[str, Rule], test_files: l
 
 
 def test_every_rule_reads_as_a_claim_with_a_fix() -> None:
-    for rule in [*GATE_RULES.values(), *FILTER_RULES.values()]:
+    for rule in [*GATE_RULES.values(), *FILTER_RULES.values(), *QUOTA_RULES.values()]:
         assert rule.id.isupper() and rule.purpose.startswith(("Checks that", "Notes")) and rule.hint, rule

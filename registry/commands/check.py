@@ -35,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json and args.format == "markdown":
         raise UsageError("choose one of --json and --format markdown")
     result = evaluate(args.contracts, against=args.against)
+    if result.registry is not None:  # AWS quotas, counted over every stack beside the contracts folder
+        from registry.quotas import check_quotas
+
+        result.report.extend(check_quotas(result.registry, args.contracts))
+        result = GateResult(result.registry, result.report, 0 if result.report.ok else 1)
     if args.format == "markdown":
         from registry.pr_report import markdown_report  # plans import pulumi: only when asked
 

@@ -1,0 +1,223 @@
+"""What one stack deploys, grouped the way the program declares it, without pulumi.
+
+The program (`__main__.py`) declares its components from a `StackLayout`, and
+the quota check (`registry.quotas`) counts rules, targets, topics, filter
+policies and API destinations from the same `StackLayout`, so the two cannot
+disagree. Patterns come from `registry.patterns`, the builders the components
+use, and the bus a rule sits on follows the same rule as `RouteContext.bus_for`
+(the producer's bus for external contracts, else ours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from registry.environment import StackSpec, account_of, is_cross_account
+from registry.errors import InputError
+from registry.model import EventContract, Registry, Subscription
+from registry.org_config import OrgConfig
+from registry.patterns import fork_policy, rule_pattern, to_aws_json, topic_rule_pattern
+from registry.stack_config import NAMESPACE, StackConfig
+
+__all__ = [
+    "OWN_BUS",
+    "Forward",
+    "RuleUse",
+    "StackLayout",
+    "TopicUse",
+    "build_layout",
+    "deployed_subscriptions",
+    "environment_layouts",
+    "forwards_of",
+]
+
+OWN_BUS = ""  # the environment's own bus (the core's); any other value names a producer's bus
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """One EventBridge rule the stack creates: on which bus, its pattern as deployed, its target count."""
+
+    bus: str  # OWN_BUS, or the producer's bus name (`default`, `Serverlesspresso`, ...)
+    pattern: str | None  # None for a scheduled rule
+    targets: int
+    owner: str  # what the rule serves, for messages: a subscription id, `fork topic <event>`, `schedule <name>`
+    file: str  # where a product team fixes it
+    pointer: str
+
+
+@dataclass(frozen=True)
+class TopicUse:
+    """One fork topic: its subscriptions, and how many of them carry a filter policy."""
+
+    event: str
+    subscriptions: tuple[Subscription, ...]
+
+    @property
+    def filter_policies(self) -> int:
+        return sum(1 for s in self.subscriptions if fork_policy(s) is not None)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A core bus rule sending one event on to a consumer account's bus (bus-to-bus, with a scoped role)."""
+
+    account: str  # the consumer account
+    event: str  # the event key; only events put on our bus (external ones stay on their producer's bus)
+    stacks: tuple[str, ...]  # the domain stacks in that account that read it
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    stack: str
+    queue: tuple[Subscription, ...]
+    forks: Mapping[str, tuple[Subscription, ...]]  # event key -> its fork subscriptions, sorted by event
+    api: Mapping[str, tuple[Subscription, ...]]  # destination name -> its subscriptions, sorted by name
+    lambdas: tuple[Subscription, ...]
+    metrics: tuple[Subscription, ...]
+    rules: tuple[RuleUse, ...]
+    topics: tuple[TopicUse, ...]
+    forwards: tuple[Forward, ...] = ()
+
+    @property
+    def api_destinations(self) -> tuple[str, ...]:
+        """One destination and one connection per configured destination an enabled subscription uses."""
+        return tuple(self.api)
+
+
+def deployed_subscriptions(registry: Registry, config: StackConfig, org: OrgConfig) -> list[Subscription]:
+    """The subscriptions this stack deploys; an unknown id, team or config name is an error, not a silent skip."""
+    known = {s.id for s in registry.subscriptions}
+    for sub_id in (config.enabled or ()) + config.disabled:
+        if sub_id not in known:
+            raise InputError(
+                config.source,
+                f"unknown subscription {sub_id!r}",
+                pointer=f"/config/{NAMESPACE}:subscriptions",
+                hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}",
+            )
+    teams = {s.team for s in registry.subscriptions}
+    for team in org.teams or ():
+        if team not in teams:
+            raise InputError(
+                org.source,
+                f"unknown team {team!r}",
+                pointer=f"/config/{NAMESPACE}:teams",
+                hint=f"name a contracts/subscriptions/<team>.json; known: {', '.join(sorted(teams))}",
+            )
+    subs = [s for s in registry.subscriptions if org.deploys_team(s.team) and config.subscription_enabled(s.id)]
+    for sub in subs:
+        ref_kind, ref_key = {"api": ("apiDestinations", "destination"), "lambda": ("functions", "function")}.get(
+            sub.delivery.type, ("", "")
+        )
+        names = config.api_destinations if ref_kind == "apiDestinations" else config.functions
+        if ref_kind and sub.delivery.options.get(ref_key) not in names:
+            raise InputError(
+                sub.file,
+                f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
+                pointer=f"{sub.pointer}/delivery/{ref_key}",
+                hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there",
+            )
+    return subs
+
+
+def build_layout(
+    registry: Registry, config: StackConfig, subs: list[Subscription], forwards: tuple[Forward, ...] = ()
+) -> StackLayout:
+    """Group `subs` as the components take them and list every rule and topic they create."""
+    events = registry.events
+    by_type: dict[str, list[Subscription]] = {}
+    for sub in subs:
+        by_type.setdefault(sub.delivery.type, []).append(sub)
+    forks = {
+        key: tuple(s for s in by_type.get("fork", []) if s.event == key)
+        for key in sorted({s.event for s in by_type.get("fork", [])})
+    }
+    api = {
+        name: tuple(s for s in by_type.get("api", []) if s.delivery.options["destination"] == name)
+        for name in sorted({s.delivery.options["destination"] for s in by_type.get("api", [])})
+    }
+    rules = [
+        _subscription_rule(sub, events[sub.event])
+        for kind in ("queue", "api", "lambda", "metrics")
+        for sub in by_type.get(kind, [])
+    ]
+    for key, forked in forks.items():
+        contract = events[key]
+        rules.append(
+            RuleUse(
+                _bus(contract),
+                to_aws_json(topic_rule_pattern(contract)),
+                1,
+                f"fork topic {key}",
+                forked[0].file,
+                forked[0].pointer,
+            )
+        )
+    for forward in forwards:
+        rules.append(
+            RuleUse(
+                OWN_BUS,
+                to_aws_json(topic_rule_pattern(events[forward.event])),
+                1,
+                f"forward {forward.event} to account {forward.account}",
+                config.source,
+                f"/config/{NAMESPACE}:role",
+            )
+        )
+    if config.schedule is not None:
+        rules.append(
+            RuleUse(
+                "default",  # scheduled rules live on the account's default bus
+                None,
+                1,
+                f"schedule {config.schedule.name}",
+                config.source,
+                f"/config/{NAMESPACE}:schedule",
+            )
+        )
+    return StackLayout(
+        stack=config.stack,
+        queue=tuple(by_type.get("queue", [])),
+        forks=forks,
+        api=api,
+        lambdas=tuple(by_type.get("lambda", [])),
+        metrics=tuple(by_type.get("metrics", [])),
+        rules=tuple(rules),
+        topics=tuple(TopicUse(key, forked) for key, forked in forks.items()),
+        forwards=forwards,
+    )
+
+
+def forwards_of(registry: Registry, specs: list[StackSpec], core: StackSpec) -> tuple[Forward, ...]:
+    """What `core` forwards: per consumer account, each event (put on our bus) its domain stacks subscribe to."""
+    readers: dict[tuple[str, str], list[str]] = {}
+    for spec in specs:
+        if spec.org.environment != core.name or not is_cross_account(specs, spec):
+            continue
+        for sub in deployed_subscriptions(registry, spec.config, spec.org):
+            if not registry.events[sub.event].bus:
+                readers.setdefault((account_of(specs, spec), sub.event), []).append(spec.name)
+    return tuple(
+        Forward(account, event, tuple(sorted(set(stacks)))) for (account, event), stacks in sorted(readers.items())
+    )
+
+
+def environment_layouts(registry: Registry, specs: list[StackSpec]) -> dict[str, StackLayout]:
+    """Every stack's layout; a core stack's includes its forwarding rules to consumer accounts."""
+    layouts: dict[str, StackLayout] = {}
+    for spec in specs:
+        subs = deployed_subscriptions(registry, spec.config, spec.org)
+        forwards = forwards_of(registry, specs, spec) if spec.org.role == "core" else ()
+        layouts[spec.name] = build_layout(registry, spec.config, subs, forwards)
+    return layouts
+
+
+def _bus(contract: EventContract) -> str:
+    return contract.bus or OWN_BUS
+
+
+def _subscription_rule(sub: Subscription, contract: EventContract) -> RuleUse:
+    """Every non-fork subscription has its own rule with one target (`components.common.rule_target`)."""
+    return RuleUse(_bus(contract), to_aws_json(rule_pattern(sub, contract)), 1, sub.id, sub.file, sub.pointer)

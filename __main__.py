@@ -21,21 +21,21 @@ import pulumi_aws as aws
 from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
 from components.common import RouteContext
-from components.event_bus import EventBus, EventBusArgs
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
 from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
 from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
+from components.stack_roles import CORE_OUTPUTS, declare_forwarding, stack_bus
 from registry import bundle
-from registry.environment import StackSpec, load_stacks
+from registry.environment import StackSpec, is_cross_account, load_stacks, related_stacks
 from registry.errors import EventplaneError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
 from registry.model import EventContract, Registry
 from registry.org_config import ORG_KEYS, parse_org_config
 from registry.quotas import quota_findings
-from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, known_stacks, parse_stack_config
+from registry.stack_config import CONFIG_KEYS, NAMESPACE, known_stacks, parse_stack_config
 from registry.stack_layout import StackLayout, environment_layouts
 
 ROOT = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -56,11 +56,12 @@ def read_spec() -> StackSpec:
 
 
 def project_stacks(me: StackSpec) -> list[StackSpec]:
-    """Every stack of the project (quotas are per bus and account; a core forwards to its domains), this one
-    as `pulumi.Config` has it."""
+    """The stacks sharing this one's bus or account (quotas are per bus and account; a core forwards to its
+    domains), this one as `pulumi.Config` has it."""
     root = Path(pulumi.Config(NAMESPACE).get("projectDir") or ROOT)
-    others = [s for s in load_stacks(root) if s.name != me.name] if me.name in known_stacks(root) else []
-    return [*others, me]
+    if me.name not in known_stacks(root):
+        return [me]
+    return [me if s.name == me.name else s for s in related_stacks(load_stacks(root), me.name)]
 
 
 def gate_quotas(registry: Registry, specs: list[StackSpec], stack: str) -> StackLayout:
@@ -90,24 +91,28 @@ async def deployed_fingerprints() -> Mapping[str, str]:
     return dict(value or {})
 
 
-def declare(registry: Registry, config: StackConfig, layout: StackLayout) -> dict[str, Any]:
+async def core_outputs(me: StackSpec, specs: list[StackSpec]) -> dict[str, Any]:
+    """A same-account domain stack routes on its core's bus: what the core exported (read, not declared)."""
+    if me.org.role != "domain" or is_cross_account(specs, me):
+        return {}
+    core = pulumi.StackReference(f"{pulumi.get_organization()}/{pulumi.get_project()}/{me.org.core}")
+    return {key: (await core.get_output_details(key)).value for key in CORE_OUTPUTS}
+
+
+def declare(
+    registry: Registry, me: StackSpec, specs: list[StackSpec], layout: StackLayout, core: Mapping[str, Any]
+) -> dict[str, Any]:
     """Every resource of the stack, grouped as `layout` (the quota check's count) says; returns the outputs."""
+    config = me.config
     account_id = aws.get_caller_identity_output().account_id
     events: Mapping[str, EventContract] = registry.events
-    bus = EventBus(
-        "events",
-        EventBusArgs(
-            prefix=config.name_prefix,
-            archive_retention_days=config.archive_retention_days,
-            contracts=tuple(events[k] for k in sorted(events)),
-            account_id=account_id,
-        ),
-    )
+    bus = stack_bus(registry, me, specs, core, account_id)
     route = RouteContext(
         prefix=config.name_prefix,
-        bus_name=bus.bus.name,
+        bus_name=bus.name,
         alarm_threshold_seconds=config.alarms.dlq_oldest_message_age_seconds,
     )
+    declare_forwarding(registry, me, specs, layout, route, account_id)
     queue_urls: dict[str, pulumi.Output[str]] = {}
     topic_arns: dict[str, pulumi.Output[str]] = {}
     for sub in layout.queue:
@@ -117,7 +122,7 @@ def declare(registry: Registry, config: StackConfig, layout: StackLayout) -> dic
     for key, forks in layout.forks.items():
         contract = events[key]
         fork = ForkTopic(
-            f"fork-{contract.domain}-{contract.name}", ForkTopicArgs(route, contract, forks, bus.topic_key.arn)
+            f"fork-{contract.domain}-{contract.name}", ForkTopicArgs(route, contract, forks, bus.topic_key_arn)
         )
         topic_arns[key] = fork.topic.arn
         queue_urls.update({sub_id: q.url for sub_id, q in fork.queues.items()})
@@ -135,7 +140,7 @@ def declare(registry: Registry, config: StackConfig, layout: StackLayout) -> dic
             f"lambda-{sub.team}-{sub.name}",
             LambdaDeliveryArgs(route, sub, events[sub.event], config.functions[sub.delivery.options["function"]]),
         )
-    outputs: dict[str, Any] = {"busName": bus.bus.name, "busArn": bus.bus.arn}
+    outputs: dict[str, Any] = dict(bus.outputs)
     if layout.metrics:
         zip_path = bundle.build_bundle_from_registry(registry, ROOT / "build" / config.stack)
         metrics = MetricsPipeline(
@@ -157,7 +162,7 @@ def declare(registry: Registry, config: StackConfig, layout: StackLayout) -> dic
             ScheduleArgs(
                 config.name_prefix,
                 config.schedule,
-                bus.bus.arn,
+                bus.arn,
                 config.functions.get(config.schedule.function, ""),
                 config.alarms.dlq_oldest_message_age_seconds,
                 account_id,
@@ -178,7 +183,8 @@ def main() -> None:
         me = read_spec()
         config = me.config
         registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"))
-        layout = gate_quotas(registry, project_stacks(me), config.stack)
+        specs = project_stacks(me)
+        layout = gate_quotas(registry, specs, config.stack)
     except EventplaneError as exc:
         raise pulumi.RunError(str(exc)) from exc
 
@@ -189,7 +195,7 @@ def main() -> None:
             raise GateRejected(
                 report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed."
             )
-        return declare(registry, config, layout)
+        return declare(registry, me, specs, layout, await core_outputs(me, specs))
 
     pulumi.run(deploy)
 

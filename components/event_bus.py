@@ -10,32 +10,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import physical_name, policy_json
+from components.common import physical_name
 from components.draft4 import to_draft4
+from components.keys import topic_key
 from registry.model import EventContract
 
 __all__ = ["EventBus", "EventBusArgs"]
-
-# Key administration without a bare `kms:*`: the account keeps control of the key.
-_KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:GenerateDataKey*",
-]
 
 
 @dataclass(frozen=True)
@@ -72,37 +52,8 @@ class EventBus(pulumi.ComponentResource):
             for contract in args.contracts
             for number in (v.number for v in contract.versions)
         ]
-        self.topic_key = aws.kms.Key(
-            f"{name}-topic-key",
-            description="Encrypts the fork topics; EventBridge may use it to publish",
-            enable_key_rotation=True,
-            policy=policy_json(
-                [
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                        "Action": _KEY_ADMIN_ACTIONS,
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "EventBridgePublishes",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    },
-                ]
-            ),
-            opts=child,
-        )
-        self.topic_key_alias = aws.kms.Alias(
-            f"{name}-topic-key-alias",
-            name=f"alias/{args.prefix}-topics",
-            target_key_id=self.topic_key.key_id,
-            opts=child,
-        )
+        shared = topic_key(self, name, args.prefix, args.account_id)
+        self.topic_key, self.topic_key_alias = shared.key, shared.alias
         self.register_outputs(
             {
                 "busName": self.bus.name,

@@ -19,12 +19,15 @@ from registry.stack_config import NAMESPACE, StackConfig, known_stacks, parse_st
 __all__ = [
     "StackSpec",
     "account_of",
+    "bus_name",
     "bus_of",
     "core_of",
     "environment_of",
+    "forwarder_role_name",
     "is_cross_account",
     "load_spec",
     "load_stacks",
+    "related_stacks",
 ]
 
 
@@ -72,6 +75,13 @@ def load_stacks(root: Path) -> list[StackSpec]:
                 pointer=f"/config/{NAMESPACE}:core",
                 hint="name a stack whose Pulumi.<stack>.yaml sets `eventplane:role: core`",
             )
+        if spec.org.account_id and spec.org.account_id != core.org.account_id and not core.org.account_id:
+            raise InputError(
+                core.org.source,
+                f"domain stack {spec.name} deploys into account {spec.org.account_id}, and this core names no account",
+                pointer=f"/config/{NAMESPACE}:accountId",
+                hint="add `eventplane:accountId: \"<12 digits>\"`: the domain's bus policy admits the core's account",
+            )
         if core.region != spec.region:
             raise InputError(
                 spec.org.source,
@@ -108,6 +118,23 @@ def is_cross_account(specs: list[StackSpec], spec: StackSpec) -> bool:
 def bus_of(specs: list[StackSpec], spec: StackSpec) -> str:
     """A readable identity of the bus `spec`'s own rules sit on, for messages and per-bus counting."""
     if is_cross_account(specs, spec):
-        return f"{spec.config.name_prefix}-bus (domain stack {spec.name}, account {account_of(specs, spec)})"
+        return f"{bus_name(spec.config.name_prefix)} (domain stack {spec.name}, account {account_of(specs, spec)})"
     core = core_of(specs, spec)
-    return f"{core.config.name_prefix}-bus (stack {core.name}, account {account_of(specs, core)})"
+    return f"{bus_name(core.config.name_prefix)} (stack {core.name}, account {account_of(specs, core)})"
+
+
+def bus_name(prefix: str) -> str:
+    """The physical name of the bus a stack with `prefix` creates (a core's, or a cross-account domain's)."""
+    return f"{prefix}-bus"
+
+
+def forwarder_role_name(core: StackSpec, domain: StackSpec) -> str:
+    """The core's role that puts forwarded events on `domain`'s bus: both stacks name it, neither reads the other."""
+    return f"{core.config.name_prefix}-fwd-{domain.config.name_prefix}"
+
+
+def related_stacks(specs: list[StackSpec], stack: str) -> list[StackSpec]:
+    """What a stack's quotas and forwarding depend on: its environment, and every stack in the same account."""
+    mine = next(s for s in specs if s.name == stack)
+    env, account = mine.org.environment, account_of(specs, mine)
+    return [s for s in specs if s.org.environment == env or account_of(specs, s) == account]

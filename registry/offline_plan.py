@@ -10,7 +10,7 @@ with realistic ids and ARNs, so references between resources (a target's
 that own them.
 
 Public API (stable; `local`, `catalog` and the tests use it):
-`plan_stack(stack, root, *, contracts=None, deployed=None, program=None) -> Plan`,
+`plan_stack(stack, root, *, contracts=None, deployed=None, program=None, references=None) -> Plan`,
 `Plan`, `PlannedResource`, `PlanRejected` (carries the gate's `Report`),
 `SECRET`, `ACCOUNT_ID`.
 """
@@ -39,6 +39,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from registry.errors import EventplaneError
 from registry.findings import Report
+from registry.org_config import parse_org_config
 from registry.stack_config import NAMESPACE, existing_stack_file, parse_stack_config, read_stack_file
 
 __all__ = ["ACCOUNT_ID", "PROJECT", "SECRET", "Plan", "PlanRejected", "PlannedResource", "plan_stack"]
@@ -106,11 +107,14 @@ def plan_stack(
     contracts: Path | None = None,
     deployed: Mapping[str, str] | None = None,
     program: Path | None = None,
+    references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Plan `stack` from `root/Pulumi.<stack>.yaml` by running `program` (default `root/__main__.py`).
 
     `contracts` overrides the contracts folder the program reads; `deployed` is
-    what the stack's previous deployment exported as `contractFingerprints`.
+    what the stack's previous deployment exported as `contractFingerprints`;
+    `references` are other stacks' outputs by stack name, what a StackReference
+    to them reads (a domain stack's core is planned first when not given).
     Raises UsageError for an unknown stack, InputError for bad config or
     contracts, PlanRejected when a gate rejects.
     """
@@ -118,12 +122,22 @@ def plan_stack(
     path = existing_stack_file(root, stack)
     values = read_stack_file(path)
     parsed = parse_stack_config(values, stack=stack, source=path.name)
+    org = parse_org_config(values, stack=stack, source=path.name)
+    others = dict(references or {})
+    if org.role == "domain" and org.core not in others:  # its program reads the core's outputs: plan the core first
+        others[org.core] = plan_stack(org.core, root, contracts=contracts, program=program).outputs
     config, secret_keys = _engine_config(values, parsed.secret_keys)
     if contracts is not None:
         config[CONTRACTS_DIR_KEY] = str(Path(contracts).resolve())
     config[PROJECT_DIR_KEY] = str(root)
     with _LOCK, _quiet_runtime():
-        return _run(stack, program or root / "__main__.py", config, secret_keys, parsed.region, dict(deployed or {}))
+        return _run(
+            stack,
+            program or root / "__main__.py",
+            config,
+            secret_keys,
+            _Mocks(parsed.region, dict(deployed or {}), others),
+        )
 
 
 _LOCK = threading.Lock()  # the Pulumi runtime's settings are process-wide: one plan at a time
@@ -163,10 +177,8 @@ def _engine_config(values: Mapping[str, Any], secret_keys: tuple[str, ...]) -> t
     return config, secrets
 
 
-def _run(
-    stack: str, program: Path, config: dict[str, str], secret_keys: list[str], region: str, deployed: dict[str, str]
-) -> Plan:
-    monitor = _RecordingMonitor(_Mocks(region, deployed))
+def _run(stack: str, program: Path, config: dict[str, str], secret_keys: list[str], mocks: _Mocks) -> Plan:
+    monitor = _RecordingMonitor(mocks)
     set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per plan
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi_mocks.set_mocks(
@@ -266,9 +278,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 class _Mocks(pulumi_mocks.Mocks):
     """Deterministic, realistic ids and ARNs (same inputs, same plan)."""
 
-    def __init__(self, region: str, deployed: dict[str, str]) -> None:
+    def __init__(self, region: str, deployed: dict[str, str], references: Mapping[str, Mapping[str, Any]]) -> None:
         self.region = region
         self.deployed = deployed
+        self.references = references
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> Any:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -290,7 +303,11 @@ class _Mocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
-            outputs = {"contractFingerprints": self.deployed} if self.deployed else {}
+            referenced = self.references.get(args.name.rsplit("/", 1)[-1])
+            if referenced is not None:  # another stack of the project (a domain's core): what it exported
+                outputs = {k: v for k, v in referenced.items() if v != SECRET}
+            else:  # this stack itself: what its last deployment exported
+                outputs = {"contractFingerprints": self.deployed} if self.deployed else {}
             return args.name, {"name": args.name, "outputs": outputs, "secretOutputNames": []}
         name = args.inputs.get("name") or args.name
         resource_id, extra = _identity(args.typ, name, args.inputs, self.region)

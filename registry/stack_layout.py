@@ -61,11 +61,11 @@ class TopicUse:
 
 @dataclass(frozen=True)
 class Forward:
-    """A core bus rule sending one event on to a consumer account's bus (bus-to-bus, with a scoped role)."""
+    """A core bus rule sending one event on to a cross-account domain stack's bus (bus-to-bus, with a scoped role)."""
 
-    account: str  # the consumer account
+    stack: str  # the consumer domain stack
+    account: str  # its account
     event: str  # the event key; only events put on our bus (external ones stay on their producer's bus)
-    stacks: tuple[str, ...]  # the domain stacks in that account that read it
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def build_layout(
                 OWN_BUS,
                 to_aws_json(topic_rule_pattern(events[forward.event])),
                 1,
-                f"forward {forward.event} to account {forward.account}",
+                f"forward {forward.event} to stack {forward.stack} (account {forward.account})",
                 config.source,
                 f"/config/{NAMESPACE}:role",
             )
@@ -191,17 +191,15 @@ def build_layout(
 
 
 def forwards_of(registry: Registry, specs: list[StackSpec], core: StackSpec) -> tuple[Forward, ...]:
-    """What `core` forwards: per consumer account, each event (put on our bus) its domain stacks subscribe to."""
-    readers: dict[tuple[str, str], list[str]] = {}
+    """What `core` forwards: per cross-account domain stack, each event (put on our bus) it subscribes to."""
+    found: set[Forward] = set()
     for spec in specs:
         if spec.org.environment != core.name or not is_cross_account(specs, spec):
             continue
         for sub in deployed_subscriptions(registry, spec.config, spec.org):
             if not registry.events[sub.event].bus:
-                readers.setdefault((account_of(specs, spec), sub.event), []).append(spec.name)
-    return tuple(
-        Forward(account, event, tuple(sorted(set(stacks)))) for (account, event), stacks in sorted(readers.items())
-    )
+                found.add(Forward(spec.name, account_of(specs, spec), sub.event))
+    return tuple(sorted(found, key=lambda f: (f.stack, f.event)))
 
 
 def environment_layouts(registry: Registry, specs: list[StackSpec]) -> dict[str, StackLayout]:

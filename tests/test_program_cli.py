@@ -54,7 +54,7 @@ def test_text_groups_resources_under_components(plan_json: dict) -> None:
 
 def test_unknown_stack_exits_2_listing_stacks(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--stack", "qa", "--root", str(ROOT)]) == 2
-    assert "known stacks: dev, prod" in capsys.readouterr().err
+    assert "known stacks: dev, org-core, org-orders, org-shop, prod" in capsys.readouterr().err
 
 
 def test_rejection_exits_1_with_the_report(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -136,7 +136,7 @@ def test_what_is_live_unchanged_deploys(contracts: Path, live: dict[str, str]) -
 
 
 def test_unknown_stack_lists_the_known_ones() -> None:
-    with pytest.raises(UsageError, match="known stacks: dev, prod"):
+    with pytest.raises(UsageError, match="known stacks: dev, org-core, org-orders, org-shop, prod"):
         plan_stack("staging", ROOT)
 
 

@@ -36,7 +36,7 @@ def parse(values: dict[str, Any]):
 
 
 def test_both_stack_files_parse_and_name_their_secret_keys() -> None:
-    assert known_stacks(ROOT) == ["dev", "prod"]
+    assert known_stacks(ROOT) == ["dev", "org-core", "org-orders", "org-shop", "prod"]
     dev, prod = load_stack_config(ROOT, "dev"), load_stack_config(ROOT, "prod")
     assert dev.name_prefix != prod.name_prefix
     assert "delivery-service" in dev.api_destinations and "delivery-service" in prod.api_destinations

@@ -1,7 +1,8 @@
 """`python -m registry local [--stack NAME] [--events FILE|DIR] [--json]`: the whole platform on one machine.
 
-Plans the stack offline (the real Pulumi program under the mock engine), stands
-the planned topology up on moto, publishes the contracts' examples (or the
+Plans the stack offline (the real Pulumi program under the mock engine), with
+every other stack of its environment (a core and its domain stacks are stood up
+together, each planned by its own child process), stands the planned topology up on moto, publishes the contracts' examples (or the
 scenario files' events) and prints where every event went. With `--events`,
 exit 1 when any scenario expectation is not met, 0 when all are.
 """
@@ -28,7 +29,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from registry.loader import load_registry
-    from registry.local.planner import start_plan
+    from registry.local.planner import environment_stacks, start_plan
     from registry.local.scenario import examples_scenario, load_scenarios
     from registry.stack_config import load_stack_config
 
@@ -39,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
             message="no such file or directory",
             hint="point --events at a scenario file or a directory of them",
         )
-    config = load_stack_config(root, args.stack)  # an unknown stack: UsageError listing the known ones
-    pending = start_plan(args.stack, root)
+    load_stack_config(root, args.stack)  # an unknown stack: UsageError listing the known ones
+    stacks = environment_stacks(root, args.stack)  # the core first: producers put on its bus
+    pending = [start_plan(spec.name, root) for spec in stacks]
     try:
         registry = load_registry(root / "contracts")
         scenarios = load_scenarios(args.events, registry) if args.events is not None else [examples_scenario(registry)]
@@ -48,12 +50,14 @@ def run(args: argparse.Namespace) -> int:
         from registry.local.summary import mismatches, render_text, to_json
 
         prepare()
-        resources = pending.resources()
+        resources = [r for plan in pending for r in plan.resources()]
     finally:
-        if pending.process.poll() is None:
-            pending.process.kill()
-            pending.process.wait()
-    result = run_scenarios(args.stack, resources, registry, scenarios, auth_hints(config))
+        for plan in pending:
+            if plan.process.poll() is None:
+                plan.process.kill()
+                plan.process.wait()
+    hints = {name: hint for spec in stacks for name, hint in auth_hints(spec.config).items()}
+    result = run_scenarios(args.stack, resources, registry, scenarios, hints)
     if args.json:
         sys.stdout.write(json.dumps(to_json(result), indent=2, sort_keys=True, default=str) + "\n")
     else:

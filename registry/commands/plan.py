@@ -20,6 +20,7 @@ __all__ = ["register", "render", "run"]
 _SHOWN: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/eventBus:EventBus": ("name",),
     "aws:cloudwatch/eventArchive:EventArchive": ("name", "retentionDays"),
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": ("eventBusName", "policy"),
     "aws:cloudwatch/eventRule:EventRule": ("name", "eventBusName", "eventPattern", "scheduleExpression"),
     "aws:cloudwatch/eventTarget:EventTarget": (
         "arn",

@@ -438,19 +438,24 @@ class Engine:
         trace = Trace(label, str(envelope["id"]), str(envelope.get("source")), str(envelope.get("detail-type")))
         self._labels[trace.event_id] = label
         self.traces.append(trace)
+        self._match(trace, envelope, redeliveries, bus)
+        return trace
+
+    def _match(self, trace: Trace, envelope: Mapping[str, Any], redeliveries: int, bus: str | None) -> None:
+        matched = False
         for rule in self.rules:
             if bus is not None and rule.bus != bus:
                 continue
             if not self.patterns[rule.name].matches(envelope):
                 continue
+            matched = True
             trace.steps.append(Step("rule", rule.name, True, "its event pattern matched"))
             for target in rule.targets:
                 for _ in range(1 + redeliveries):
                     self._deliver(trace, rule, target, envelope)
-        if not any(s.kind == "rule" for s in trace.steps):
+        if not matched:
             where = "any bus" if bus is None else f"bus {bus}"
             trace.steps.append(Step("rule", "-", False, f"no rule on {where} matched"))
-        return trace
 
     def _deliver(self, trace: Trace, rule: Rule, target: Target, envelope: Mapping[str, Any]) -> None:
         if target.input_template is not None:
@@ -472,6 +477,9 @@ class Engine:
             self._deliver_api(trace, rule, target, payload)
         elif target.kind == "function":
             self._deliver_function(trace, rule, target, payload)
+        elif target.kind == "bus":  # bus-to-bus (a core forwarding to a domain's bus): that bus's rules decide
+            trace.steps.append(Step("bus", target.ref, True, f"forwarded by target {target.target_id}"))
+            self._match(trace, envelope, 0, target.ref)
         else:
             trace.steps.append(Step("target", target.arn, False, "target outside the stack: not delivered locally"))
 

@@ -77,7 +77,7 @@ class Queue:
 @dataclass(frozen=True)
 class Target:
     target_id: str
-    kind: str  # queue | topic | api | function | unknown
+    kind: str  # queue | topic | api | function | bus | unknown
     ref: str  # logical name of the queue/topic/api destination/function, or the raw ARN
     arn: str  # as the program sends it
     retry_attempts: int = 185
@@ -338,12 +338,12 @@ def _api_destinations(index: _Index) -> dict[str, ApiDestination]:
 
 def _target(res: PlanResource, index: _Index) -> Target:
     arn = str(res.inputs.get("arn", ""))
-    kinds = ((QUEUE, "queue"), (TOPIC, "topic"), (API_DEST, "api"), (FUNCTION, "function"))
+    kinds = ((QUEUE, "queue"), (TOPIC, "topic"), (API_DEST, "api"), (FUNCTION, "function"), (BUS, "bus"))
     kind, ref = ("function" if ":lambda:" in arn else "unknown"), arn
     for type_, name in kinds:
         found = index.resolve(arn, type_)
-        if found is not None:
-            kind, ref = name, found.name
+        if found is not None:  # a bus is named by its physical name, as rules name theirs
+            kind, ref = name, (physical_name(found) if type_ == BUS else found.name)
             break
     retry = res.inputs.get("retryPolicy") or {}
     dlq = index.resolve((res.inputs.get("deadLetterConfig") or {}).get("arn"), QUEUE)

@@ -1,4 +1,4 @@
-"""How the offline plan scales: synthetic registries of 50, 200 and 800 subscriptions, against the mock engine's floor.
+"""How the offline plan scales: synthetic registries of 200 and 800 subscriptions, the mock engine's floor, domain stacks.
 
 Prints `BENCH plan subs=800 resources=<n> seconds=<s> per_resource_ms=<x> growth=<t800/t200>
 floor_ms=<y> floor_ratio=<x/y>` last; linear growth is t800/t200 near 4 (resources grow 4x).
@@ -30,7 +30,7 @@ from registry.gate import version_key  # noqa: E402
 from registry.loader import load_registry  # noqa: E402
 from registry.offline_plan import plan_stack  # noqa: E402
 
-SIZES = (50, 200, 800)
+SIZES = (200, 800)
 SUBS_PER_EVENT = 10
 SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -62,16 +62,17 @@ def delivery(i: int) -> dict:
     )
 
 
-def write_registry(root: Path, subs: int) -> None:
+def write_registry(root: Path, subs: int, teams: int = 1) -> None:
+    """`subs` subscriptions over `subs / 10` events; with `teams`, each team reads only its own domain's events."""
     events = max(1, subs // SUBS_PER_EVENT)
     for e in range(events):
-        folder = root / f"events/bench/Event{e:03d}"
+        folder = root / f"events/bench/Event{e:04d}"
         folder.mkdir(parents=True)
         (folder / "event.json").write_text(
             json.dumps(
                 {
                     "source": "com.example.bench",
-                    "detail-type": f"Event{e:03d}",
+                    "detail-type": f"Event{e:04d}",
                     "owner": "bench-team",
                     "service": "bench-service",
                     "action": "Something happened",
@@ -81,15 +82,20 @@ def write_registry(root: Path, subs: int) -> None:
         )
         (folder / "v1.json").write_text(json.dumps(SCHEMA))
     (root / "subscriptions").mkdir()
-    listed = []
-    for i in range(subs):
-        sub = {"name": f"sub-{i:04d}", "event": f"bench/Event{i % events:03d}", "delivery": delivery(i)}
-        if i % 3 == 0:
-            sub["filter"] = {"data": {"amount": [{"numeric": [">=", 100]}]}}
-        listed.append(sub)
-    (root / "subscriptions/bench.json").write_text(
-        json.dumps({"team": "bench", "description": "Synthetic consumers.", "subscriptions": listed})
-    )
+    per_team, events_per_team = subs // teams, max(1, events // teams)
+    for t in range(teams):
+        listed = []
+        for j in range(per_team):
+            i = t * per_team + j
+            event = t * events_per_team + j % events_per_team
+            sub = {"name": f"sub-{i:04d}", "event": f"bench/Event{event:04d}", "delivery": delivery(i)}
+            if i % 3 == 0:
+                sub["filter"] = {"data": {"amount": [{"numeric": [">=", 100]}]}}
+            listed.append(sub)
+        team = "bench" if teams == 1 else f"team-{t:02d}"
+        (root / f"subscriptions/{team}.json").write_text(
+            json.dumps({"team": team, "description": "Synthetic consumers.", "subscriptions": listed})
+        )
     registry = load_registry(root)
     lock = {version_key(ev.key, v.number): v.fingerprint for ev in registry.events.values() for v in ev.versions}
     (root / "registry.lock.json").write_text(json.dumps({"lockVersion": 1, "published": lock}))
@@ -116,6 +122,41 @@ def floor(work: Path, resources: int) -> float:
     return cpu / resources
 
 
+STACK_SUBS = 200  # every domain stack deploys one team of 200 subscriptions
+STACK_SUBSET = 2  # domain stacks planned per registry size (the first and the last), to keep the run short
+
+
+def per_stack(work: Path, dev: dict, stacks: int) -> tuple[float, float, list[str]]:
+    """A registry of `stacks` x 200 subscriptions as a core plus `stacks` domain stacks (same account, the core
+    bus's rule quota recorded as raised); plans the core and a subset of domains. Returns (core cpu seconds,
+    slowest domain's cpu seconds, the domains planned)."""
+    root = work / f"stacks-{stacks}"
+    root.mkdir()
+    write_registry(root / "contracts", stacks * STACK_SUBS, teams=stacks)
+    base = {k: v for k, v in dev["config"].items() if k != "eventplane:schedule"}
+    core = {**base, "eventplane:role": "core", "eventplane:namePrefix": "ep-core"}
+    core["eventplane:quotas"] = {"rulesPerBus": stacks * STACK_SUBS}
+    core.pop("eventplane:apiDestinations")
+    core.pop("eventplane:functions")
+    (root / "Pulumi.core.yaml").write_text(yaml.safe_dump({"config": core}))
+    names = [f"d{t:02d}" for t in range(stacks)]
+    for t, name in enumerate(names):
+        domain = {**base, "eventplane:role": "domain", "eventplane:core": "core", "eventplane:teams": [f"team-{t:02d}"]}
+        domain["eventplane:namePrefix"] = f"ep-{name}"
+        (root / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": domain}))
+    program, contracts = ROOT / "__main__.py", root / "contracts"
+    cpu = time.process_time()
+    outputs = plan_stack("core", root, contracts=contracts, program=program).outputs
+    core_cpu = time.process_time() - cpu
+    subset = [names[0], names[-1]][:STACK_SUBSET]
+    slowest = 0.0
+    for name in subset:
+        cpu = time.process_time()
+        plan_stack(name, root, contracts=contracts, program=program, references={"core": outputs})
+        slowest = max(slowest, time.process_time() - cpu)
+    return core_cpu, slowest, subset
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -138,9 +179,16 @@ def main() -> None:
                 )
         resources, wall, cpu = results[800]
         floor_ms = 1000 * floor(work, resources)
+        small = per_stack(work, config, 5)
+        large = per_stack(work, config, 25)
     growth = cpu / results[200][2]
     ours_ms = 1000 * cpu / resources
     print(f"floor: {resources} bare resources, {floor_ms:.2f} ms each")
+    print(
+        f"BENCH plan-stacks subs=5000 stacks=25 subs_per_stack={STACK_SUBS} planned={','.join(large[2])} "
+        f"core_seconds={large[0]:.2f} slowest_stack_seconds={large[1]:.2f} "
+        f"slowest_stack_seconds_at_1000={small[1]:.2f} flat={large[1] / small[1]:.2f}"
+    )
     print(
         f"BENCH plan subs=800 resources={resources} seconds={wall:.2f} "
         f"per_resource_ms={ours_ms:.2f} growth={growth:.2f} floor_ms={floor_ms:.2f} floor_ratio={ours_ms / floor_ms:.2f}"

@@ -2,7 +2,7 @@
 
 Plans the stack offline (the real Pulumi program under the mock engine), with
 every other stack of its environment (a core and its domain stacks are stood up
-together, each planned by its own child process), stands the planned topology up on moto, publishes the contracts' examples (or the
+together; one child process plans them, the core first), stands the planned topology up on moto, publishes the contracts' examples (or the
 scenario files' events) and prints where every event went. With `--events`,
 exit 1 when any scenario expectation is not met, 0 when all are.
 """
@@ -28,8 +28,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from registry.environment import load_spec, load_stacks
     from registry.loader import load_registry
-    from registry.local.planner import environment_stacks, start_plan
+    from registry.local.planner import start_plan
     from registry.local.scenario import examples_scenario, load_scenarios
     from registry.stack_config import load_stack_config
 
@@ -41,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
             hint="point --events at a scenario file or a directory of them",
         )
     load_stack_config(root, args.stack)  # an unknown stack: UsageError listing the known ones
-    stacks = environment_stacks(root, args.stack)  # the core first: producers put on its bus
-    pending = [start_plan(spec.name, root) for spec in stacks]
+    stacks = [s for s in load_stacks(root) if s.org.environment == load_spec(root, args.stack).org.environment]
+    pending = [start_plan(args.stack, root)]  # the whole environment, the core first: producers put on its bus
     try:
         registry = load_registry(root / "contracts")
         scenarios = load_scenarios(args.events, registry) if args.events is not None else [examples_scenario(registry)]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from registry.offline_plan import Plan, PlannedResource, PlanRejected, plan_stack
+from registry.offline_plan import Plan, PlannedResource, PlanRejected, plan_environment, plan_stack
 
 __all__ = ["register", "render", "run"]
 
@@ -83,13 +83,18 @@ _SHOWN: dict[str, tuple[str, ...]] = {
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     parser.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    parser.add_argument(
+        "--environment",
+        action="store_true",
+        help="plan every stack sharing the stack's bus (its core first, then each domain) as one plan",
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        plan = plan_stack(args.stack, args.root)
+        plan = environment_plan(args.stack, args.root) if args.environment else plan_stack(args.stack, args.root)
     except PlanRejected as rejected:
         if args.json:
             print(json.dumps({"stack": args.stack, "rejected": rejected.report.to_json()}, indent=2))
@@ -102,6 +107,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render(plan))
     return 0
+
+
+def environment_plan(stack: str, root: Path) -> Plan:
+    """The environment's plans as one: every resource (URNs name their stack), outputs by stack."""
+    plans = plan_environment(stack, root)
+    return Plan(
+        stack=stack,
+        resources=[r for p in plans for r in p.resources],
+        outputs={p.stack: dict(p.outputs) for p in plans},
+        reads=[u for p in plans for u in p.reads],
+    )
 
 
 def render(plan: Plan) -> str:

@@ -17,11 +17,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from registry.environment import StackSpec, environment_of, load_stacks
 from registry.errors import EventplaneError
 from registry.findings import Finding, Report
 
-__all__ = ["PendingPlan", "PlanFailed", "environment_stacks", "start_plan"]
+__all__ = ["PendingPlan", "PlanFailed", "start_plan"]
 
 
 class PlanFailed(EventplaneError):
@@ -63,13 +62,7 @@ def _explain(stack: str, out: str, err: str) -> str:
 
 
 def start_plan(stack: str, root: Path) -> PendingPlan:
-    command = [sys.executable, "-m", "registry", "plan", "--stack", stack, "--json"]
+    """Plan `stack` and every stack sharing its bus (`plan --environment`): the core is planned once."""
+    command = [sys.executable, "-m", "registry", "plan", "--stack", stack, "--environment", "--json"]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return PendingPlan(stack, process)
-
-
-def environment_stacks(root: Path, stack: str) -> list[StackSpec]:
-    """`stack` and the stacks sharing its bus, its core first; a stack of role `all` alone."""
-    specs = load_stacks(root)
-    together = environment_of(specs, stack)
-    return sorted(together, key=lambda s: (s.org.role != "core", s.name))

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from registry.bus_policy import policy_text
 from registry.model import EventContract, Retry, Subscription
 from registry.patterns import rule_pattern, to_aws_json
 
@@ -34,6 +35,7 @@ __all__ = [
     "allow_service_send",
     "dlq_alarm",
     "event_rule",
+    "events_role",
     "physical_name",
     "policy_json",
     "queue_pair",
@@ -57,8 +59,25 @@ def physical_name(prefix: str, *parts: str, limit: int = 64, suffix: str = "") -
 
 def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
     """An IAM policy document; statements may hold Outputs (ARNs)."""
-    return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(
-        lambda doc: json.dumps(doc, separators=(",", ":"), sort_keys=True)
+    return pulumi.Output.from_input(statements).apply(policy_text)
+
+
+def events_role(parent: pulumi.Resource, name: str, role_name: str, account_id: pulumi.Input[str]) -> aws.iam.Role:
+    """A role only EventBridge may assume, and only for `account_id`'s rules: a rule target's `role_arn`."""
+    return aws.iam.Role(
+        name,
+        name=role_name,
+        assume_role_policy=policy_json(
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ]
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 

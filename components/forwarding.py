@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import RouteContext, event_rule, physical_name, policy_json, rule_target
+from components.common import RouteContext, event_rule, events_role, physical_name, policy_json, rule_target
 from registry.model import EventContract, Retry
 from registry.patterns import to_aws_json, topic_rule_pattern
 
@@ -37,21 +37,7 @@ class Forwarding(pulumi.ComponentResource):
         super().__init__(f"{TOKEN_PREFIX}Forwarding", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         route = args.route
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=args.role_name,
-            assume_role_policy=policy_json(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    }
-                ]
-            ),
-            opts=child,
-        )
+        self.role = events_role(self, f"{name}-role", args.role_name, args.account_id)
         role_policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
             role=self.role.id,

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import BusRule, physical_name, policy_json, rule_target
+from components.common import BusRule, events_role, physical_name, policy_json, rule_target
 from registry.model import Retry
 from registry.stack_config import Schedule as ScheduleConfig
 
@@ -57,21 +57,7 @@ class Schedule(pulumi.ComponentResource):
             )
         else:
             target_arn = args.bus_arn
-            role = aws.iam.Role(
-                f"{name}-role",
-                name=physical_name(physical, "put"),
-                assume_role_policy=policy_json(
-                    [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                        }
-                    ]
-                ),
-                opts=child,
-            )
+            role = events_role(self, f"{name}-role", physical_name(physical, "put"), args.account_id)
             depends.append(
                 aws.iam.RolePolicy(
                     f"{name}-role-policy",

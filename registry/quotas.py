@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.environment import StackSpec, account_of, bus_of, load_stacks
+from registry.bus_policy import policy_text, producer_statements
+from registry.environment import StackSpec, account_of, bus_name, bus_of, load_stacks
 from registry.errors import InputError
 from registry.findings import Finding, Rule, rule_table
 from registry.model import Registry
@@ -93,6 +94,16 @@ QUOTAS: dict[str, Quota] = {
             True,
             _EVENTBRIDGE,
             maximum=4096,
+        ),
+        Quota(
+            "busPolicyChars",
+            "BUS_POLICY_OVER_QUOTA",
+            "Event bus policy size (characters)",
+            "Amazon EventBridge",
+            "bus",
+            10_240,
+            True,
+            _EVENTBRIDGE,
         ),
         Quota(
             "subscriptionsPerTopic",
@@ -302,6 +313,21 @@ def _counts(
                     f"fork topic of {topic.event} has {topic.filter_policies} filter policies in stack {name}",
                     "move filtered fork subscriptions to `queue` deliveries, whose filter is the rule's pattern, "
                     "or to a domain stack (its own topic)",
+                ),
+            )
+        if spec.org.owns_bus and spec.org.producers.any:
+            arn = f"arn:aws:events:{spec.region}:{spec.org.account_id or '0' * 12}:event-bus/{bus_name(spec.config.name_prefix)}"
+            size = len(policy_text(producer_statements(spec.org.producers, arn)))
+            yield (
+                account,
+                _Count(
+                    "busPolicyChars",
+                    size,
+                    mine,
+                    spec.org.source,
+                    f"/config/{NAMESPACE}:producers",
+                    f"the policy of bus {bus_of(specs, spec)} admitting producers would be {size} characters",
+                    "admit the producers by `organizationId` instead of listing their accounts",
                 ),
             )
         counts = per_account.setdefault((account, spec.region), {})

@@ -253,3 +253,15 @@ def test_the_layout_counts_the_rules_and_topics_the_program_declares() -> None:
 def test_the_real_stacks_are_within_every_quota() -> None:
     registry = load_registry(ROOT / "contracts")
     assert quota_findings(registry, load_stacks(ROOT)) == []
+
+
+def test_a_bus_policy_listing_too_many_producer_accounts_is_rejected_and_an_organization_fits(tmp_path: Path) -> None:
+    accounts = [f"{100000000000 + i}" for i in range(320)]
+    core = {"eventplane:role": "core", "eventplane:accountId": "111111111111"}
+    write_project(tmp_path, {"small": queues(1)}, {"core": {**core, "eventplane:producers": {"accounts": accounts}}})
+    [finding] = findings(tmp_path).errors
+    assert finding.rule_id == "BUS_POLICY_OVER_QUOTA" and finding.pointer == "/config/eventplane:producers"
+    assert finding.old == 10_240 and finding.new > 10_240 and "organizationId" in finding.hint
+    org = {"eventplane:producers": {"organizationId": "o-a1b2c3d4e5"}}
+    write_project(tmp_path / "org", {"small": queues(1)}, {"core": {**core, **org}})
+    assert findings(tmp_path / "org").findings == []

@@ -66,18 +66,21 @@ def project_stacks(me: StackSpec) -> list[StackSpec]:
 
 def gate_quotas(registry: Registry, specs: list[StackSpec], stack: str) -> StackLayout:
     """The quota part of the gate, for what this stack adds to its buses and account; returns its layout."""
-    report = Report(quota_findings(registry, specs, stack))
+    layouts = environment_layouts(registry, specs)
+    report = Report(quota_findings(registry, specs, stack, layouts=layouts))
     if not report.ok:
         raise GateRejected(report, f"Eventplane gate: stack {stack} would exceed AWS quotas; nothing was deployed.")
-    return environment_layouts(registry, specs)[stack]
+    return layouts[stack]
 
 
 def fingerprints(registry: Registry) -> dict[str, str]:
     return {key: version.fingerprint for key, version in versions_by_key(registry).items()}
 
 
-def gate_local(contracts: Path) -> Registry:
-    result = evaluate(contracts)
+def gate_local(contracts: Path, me: StackSpec) -> Registry:
+    """The whole gate over the registry, except that only this stack's own subscriptions' filters are
+    re-checked (`check`, the PR gate, checks every subscriber's): another domain's filter is not deployed here."""
+    result = evaluate(contracts, subscriptions=lambda sub: me.org.deploys_team(sub.team))
     if result.registry is None or not result.report.ok:
         raise GateRejected(result.report, "Eventplane gate: the registry is rejected; nothing was deployed.")
     return result.registry
@@ -182,7 +185,7 @@ def main() -> None:
     try:
         me = read_spec()
         config = me.config
-        registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"))
+        registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"), me)
         specs = project_stacks(me)
         layout = gate_quotas(registry, specs, config.stack)
     except EventplaneError as exc:

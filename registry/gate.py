@@ -12,7 +12,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from registry.errors import UsageError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
-from registry.model import Registry, SchemaVersion
+from registry.model import Registry, SchemaVersion, Subscription
 from registry.routing.contract_checks import check_subscription
 
 __all__ = [
@@ -51,9 +51,16 @@ class Baseline:
 
 
 def run_gate(
-    registry: Registry, *, deployed: Mapping[str, str] | None = None, baseline: Baseline | None = None
+    registry: Registry,
+    *,
+    deployed: Mapping[str, str] | None = None,
+    baseline: Baseline | None = None,
+    subscriptions: Callable[[Subscription], bool] | None = None,
 ) -> Report:
-    """Every finding against a loaded (valid) registry; `report.ok` decides."""
+    """Every finding against a loaded (valid) registry; `report.ok` decides.
+
+    `subscriptions` limits the filter checks to the subscriptions it accepts (a domain stack's program
+    re-checks only what it deploys); None checks every one, as `check` does."""
     current = versions_by_key(registry)
     report = Report()
     report.extend(_immutability(registry, current))
@@ -63,7 +70,8 @@ def run_gate(
         report.extend(check_deployed(registry, deployed))
     report.extend(_compatibility(registry, baseline))
     for sub in registry.subscriptions:
-        report.extend(check_subscription(sub, registry.events[sub.event]))
+        if subscriptions is None or subscriptions(sub):
+            report.extend(check_subscription(sub, registry.events[sub.event]))
     return report
 
 
@@ -255,7 +263,11 @@ class GateResult:
 
 
 def evaluate(
-    contracts_dir: Path, *, against: str | None = None, deployed: Mapping[str, str] | None = None
+    contracts_dir: Path,
+    *,
+    against: str | None = None,
+    deployed: Mapping[str, str] | None = None,
+    subscriptions: Callable[[Subscription], bool] | None = None,
 ) -> GateResult:
     """Load, then gate: the one entry point of `check`, `lock` and the PR report."""
     registry, load_findings = load_with_findings(contracts_dir)
@@ -263,6 +275,6 @@ def evaluate(
     if not loaded.ok:
         return GateResult(None, loaded, RegistryInvalid(loaded).exit_code)
     baseline = baseline_from_git(against, contracts_dir) if against else None
-    report = run_gate(registry, deployed=deployed, baseline=baseline)
+    report = run_gate(registry, deployed=deployed, baseline=baseline, subscriptions=subscriptions)
     report.extend(load_findings)
     return GateResult(registry, report, 0 if report.ok else 1)

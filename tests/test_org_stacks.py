@@ -130,7 +130,12 @@ def test_a_domain_subscribes_to_external_events_on_their_producer_bus_and_gets_n
 
 
 def write_same_account_env(root: Path) -> None:
+    """A core `hub` and a domain `saga` in one account; team `metrics` (deployed by neither) has a broken filter."""
     shutil.copytree(ROOT / "contracts", root / "contracts")
+    metrics = root / "contracts/subscriptions/metrics.json"
+    document = json.loads(metrics.read_text())
+    document["subscriptions"][0]["filter"] = {"no-such-field": ["x"]}
+    metrics.write_text(json.dumps(document))
     base = {"aws:region": "us-east-1", "eventplane:archiveRetentionDays": 1}
     stacks = {
         "hub": {"eventplane:role": "core", "eventplane:namePrefix": "ep-hub"},
@@ -145,7 +150,9 @@ def write_same_account_env(root: Path) -> None:
         (root / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": {**base, **extra}}))
 
 
-def test_a_domain_in_its_core_account_routes_on_the_core_bus_read_through_a_stack_reference(tmp_path: Path) -> None:
+def test_a_domain_in_its_core_account_routes_on_the_core_bus_read_through_a_stack_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_same_account_env(tmp_path)
     saga = plan_stack("saga", tmp_path, program=ROOT / "__main__.py")  # plans the core first for its outputs
     assert not saga.of_type(BUS) and not saga.of_type("aws:kms/key:Key")
@@ -154,6 +161,9 @@ def test_a_domain_in_its_core_account_routes_on_the_core_bus_read_through_a_stac
     assert any(urn.endswith("::organization/eventplane/saga") for urn in saga.reads)  # its own fingerprints
     assert saga.outputs["coreStack"] == "hub" and saga.outputs["busName"] == "ep-hub-bus"
     assert len(saga.of_type("eventplane:index:QueueDelivery")) == 14
+    # the PR gate still checks every team's filters; the program re-checks only what it deploys
+    assert cli_main(["check", "--contracts", str(tmp_path / "contracts")]) == 1
+    assert "subscriptions/metrics.json" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from registry.cli import main as cli_main
 from registry.environment import load_stacks
 from registry.errors import InputError
 from registry.offline_plan import Plan, PlannedResource, plan_stack
+from registry.stack_config import known_stacks
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = "aws:sqs/queue:Queue"
@@ -40,6 +41,14 @@ def org() -> dict[str, Plan]:
     }
 
 
+@pytest.fixture(scope="module")
+def every_stack(org: dict[str, Plan]) -> dict[str, Plan]:
+    """Every Pulumi.<stack>.yaml of the project, planned."""
+    plans = {name: org.get(name) or plan_stack(name, ROOT) for name in known_stacks(ROOT)}
+    assert set(org) < set(plans)
+    return plans
+
+
 def statements(resource: PlannedResource, key: str = "policy") -> Iterator[dict[str, Any]]:
     yield from json.loads(resource.inputs[key])["Statement"]
 
@@ -48,14 +57,16 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_every_stack_of_the_environment_passes_the_audit(org: dict[str, Plan]) -> None:
+def test_every_stack_passes_the_audit(every_stack: dict[str, Plan]) -> None:
     """Encryption at rest, no wildcard Allow action, every queue and topic policy scoped to its source ARN,
     every bus policy scoped to the organization or named accounts, a DLQ on every rule target."""
-    for name, plan in org.items():
+    for name, plan in every_stack.items():
         for queue in plan.of_type(QUEUE):
             assert queue.inputs.get("sqsManagedSseEnabled") or queue.inputs.get("kmsMasterKeyId"), (name, queue.name)
         for topic in plan.of_type(TOPIC):
             assert topic.inputs.get("kmsMasterKeyId"), (name, topic.name)
+        for table in plan.of_type("aws:dynamodb/table:Table"):
+            assert table.inputs["serverSideEncryption"]["enabled"], (name, table.name)
         for target in plan.of_type(TARGET):
             assert target.inputs["deadLetterConfig"]["arn"].startswith("arn:aws:sqs:"), (name, target.name)
         for resource in plan.resources:

@@ -188,6 +188,7 @@ def _quiet_runtime() -> Iterator[None]:
     interval, gc_was_enabled = sys.getswitchinterval(), gc.isenabled()
     stack_trace = sdk_resource._get_stack_trace
     sys.setswitchinterval(0.0002)
+    gc.freeze()  # what exists before the plan (modules, earlier plans) is not this plan's to scan
     gc.disable()
     sdk_resource._get_stack_trace = source_pb2.StackTrace  # an empty trace: nobody reads source positions here
     try:
@@ -195,6 +196,8 @@ def _quiet_runtime() -> Iterator[None]:
     finally:
         sdk_resource._get_stack_trace = stack_trace
         sys.setswitchinterval(interval)
+        gc.collect()  # this plan's cycles, now: the next plan must not run in (or pay for) its garbage
+        gc.unfreeze()
         if gc_was_enabled:
             gc.enable()
 

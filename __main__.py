@@ -28,6 +28,7 @@ from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
 from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
 from registry import bundle
+from registry.deploy_checks import stack_findings
 from registry.errors import EventplaneError, InputError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
@@ -51,29 +52,9 @@ def read_config() -> StackConfig:
 
 def enabled_subscriptions(registry: Registry, config: StackConfig) -> list[Subscription]:
     """The subscriptions this stack deploys; an unknown id or config name is an error, not a silent skip."""
-    known = {s.id for s in registry.subscriptions}
-    for sub_id in (config.enabled or ()) + config.disabled:
-        if sub_id not in known:
-            raise InputError(
-                config.source,
-                f"unknown subscription {sub_id!r}",
-                pointer=f"/config/{NAMESPACE}:subscriptions",
-                hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}",
-            )
-    subs = [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
-    for sub in subs:
-        ref_kind, ref_key = {"api": ("apiDestinations", "destination"), "lambda": ("functions", "function")}.get(
-            sub.delivery.type, ("", "")
-        )
-        names = config.api_destinations if ref_kind == "apiDestinations" else config.functions
-        if ref_kind and sub.delivery.options.get(ref_key) not in names:
-            raise InputError(
-                sub.file,
-                f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
-                pointer=f"{sub.pointer}/delivery/{ref_key}",
-                hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there",
-            )
-    return subs
+    for problem in stack_findings(registry, config):  # the same findings `check` reports
+        raise InputError(problem.file, problem.message, pointer=problem.pointer, hint=problem.hint)
+    return [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
 
 
 def fingerprints(registry: Registry) -> dict[str, str]:

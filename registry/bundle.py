@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
+import io
 import os
 import pprint
 import re
@@ -26,8 +27,10 @@ from typing import Any
 
 import fastjsonschema
 
+from registry import atomic
 from registry.errors import InputError
 from registry.model import EventContract, Registry
+from registry.schema_refs import NO_REMOTE
 
 __all__ = [
     "BUNDLE_NAME",
@@ -123,7 +126,7 @@ def validator_sources(contracts: Iterable[EventContract]) -> dict[str, str]:
                     hint="rename the event directory so domain/Event differ after lowercasing",
                 )
             try:
-                code = fastjsonschema.compile_to_code(_strip_annotations(dict(version.schema)))
+                code = fastjsonschema.compile_to_code(_strip_annotations(dict(version.schema)), handlers=NO_REMOTE)
             except fastjsonschema.JsonSchemaDefinitionException as exc:
                 raise InputError(
                     version.path,
@@ -191,19 +194,17 @@ def _bytecode(files: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def _write_zip(path: Path, files: Mapping[str, bytes]) -> None:
-    # A unique temp file beside the target: two plans of one stack at once (xdist workers)
-    # must not write into each other's zip; os.replace then swaps it in atomically.
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(name)
-    with zipfile.ZipFile(tmp, "w") as archive:
+    # Built in memory, then written atomically (two plans of one stack at once, e.g. xdist
+    # workers, each replace the whole file; neither sees the other's half-written zip).
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.external_attr = _FILE_MODE
             info.create_system = 3  # unix, so the permissions above are read
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, files[name], compresslevel=9)
-    os.replace(tmp, path)
+    atomic.write_bytes(path, buffer.getvalue())
 
 
 def build_bundle_from_registry(registry: Registry, out_dir: Path) -> Path:

@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except EventplaneError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"{exc.prefix}{exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

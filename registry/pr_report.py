@@ -383,10 +383,11 @@ def _findings_table(findings: Sequence[Finding]) -> list[str]:
 
 
 def _cell(value: Any, limit: int = 0) -> str:
-    """A table cell on one line; `limit` shortens values (schemas) that would drown the table."""
+    """A table cell on one line, HTML-escaped; `limit` shortens values (schemas) that would drown the table."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
     if limit and len(text) > limit:
         text = text[: limit - 3] + "..."
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # `<domain>/<Event>` is not a tag
     return text.replace("|", "\\|").replace("\n", " ") or " "
 
 

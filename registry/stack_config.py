@@ -9,7 +9,6 @@ hands the program; both parse the same way.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from typing import Any, NoReturn
 
 import yaml
 
+from registry import strict
+from registry.aws_limits import schedule_problem
 from registry.errors import InputError, UsageError
 
 __all__ = [
@@ -53,7 +54,6 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _CONFIG_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _FUNCTION_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
-_SCHEDULE_RE = re.compile(r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,13 @@ def known_stacks(root: Path) -> list[str]:
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` map of a stack file, keys as Pulumi writes them (`eventplane:namePrefix`)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = strict.safe_load_yaml(path.read_bytes().decode("utf-8")) or {}
     except OSError as exc:
         raise InputError(str(path), f"cannot read stack file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 text: byte {exc.start} cannot be decoded") from exc
+    except strict.DuplicateKeys as exc:
+        raise InputError(str(path), exc.message, line=exc.line, column=exc.column, hint=exc.hint) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(
@@ -186,12 +190,19 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
     secret_keys = tuple(sorted({d.auth.secret_key for d in destinations.values()}))
     for key in secret_keys:
         raw = values.get(f"{NAMESPACE}:{key}")
-        if raw is not None and not (isinstance(raw, dict) and set(raw) == {"secure"}):
+        if raw is None or (isinstance(raw, dict) and set(raw) == {"secure"}):
+            continue
+        if isinstance(raw, dict) and "secure" in raw:
             p.fail(
                 key,
-                "a secret is written in plain text",
-                f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
+                f"an encrypted secret holds only `secure`; extra key(s): {', '.join(sorted(map(str, set(raw) - {'secure'})))}",
+                "remove the extra keys, keeping `secure: <ciphertext>` as `pulumi config set --secret` wrote it",
             )
+        p.fail(
+            key,
+            "a secret is written in plain text",
+            f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
+        )
     return StackConfig(
         stack=stack,
         source=source,
@@ -242,9 +253,9 @@ class _Reader:
         value = self.values.get(f"{namespace}:{key}")
         if isinstance(value, str) and value[:1] in "{[":
             try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                self.fail(key, "not valid JSON", "write the value as YAML or valid JSON")
+                return strict.loads(value)
+            except strict.StrictJsonError as exc:
+                self.fail(key, f"not valid JSON: {exc.message}", "write the value as YAML or valid JSON")
         return value
 
     def string(self, key: str, *, namespace: str = NAMESPACE, pattern: re.Pattern[str], hint: str) -> str:
@@ -347,11 +358,13 @@ def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule |
     if spec is None:
         return None
     expression = spec.get("expression")
-    if not isinstance(expression, str) or not _SCHEDULE_RE.match(expression):
+    why = schedule_problem(expression) if isinstance(expression, str) else "expected cron(...) or rate(...)"
+    if why:
         p.fail(
             "schedule/expression",
-            f"expected cron(...) or rate(...), got {expression!r}",
-            "e.g. `expression: cron(0 2 * * ? *)`",
+            f"EventBridge would refuse the schedule {expression!r}: {why}",
+            "e.g. `expression: cron(0 2 * * ? *)` (minutes hours day-of-month month day-of-week year) "
+            "or `rate(5 minutes)`",
         )
     name = spec.get("name", "schedule")
     if not isinstance(name, str) or not _PREFIX_RE.match(name):

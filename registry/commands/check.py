@@ -34,7 +34,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.json and args.format == "markdown":
         raise UsageError("choose one of --json and --format markdown")
-    result = evaluate(args.contracts, against=args.against)
+    result = evaluate(args.contracts, against=args.against, stack_root=stack_root(args.contracts))
     if args.format == "markdown":
         from registry.pr_report import markdown_report  # plans import pulumi: only when asked
 
@@ -42,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
         return result.exit_code
     print(json.dumps(_as_json(result), indent=2, sort_keys=True) if args.json else _as_text(result, args.against))
     return result.exit_code
+
+
+def stack_root(contracts: Path) -> Path:
+    """Where the stack files of a contracts folder live: the project root above it."""
+    return Path(contracts).resolve().parent
 
 
 def _as_json(result: GateResult) -> dict[str, object]:

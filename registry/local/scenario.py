@@ -23,14 +23,14 @@ A scenario is one JSON object:
 
 - `events[]`: `event` is a contract key `<domain>/<Event>`; the detail is `detail` or
   the contract example `example` (`"vN#i"`). `repeat` (default 1): the producer puts
-  the same detail that many times, as a producer retry does (new envelope ids; a
+  the same detail that many times (at most 1000), as a producer retry does (new envelope ids; a
   full-state detail that carries its idempotency key keeps it). `redeliver`
   (default 0): EventBridge delivers the same envelope that many extra times to each
   target (at-least-once). `time`: the envelope's time (ISO 8601; default now). `label`
   (default `<event>#<index>`) names the event in expectations and output.
 - `api`: how the local endpoint answers, per API destination (the plan's logical or
   physical name): `{"status": 500}` or a sequence `{"status": [500, 200]}` whose last
-  value repeats. Default 200.
+  value repeats; HTTP statuses 100-599. Default 200.
 - `expect` (every key optional; only what is named is checked):
   `deliveries` queue -> how many messages the engine put on it, or the exact labels
   (order ignored); `dlq` queue -> its depth after the run (any queue, usually a DLQ);
@@ -59,6 +59,7 @@ _TOP_KEYS = {"name", "description", "api", "events", "expect"}
 _EVENT_KEYS = {"label", "event", "detail", "example", "repeat", "redeliver", "time"}
 _EXPECT_KEYS = {"deliveries", "dlq", "api_calls", "metrics"}
 _METRIC_KEYS = {"orders", "completed", "cancelled", "drinks"}
+MAX_REPEAT = 1000  # puts (or extra deliveries) of one scenario event: a run must stay interactive
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,16 @@ class _Reader:
             )
         return value
 
-    def count(self, value: Any, pointer: str, minimum: int = 0) -> int:
+    def count(self, value: Any, pointer: str, minimum: int = 0, maximum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise self.fail(
                 pointer, f"expected an integer >= {minimum}, got {json.dumps(value)}", "write a whole number"
+            )
+        if maximum is not None and value > maximum:
+            raise self.fail(
+                pointer,
+                f"{value} is above the limit of {maximum}",
+                f"write a whole number from {minimum} to {maximum}",
             )
         return value
 
@@ -162,8 +169,8 @@ def _event(reader: _Reader, registry: Registry, raw: Any, pointer: str, index: i
         label=reader.text(item.get("label", f"{key}#{index}"), f"{pointer}/label"),
         event=key,
         detail=detail,
-        repeat=reader.count(item.get("repeat", 1), f"{pointer}/repeat", 1),
-        redeliver=reader.count(item.get("redeliver", 0), f"{pointer}/redeliver"),
+        repeat=reader.count(item.get("repeat", 1), f"{pointer}/repeat", 1, MAX_REPEAT),
+        redeliver=reader.count(item.get("redeliver", 0), f"{pointer}/redeliver", 0, MAX_REPEAT),
         time=time,
     )
 
@@ -175,7 +182,7 @@ def _api_calls(reader: _Reader, raw: Any, pointer: str) -> tuple[int, tuple[int,
         if statuses is not None:
             if not isinstance(statuses, list):
                 raise reader.fail(f"{pointer}/statuses", "expected a list of HTTP statuses", "write e.g. [500, 200]")
-            statuses = tuple(reader.count(s, f"{pointer}/statuses/{i}", 100) for i, s in enumerate(statuses))
+            statuses = tuple(reader.count(s, f"{pointer}/statuses/{i}", 100, 599) for i, s in enumerate(statuses))
         calls = reader.count(item.get("calls", len(statuses or ())), f"{pointer}/calls")
         return calls, statuses
     return reader.count(raw, pointer), None
@@ -245,7 +252,7 @@ def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
     for name, spec in api.items():
         status = reader.obj(spec, f"/api/{name}", {"status"}).get("status", 200)
         for i, value in enumerate(status if isinstance(status, list) else [status]):
-            reader.count(value, f"/api/{name}/status" + (f"/{i}" if isinstance(status, list) else ""), 100)
+            reader.count(value, f"/api/{name}/status" + (f"/{i}" if isinstance(status, list) else ""), 100, 599)
     return Scenario(
         name=str(top.get("name") or Path(file).stem),
         file=file,

@@ -100,7 +100,7 @@ def _immutability(registry: Registry, current: Mapping[str, SchemaVersion]) -> l
                     "PUBLISHED_VERSION_EDITED",
                     version.path,
                     "",
-                    f"published version {key} was edited in place",
+                    f"published version {key} was edited in place (its hash differs from {LOCK_FILE_NAME})",
                     old=locked,
                     new=version.fingerprint,
                 )

@@ -282,7 +282,7 @@ class _Loader:
             self.add(_REF_RULES[problem.kind], path, problem.pointer, problem.message, hint=problem.hint)
         if problems:
             return None
-        if declared is not None and declared not in _DRAFT_07:
+        if declared is not None and (not isinstance(declared, str) or declared not in _DRAFT_07):
             self.add(
                 "SCHEMA_DRAFT_UNSUPPORTED",
                 path,

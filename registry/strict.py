@@ -152,7 +152,7 @@ def loads(text: str) -> Any:
     return document
 
 
-class _StrictYamlLoader(yaml.SafeLoader):
+class _StrictYamlLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
     """PyYAML's safe loader, refusing a mapping that names a key twice."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -171,7 +171,8 @@ class _StrictYamlLoader(yaml.SafeLoader):
                 )
             if isinstance(key, (str, int, float, bool)):
                 seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def safe_load_yaml(text: str) -> Any:

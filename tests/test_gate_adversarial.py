@@ -266,6 +266,11 @@ def test_lock_refuses_a_read_only_lock_file(tmp_path: Path, capsys: pytest.Captu
     assert json.loads((tmp_path / "registry.lock.json").read_text())["published"] == {}
 
 
+def test_a_schema_keyword_of_the_wrong_type_is_a_finding_not_a_type_error(tmp_path: Path) -> None:
+    write_event(tmp_path, KEY, [{**order_schema(), "$schema": ["http://json-schema.org/draft-07/schema#"]}])
+    assert ("SCHEMA_DRAFT_UNSUPPORTED", "events/shop/OrderPlaced/v1.json", "/$schema") in rules(tmp_path)
+
+
 # --- data safety ---------------------------------------------------------------------------------
 
 

@@ -33,7 +33,7 @@ from registry.model import (
     SchemaVersion,
     Subscription,
 )
-from registry.schema_refs import NO_REMOTE, ref_problems
+from registry.schema_refs import NO_REMOTE, ref_problems, without_examples
 
 __all__ = [
     "LOCK_FILE_NAME",
@@ -97,7 +97,7 @@ def schema_validator(schema: Any) -> Callable[[Any], Any]:
     data it validates: checked against the metaschema, a contract would gain
     `"definitions": {}` and the like before its fingerprint is taken.
     """
-    return fastjsonschema.compile(schema, use_default=False, handlers=NO_REMOTE)
+    return fastjsonschema.compile(without_examples(schema), use_default=False, handlers=NO_REMOTE)
 
 
 @cache

@@ -21,8 +21,9 @@ from fastjsonschema import JsonSchemaDefinitionException
 
 from registry.strict import escape_token
 
-__all__ = ["NO_REMOTE", "RefProblem", "ref_problems"]
+__all__ = ["NO_REMOTE", "RefProblem", "ref_problems", "without_examples"]
 
+_NAME_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependencies", "dependentSchemas"})
 _DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default"})  # values, not schemas
 _INLINE_HINT = 'inline the referenced schema under "definitions" and point "$ref" at "#/definitions/<Name>"'
 
@@ -119,6 +120,9 @@ def ref_problems(schema: Any) -> list[RefProblem]:
                         'remove the nested "$id" (a plain-name anchor such as "#Address" is fine)',
                     )
                 )
+        for keyword in ("$anchor", "$dynamicAnchor"):  # 2019-09 / 2020-12 plain-name anchors
+            if isinstance(node.get(keyword), str) and not _is_property_name(pointer):
+                anchors[node[keyword]] = pointer
         ref = node.get("$ref")
         if isinstance(ref, str) and not _is_property_name(pointer):
             refs[pointer] = ref
@@ -151,7 +155,7 @@ def ref_problems(schema: Any) -> list[RefProblem]:
 
 def _is_property_name(pointer: str) -> bool:
     """True for an object that is a map of names (e.g. `properties`), whose keys are not keywords."""
-    return pointer.rsplit("/", 1)[-1] in {"properties", "patternProperties", "definitions", "dependencies"}
+    return pointer.rsplit("/", 1)[-1] in _NAME_MAPS
 
 
 def _cycles(schema: Any, refs: Mapping[str, str], anchors: Mapping[str, str]) -> list[RefProblem]:
@@ -187,3 +191,18 @@ def _cycles(schema: Any, refs: Mapping[str, str], anchors: Mapping[str, str]) ->
             if len(chain) > len(refs):
                 break
     return problems
+
+
+def without_examples(schema: Any, pointer: str = "") -> Any:
+    """The schema without `examples`, for compiling: fastjsonschema resolves every `$ref` key it finds,
+    even one inside example data, so a producer's `{"$ref": ...}` field would otherwise be followed."""
+    if isinstance(schema, list):
+        return [without_examples(item, f"{pointer}/{i}") for i, item in enumerate(schema)]
+    if not isinstance(schema, dict):
+        return schema
+    names = _is_property_name(pointer)
+    return {
+        key: value if not names and key in _DATA_KEYWORDS else without_examples(value, f"{pointer}/{escape_token(key)}")
+        for key, value in schema.items()
+        if names or key != "examples"
+    }

@@ -169,6 +169,23 @@ def test_a_dangling_ref_and_a_ref_cycle_are_named(tmp_path: Path) -> None:
     assert ("SCHEMA_REF_CYCLE", "events/shop/OrderPlaced/v1.json", "/definitions/A/$ref") in found
 
 
+def test_local_refs_anchors_and_recursive_types_are_not_findings(tmp_path: Path) -> None:
+    from registry.schema_refs import ref_problems
+
+    schema = order_schema(extra={"tree": {"$ref": "#/definitions/node"}, "tag": {"$ref": "#Tag"}})
+    schema["definitions"] = {
+        "node": {
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/definitions/node"}}},
+        },
+        "tag": {"$id": "#Tag", "type": "string"},
+    }
+    schema["examples"] = [{"orderId": "o", "amount": 1, "tree": {"children": [{"children": []}]}, "$ref": "x"}]  # data
+    write_event(tmp_path, KEY, [schema])
+    assert rules(tmp_path) == []
+    assert ref_problems({"$defs": {"a": {"$anchor": "A"}}, "properties": {"x": {"$ref": "#A"}}}) == []
+
+
 @pytest.mark.parametrize(
     "relative",
     ["subscriptions/x.JSON", "subscriptions/x.jsn", "events/OrderPlaced/event.json", "events/shop/notes.txt", "x.md"],

@@ -152,7 +152,7 @@ def loads(text: str) -> Any:
     return document
 
 
-class _StrictYamlLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
+class _StrictYamlLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing a mapping that names a key twice."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

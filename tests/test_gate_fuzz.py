@@ -160,7 +160,7 @@ def _run(argv: list[str]) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     target=st.sampled_from(sorted(TARGETS)),
     kind=st.sampled_from(sorted(INVALIDATING | {"retype", "huge"})),

@@ -95,6 +95,9 @@ def write_tree(out: Path, files: Mapping[str, str], last: Sequence[str] = ()) ->
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "the output path is a file", hint="pass a folder (or a path that does not exist)")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(str(out), f"{blocking} is a file, not a folder", hint="pass an output folder under a folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))

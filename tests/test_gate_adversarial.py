@@ -262,7 +262,7 @@ def test_catalog_under_a_file_is_an_input_error(tmp_path: Path, capsys: pytest.C
     write_event(tmp_path / "c", KEY, [order_schema()])
     (tmp_path / "file").write_text("x")
     code, text = run_cli(capsys, "catalog", "--contracts", str(tmp_path / "c"), "--out", str(tmp_path / "file/cat"))
-    assert code == 2 and "file/cat" in text
+    assert code == 2 and "file/cat" in text and "is a file, not a folder" in text
 
 
 def test_lock_on_a_dangling_symlink_is_an_input_error_and_leaves_the_link(

@@ -509,3 +509,15 @@ def test_scenario_statuses_and_repeats_are_bounded() -> None:
         parse_scenario({"events": [event], "api": {"d": {"status": 700}}}, "s.json", registry)
     with pytest.raises(InputError, match=f"limit of {MAX_REPEAT}"):
         parse_scenario({"events": [{**event, "repeat": 10**9}]}, "s.json", registry)
+
+
+def test_the_program_refuses_what_aws_would_refuse_before_declaring_anything(tmp_path: Path) -> None:
+    from registry.offline_plan import PlanRejected, plan_stack
+    from tests.test_program_gate import ROOT, write_registry
+
+    metrics = {"type": "metrics", "batch_size": 100, "batching_window_seconds": 0}
+    write_registry(tmp_path / "contracts", [{"name": "m", "event": "tiny/ThingHappened", "delivery": metrics}])
+    with pytest.raises(PlanRejected) as caught:
+        plan_stack("dev", ROOT, contracts=tmp_path / "contracts")
+    assert caught.value.declared == []
+    assert {f.rule_id for f in caught.value.report.errors} == {"DELIVERY_BATCHING_INVALID"}

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "FIFO_DEDUP_REASON",
+    "api_endpoint_problem",
     "batching_problem",
     "fifo_dedup_problem",
     "input_paths_problems",
@@ -176,3 +177,23 @@ def input_paths_problems(paths: Mapping[str, Any]) -> list[tuple[str, str]]:
                 (key, f"{value!r} is not a JSON path EventBridge takes (dot notation from $, e.g. $.detail.status)")
             )
     return problems
+
+
+# --- API destinations -------------------------------------------------------------------------
+# EventBridge CreateApiDestination, InvocationEndpoint:
+# https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateApiDestination.html
+# 1-2048 characters matching ^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$
+# (so no spaces, braces or raw non-ASCII: percent-encode them); HTTPS only (EventBridge User Guide,
+# "API destinations"). HttpMethod and InvocationRateLimitPerSecond are checked in registry.stack_config.
+_ENDPOINT = re.compile(r"^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@&=+$,A-Za-z0-9])+)([).!';/?:,])?$")
+
+
+def api_endpoint_problem(endpoint: str) -> str:
+    """Why CreateApiDestination would refuse this InvocationEndpoint, or ""."""
+    if not endpoint.startswith("https://"):
+        return "API destinations accept only https:// endpoints"
+    if len(endpoint) > 2048:
+        return f"the endpoint is {len(endpoint)} characters, over 2048"
+    if not _ENDPOINT.match(endpoint):
+        return "the endpoint has characters EventBridge refuses (spaces, braces, raw non-ASCII): percent-encode them"
+    return ""

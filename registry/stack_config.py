@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import yaml
 
 from registry import strict
-from registry.aws_limits import schedule_problem
+from registry.aws_limits import api_endpoint_problem, schedule_problem
 from registry.errors import InputError, UsageError
 
 __all__ = [
@@ -309,6 +309,9 @@ def _destination(p: _Reader, name: str, spec: Any) -> ApiDestinationConfig:
             f"expected an https:// URL, got {endpoint!r}",
             "API destinations accept only HTTPS endpoints",
         )
+    why = api_endpoint_problem(endpoint)
+    if why:
+        p.fail(f"{key}/endpoint", f"EventBridge would refuse the endpoint {endpoint!r}: {why}", "fix the URL")
     method = spec.get("method", "POST")
     if method not in _METHODS:
         p.fail(f"{key}/method", f"unknown HTTP method {method!r}", f"use one of {', '.join(_METHODS)}")

@@ -393,6 +393,14 @@ def test_schedules_from_the_eventbridge_docs_are_accepted(expression: str) -> No
     assert aws_limits.schedule_problem(expression) == ""
 
 
+@pytest.mark.parametrize(
+    "endpoint", ["https://api.example.com/a b", "https://api.example.com/{id}", "https://ü.example"]
+)
+def test_api_destination_endpoints_eventbridge_would_refuse_are_refused_offline(endpoint: str) -> None:
+    assert aws_limits.api_endpoint_problem("https://api.example.com/v1/events?x=1") == ""
+    assert "percent-encode" in aws_limits.api_endpoint_problem(endpoint)
+
+
 def test_a_metrics_batch_above_ten_needs_a_batching_window(tmp_path: Path) -> None:
     _subscription(tmp_path, {"type": "metrics", "batch_size": 100, "batching_window_seconds": 0})
     assert "DELIVERY_BATCHING_INVALID" in gate_errors(tmp_path)

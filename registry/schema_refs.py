@@ -105,7 +105,9 @@ def ref_problems(schema: Any) -> list[RefProblem]:
     problems: list[RefProblem] = []
     anchors: dict[str, str] = {}
     refs: dict[str, str] = {}  # pointer of the object holding `$ref` -> the reference
+    objects: dict[str, Any] = {}
     for pointer, node in _nodes(schema):
+        objects[pointer] = node
         declared = node.get("$id")
         if isinstance(declared, str) and pointer and not _is_property_name(pointer):
             if declared.startswith("#"):
@@ -149,7 +151,7 @@ def ref_problems(schema: Any) -> list[RefProblem]:
                     'point it at an existing schema, e.g. "#/definitions/<Name>"',
                 )
             )
-    problems.extend(_cycles(schema, refs, anchors))
+    problems.extend(_cycles(schema, objects, refs, anchors))
     return problems
 
 
@@ -158,39 +160,80 @@ def _is_property_name(pointer: str) -> bool:
     return pointer.rsplit("/", 1)[-1] in _NAME_MAPS
 
 
-def _cycles(schema: Any, refs: Mapping[str, str], anchors: Mapping[str, str]) -> list[RefProblem]:
-    """Chains of objects that are nothing but `$ref` and come back to where they started."""
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+
+
+def _in_place(
+    schema: Any, pointer: str, objects: Mapping[str, Any], refs: Mapping[str, str], anchors: Mapping[str, str]
+) -> list[str]:
+    """Schemas applied to the same value as the one at `pointer`: its `$ref` target, or its applicators."""
+    if pointer in refs:
+        target = _target(schema, refs[pointer], anchors) if refs[pointer].startswith("#") else None
+        return [target] if target is not None else []
+    node = objects.get(pointer)
+    if not isinstance(node, dict):
+        return []
+    found = [
+        f"{pointer}/{key}/{i}"
+        for key in _IN_PLACE_LISTS
+        if isinstance(node.get(key), list)
+        for i, sub in enumerate(node[key])
+        if isinstance(sub, dict)
+    ]
+    return found + [f"{pointer}/{key}" for key in _IN_PLACE_ONE if isinstance(node.get(key), dict)]
+
+
+def _cycles(
+    schema: Any, objects: Mapping[str, Any], refs: Mapping[str, str], anchors: Mapping[str, str]
+) -> list[RefProblem]:
+    """`$ref` loops that come back to the same value without passing through properties or items.
+
+    A chain of bare `$ref`s names no schema at all; a `$ref` back through allOf/anyOf/oneOf/not/if
+    applies the same schema to the same value forever. Either way validation cannot end (a
+    RecursionError), so it is reported here, by an iterative search.
+    """
     problems: list[RefProblem] = []
     reported: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
     for start in sorted(refs):
-        chain = [start]
-        current = start
-        while True:
-            target = _target(schema, refs[current], anchors) if refs[current].startswith("#") else None
-            if target is None or target not in refs:
-                break
-            if target in chain:
-                loop = chain[chain.index(target) :]
-                key = frozenset(loop)
-                if key not in reported:
-                    reported.add(key)
-                    names = " -> ".join(f"#{p}" for p in [*loop, loop[0]])
-                    problems.append(
-                        RefProblem(
-                            "cycle",
-                            f"{min(loop)}/$ref",
-                            refs[min(loop)],
-                            f"$ref cycle: {names} never reaches a schema",
-                            "make one of them a real schema (a recursive type must pass through "
-                            "properties or items, not only $ref)",
-                        )
-                    )
-                break
-            chain.append(target)
-            current = target
-            if len(chain) > len(refs):
-                break
+        if start in state:
+            continue
+        path = [start]
+        todo = [iter(_in_place(schema, start, objects, refs, anchors))]
+        state[start] = 1
+        while todo:
+            following = next(todo[-1], None)
+            if following is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif following not in state:
+                state[following] = 1
+                path.append(following)
+                todo.append(iter(_in_place(schema, following, objects, refs, anchors)))
+            elif state[following] == 1:
+                loop = path[path.index(following) :]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    problems.append(_cycle_problem(loop, refs))
     return problems
+
+
+def _cycle_problem(loop: list[str], refs: Mapping[str, str]) -> RefProblem:
+    names = " -> ".join(f"#{p}" for p in [*loop, loop[0]])
+    at = min(p for p in loop if p in refs)
+    if all(p in refs for p in loop):
+        message = f"$ref cycle: {names} never reaches a schema"
+    else:
+        message = f"$ref cycle: {names} applies the same schema to the same value again, so validation never ends"
+    return RefProblem(
+        "cycle",
+        f"{at}/$ref",
+        refs[at],
+        message,
+        "make the recursion pass through properties or items (a value inside), not only $ref, allOf, anyOf, "
+        "oneOf or not",
+    )
 
 
 def without_examples(schema: Any, pointer: str = "") -> Any:

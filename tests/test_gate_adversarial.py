@@ -170,6 +170,17 @@ def test_a_dangling_ref_and_a_ref_cycle_are_named(tmp_path: Path) -> None:
     assert ("SCHEMA_REF_CYCLE", "events/shop/OrderPlaced/v1.json", "/definitions/A/$ref") in found
 
 
+@pytest.mark.parametrize("applicator", ["allOf", "anyOf", "oneOf"])
+def test_a_ref_back_to_the_same_value_through_an_applicator_is_a_cycle_not_a_recursion_error(
+    tmp_path: Path, applicator: str
+) -> None:
+    schema = {**order_schema(), applicator: [{"$ref": "#"}, {"type": "object"}]}
+    write_event(tmp_path, KEY, [schema])
+    found = load_with_findings(tmp_path, display_root=tmp_path)[1]
+    assert [(f.rule_id, f.pointer) for f in found] == [("SCHEMA_REF_CYCLE", f"/{applicator}/0/$ref")]
+    assert "validation never ends" in found[0].message
+
+
 def test_local_refs_anchors_and_recursive_types_are_not_findings(tmp_path: Path) -> None:
     from registry.schema_refs import ref_problems
 

@@ -63,8 +63,9 @@ def layout_findings(root: Path, rel: Callable[[Path], str]) -> list[Finding]:
             elif _VERSION_OR_EVENT.match(item.name):
                 misplaced(
                     item,
-                    f"{item.name} sits in the domain folder {entry.name}/, not in an event folder; it is never read",
-                    hint=f"move it to events/{entry.name}/<Event>/{item.name} (the layout is {LAYOUT})",
+                    f"{item.name} sits directly in events/{entry.name}/, where only event folders belong, so it is "
+                    f"never read (is {entry.name} an event missing its domain folder?)",
+                    hint=f"move it to events/<domain>/{entry.name}/{item.name} (the layout is {LAYOUT})",
                 )
             else:
                 misplaced(item, f"{item.name} is a stray file at the domain level; it is never read")

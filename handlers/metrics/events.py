@@ -89,7 +89,8 @@ def _drink(detail: Mapping[str, Any]) -> str:
     a field renamed in the contract fails mypy here, not the Lambda in production.
     """
     typed = cast("waiting_completion.Detail", detail)
-    order: Any = typed["drinkOrder"] if "drinkOrder" in typed else None
+    # subscripted, not .get(): mypy checks a subscript key against the model, and .get() keys it does not
+    order: Any = typed["drinkOrder"] if "drinkOrder" in typed else None  # noqa: SIM401
     if isinstance(order, str):  # JSON text of the object (the order manager's stored string)
         try:
             order = json.loads(order)

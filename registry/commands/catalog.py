@@ -12,22 +12,16 @@ from pathlib import Path
 from registry import atomic
 from registry.catalog import build_catalog, render_site
 from registry.catalog.markdown import GENERATED_HEADER
+from registry.commands.options import add_contracts_option
 from registry.loader import load_registry
 
 __all__ = ["DEFAULT_OUT", "register", "run", "write_site"]
 
-DEFAULT_CONTRACTS = Path("contracts")
 DEFAULT_OUT = Path("docs/catalog")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: docs/catalog)"
     )

@@ -6,20 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
+from registry.commands.options import add_contracts_option, stack_root
 from registry.errors import UsageError
 from registry.gate import GateResult, evaluate
 
-DEFAULT_CONTRACTS = Path("contracts")
-
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(
@@ -42,11 +35,6 @@ def run(args: argparse.Namespace) -> int:
         return result.exit_code
     print(json.dumps(_as_json(result), indent=2, sort_keys=True) if args.json else _as_text(result, args.against))
     return result.exit_code
-
-
-def stack_root(contracts: Path) -> Path:
-    """Where the stack files of a contracts folder live: the project root above it."""
-    return Path(contracts).resolve().parent
 
 
 def _as_json(result: GateResult) -> dict[str, object]:

@@ -14,20 +14,14 @@ import json
 from pathlib import Path
 
 from registry import atomic
-from registry.commands.check import DEFAULT_CONTRACTS, stack_root
+from registry.commands.options import add_contracts_option, gated_registry
 from registry.errors import InputError
-from registry.gate import evaluate, versions_by_key
+from registry.gate import versions_by_key
 from registry.loader import LOCK_FILE_NAME, lock_format_problems
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -36,15 +30,14 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.contracts).is_dir():
         raise InputError(str(args.contracts), "not a contracts directory", hint="pass --contracts DIR")
     with atomic.exclusive(path):  # a second `lock` waits, then sees this one's entries
-        result = evaluate(args.contracts, stack_root=stack_root(args.contracts))
-        if result.registry is None or not result.report.ok:
-            print(result.report.render("Not locked: the gate rejects the registry"))
-            return result.exit_code
-        published = dict(result.registry.lock)
-        versions = versions_by_key(result.registry)
+        registry, refused = gated_registry(args.contracts, "Not locked: the gate rejects the registry")
+        if registry is None:
+            return refused
+        published = dict(registry.lock)
+        versions = versions_by_key(registry)
         added = [key for key in versions if key not in published]
         published.update((key, versions[key].fingerprint) for key in added)
-        modes = {**result.registry.lock_modes, **{k: e.compatibility for k, e in result.registry.events.items()}}
+        modes = {**registry.lock_modes, **{k: e.compatibility for k, e in registry.events.items()}}
         document = {
             "lockVersion": 1,
             "published": dict(sorted(published.items())),

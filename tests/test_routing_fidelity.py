@@ -8,10 +8,14 @@ Where moto's verdict differs from AWS's, both are asserted so a moto upgrade is 
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto.events.models import EventPattern as MotoEventPattern
 from moto.sns.models import SNSBackend
 from moto.sns.utils import FilterPolicyMatcher
@@ -420,3 +424,28 @@ def test_sns_field_complexity_within_100_is_accepted() -> None:
 def test_fork_filter_may_use_sns_wildcard() -> None:
     flt = {"data": {"orderId": [{"wildcard": "o*"}]}}
     assert check_subscription(subscription(flt, delivery="fork"), contract()) == []
+
+
+def _brute_complexity(patterns: list[str], longest: int) -> int:
+    """The evaluator's score by its definition, over every input up to `longest` characters: a pattern
+    prefix is alive when the input matches it as a wildcard; it is worth the distinct patterns it begins."""
+    begins: dict[str, set[int]] = {}
+    for pid, text in enumerate(dict.fromkeys(patterns)):
+        for end in range(1, len(text) + 1):
+            begins.setdefault(text[:end], set()).add(pid)
+    regexes = {p: re.compile("".join(".*" if c == "*" else re.escape(c) for c in p), re.DOTALL) for p in begins}
+    best = 0
+    for size in range(1, longest + 1):
+        for chars in itertools.product("abc", repeat=size):
+            value = "".join(chars)
+            best = max(best, sum(len(begins[p]) for p, r in regexes.items() if r.fullmatch(value)))
+    return best
+
+
+small_wildcards = st.lists(st.sampled_from("ab*"), min_size=1, max_size=4).map("".join).filter(lambda p: "**" not in p)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(small_wildcards, min_size=1, max_size=3))
+def test_complexity_equals_its_definition_on_small_patterns(patterns: list[str]) -> None:
+    assert wildcard_complexity(patterns, cap=1000, quoted=False) == _brute_complexity(patterns, longest=6)

@@ -30,6 +30,7 @@ scored as one machine, which can only over-count.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,7 +42,7 @@ __all__ = ["field_wildcard_patterns", "pattern_complexity", "wildcard_complexity
 _STAR = -1  # the token of an unescaped `*`; literal tokens are byte values 0..255
 # Distinct state sets explored before the evaluation gives up and reports the cap: a
 # set scoring under the cap has fewer than `cap` states, so real patterns stay far below.
-_MAX_SETS = 200_000
+_MAX_SETS = 100_000
 
 
 def _tokens(text: str, quoted: bool) -> list[int]:
@@ -112,30 +113,35 @@ class _Trie:
         return self.closure(nxt)
 
 
-def wildcard_complexity(patterns: Iterable[str], cap: int, quoted: bool = True) -> int:
-    """event-ruler's complexity of one byte machine holding these wildcard patterns, capped at `cap`."""
+def wildcard_complexity(patterns: Iterable[str], cap: int, quoted: bool = True, budget: int = _MAX_SETS) -> int:
+    """event-ruler's complexity of one byte machine holding these wildcard patterns, capped at `cap`.
+
+    State sets are explored highest score first, so a machine over the cap is found
+    after a few sets; one under it is explored whole. Past `budget` distinct sets the
+    machine counts as reaching the cap.
+    """
     trie = _Trie(patterns, quoted)
     if len(trie.children) == 1:
         return 0
     alphabet: list[int | None] = [*sorted({t for row in trie.children for t in row if t != _STAR}), None]
     start = trie.closure([0])
     seen = {start}
-    queue = [start]
+    heap: list[tuple[int, int, frozenset[int]]] = [(0, 0, start)]
     best = 0
-    while queue:
-        current = queue.pop()
+    while heap:
+        current = heapq.heappop(heap)[2]
         for byte in alphabet:
             states = trie.step(current, byte)
             if not states or states in seen:
                 continue
             seen.add(states)
-            if len(seen) > _MAX_SETS:
+            if len(seen) > budget:
                 return cap
             score = sum(trie.worth[n] for n in states)
             if score >= cap:
                 return cap
             best = max(best, score)
-            queue.append(states)
+            heapq.heappush(heap, (-score, len(seen), states))
     return best
 
 

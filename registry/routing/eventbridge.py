@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from registry.routing.complexity import pattern_complexity
+from registry.routing.complexity import field_wildcard_patterns, pattern_complexity, wildcard_complexity
 from registry.routing.dialects import EVENTBRIDGE
 from registry.routing.errors import PatternError
 from registry.routing.tree import NodeMatcher, compile_object, is_or, load_document
@@ -28,7 +28,9 @@ PATTERN_MAX_COMBINATIONS = 1000
 # per-rule limit event-ruler's README gives as its example ("limit each
 # single-rule machine to complexity of 10"), and we take it.
 PATTERN_MAX_COMPLEXITY = 10
-_COMPLEXITY_REPORTED = 100  # scores are computed up to this cap (event-ruler's tests' cap) to show them
+# The verdict needs the score only up to the threshold; a rejected field's score is shown
+# up to event-ruler's tests' cap, within a small budget of explored state sets.
+_REPORT_CAP, _REPORT_BUDGET = 100, 5_000
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,10 @@ def compile_pattern(pattern: Any, max_chars: int = PATTERN_MAX_CHARS) -> EventPa
             f"{PATTERN_MAX_COMBINATIONS} (sibling and nested $or multiply): flatten it or split it into several rules",
             "",
         )
-    complexity, field, pointer = pattern_complexity(pattern, _COMPLEXITY_REPORTED)
+    complexity, field, pointer = pattern_complexity(pattern, PATTERN_MAX_COMPLEXITY + 1)
     if complexity > PATTERN_MAX_COMPLEXITY:
-        score = f"over {_COMPLEXITY_REPORTED - 1}" if complexity >= _COMPLEXITY_REPORTED else str(complexity)
+        shown = wildcard_complexity(field_wildcard_patterns(pattern)[field][1], _REPORT_CAP, budget=_REPORT_BUDGET)
+        score = str(shown) if shown < _REPORT_CAP else f"{_REPORT_CAP} or more"
         raise PatternError(
             f"Rule is too complex: the wildcards on {field!r} score {score} in event-ruler's complexity "
             f"evaluator and EventBridge allows {PATTERN_MAX_COMPLEXITY}: use prefix/suffix where you can, "

@@ -183,7 +183,8 @@ def test_sns_fork_policy_keys_sit_two_levels_down() -> None:
 
 
 def test_sns_or_branches_add_up_without_adding_a_level() -> None:
-    """SNS "AND/OR logic": $or branches are alternatives, so their combinations add up at the $or's level."""
+    """SNS "AND/OR logic" makes $or branches alternatives, so their combinations add up at the $or's level
+    (our reading: no page or recorded case counts a nested $or, and moto adds a level for it)."""
     policy = {"a": ["1"], "$or": [{"b": [str(i) for i in range(70)]}, {"c": [str(i) for i in range(80)]}]}
     compile_policy(policy, "MessageBody")  # 1 x (70 + 80) = 150
     with pytest.raises(PatternError, match="151 combinations"):

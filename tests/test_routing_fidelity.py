@@ -98,6 +98,17 @@ def test_anything_but_lists_event_ruler_accepts() -> None:
     compile_pattern({"a": [{"anything-but": {"equals-ignore-case": ""}}]})  # an empty ignore-case value is fine
 
 
+def test_anything_but_with_an_empty_set_excludes_nothing() -> None:
+    """event-ruler JsonRuleCompiler.processAnythingButValuesSetMatchExpression takes an empty array (an empty
+    values set) and its ByteMachine then excludes no value; the plain `anything-but: []` stays invalid."""
+    for op in ("prefix", "suffix", "equals-ignore-case", "wildcard"):
+        pattern = {"s": [{"anything-but": {op: []}}]}
+        assert eb(pattern, {"s": "anything"}) is True
+        assert eb(pattern, {}) is False
+    with pytest.raises(PatternError, match="Empty arrays"):
+        compile_pattern({"a": [{"anything-but": []}]})
+
+
 def test_anything_but_equals_ignore_case_and_wildcard_lists_match() -> None:
     """event-ruler README (anything-but equals-ignore-case / wildcard, each taking a list)."""
     ignore = {"s": [{"anything-but": {"equals-ignore-case": ["Init", "TEST"]}}]}

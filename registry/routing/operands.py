@@ -204,8 +204,7 @@ def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
                     "(several anything-but conditions in one array are ORed, so they would exclude nothing)",
                     at,
                 )
-            if not value:
-                raise PatternError(f"Empty arrays are not allowed in anything-but {op}", at)
+            # An empty list excludes nothing: event-ruler's compiler takes it (an empty values set).
             for i, v in enumerate(value):
                 _check_anything_but_value(op, v, child(at, i), dialect)
             return

@@ -100,7 +100,8 @@ def choose_examples(
     max_bytes: int = MAX_EXAMPLES_BYTES,
     size_of: Callable[[Any], int] | None = None,
 ) -> list[Any]:
-    """Up to `limit` redacted samples, one per shape (most frequent shape first), accepted by the draft."""
+    """Up to `limit` distinct redacted samples accepted by the draft: one per shape (most frequent shape
+    first), then further samples while there is room."""
     by_shape: dict[Any, list[Any]] = {}
     for sample in samples:
         by_shape.setdefault(shape(sample), []).append(sample)
@@ -108,15 +109,19 @@ def choose_examples(
     measure = size_of or (lambda v: len(json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()))
     chosen: list[Any] = []
     total = 0
-    for group in ordered:
-        for candidate in group[:3]:  # a redaction can break a sample (a format); try a few of its shape
-            example = redact(candidate)
-            size = measure(example)
-            if total + size > max_bytes or not accepts(example):
-                continue
-            chosen.append(example)
-            total += size
-            break
-        if len(chosen) >= limit:
-            break
+    # one per shape first (a few tries each: a redaction can break a sample's format), then more
+    # samples of the most frequent shapes while there is room
+    rounds = [[group[:3] for group in ordered], [[c] for group in ordered for c in group[1:]]]
+    for candidates_per_slot in rounds:
+        for candidates in candidates_per_slot:
+            for candidate in candidates:
+                example = redact(candidate)
+                size = measure(example)
+                if example in chosen or total + size > max_bytes or not accepts(example):
+                    continue
+                chosen.append(example)
+                total += size
+                break
+            if len(chosen) >= limit:
+                return chosen
     return chosen

@@ -249,7 +249,7 @@ def widen(schema: Mapping[str, Any], values: Iterable[Any]) -> dict[str, Any]:
     """`schema` relaxed just enough to accept every value; it still accepts all it accepted before
     (keywords are only dropped, enum values and anyOf alternatives only added)."""
     result: dict[str, Any] = copy.deepcopy(dict(schema))
-    annotations = {k: result.pop(k) for k in ("$schema", "title", "description", "$id") if k in result}
+    annotations: dict[str, Any] = {k: result.pop(k) for k in ("$schema", "title", "description", "$id") if k in result}
     result.pop("examples", None)  # the draft gets its own, from the samples
     definitions = result.pop("definitions", None)  # stays at the root, where `#/definitions/...` points
     root = {"definitions": definitions} if definitions is not None else {}

@@ -56,6 +56,13 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest folder on the way to `path` that exists: where a link out of the root would show."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def write_drafts(drafts: Sequence[Draft], out: Path, registry: Registry) -> list[Path]:
     """Write every planned file; refuse (writing nothing) if any exists or would land outside `out`."""
     if out.exists() and not out.is_dir():
@@ -68,7 +75,13 @@ def write_drafts(drafts: Sequence[Draft], out: Path, registry: Registry) -> list
             + "\n  ".join(existing)
             + "\n  fix: pass another --out folder, or move those files away and run infer again"
         )
-    outside = sorted(str(p) for p in files if not _inside(p.parent if p.parent.exists() else out, out))
+    fresh = _existing_ancestor(out)  # `out` itself when it exists; else nothing under it exists yet
+
+    def stays_inside(path: Path) -> bool:
+        ancestor = _existing_ancestor(path.parent)
+        return _inside(ancestor, out) if out.exists() else ancestor == fresh
+
+    outside = sorted(str(p) for p in files if not stays_inside(p))
     if outside:
         raise WriteRefused(f"refusing to write outside {out} (a symbolic link leads out): {', '.join(outside)}")
     written: list[Path] = []

@@ -9,10 +9,24 @@ second count kept on the side.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-__all__ = ["is_monitor", "monitor_counts", "violations"]
+from registry.errors import InputError
+from registry.jsonfile import read_json_file
+
+__all__ = [
+    "counts_file",
+    "is_monitor",
+    "monitor_counts",
+    "read_counts",
+    "save_counts",
+    "total_counts",
+    "violations",
+]
 
 
 def is_monitor(handler: str) -> bool:
@@ -58,3 +72,57 @@ def violations(logs: Mapping[str, list[str]], functions: Iterable[str]) -> list[
         for d in _documents(logs.get(name, []))
         if d.get("message") == "contract violation"
     ]
+
+
+def counts_file(root: Path, stack: str) -> Path:
+    """Where `local` leaves the monitor's last counts for the catalog (`catalog --monitor FILE`)."""
+    return root / "build" / "monitor" / f"{stack}.json"
+
+
+def total_counts(per_run: Iterable[Mapping[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+    """Accepted and rejected per event key, summed over scenario runs."""
+    total: dict[str, dict[str, int]] = {}
+    for counts in per_run:
+        for key, figures in counts.items():
+            entry = total.setdefault(key, {"accepted": 0, "rejected": 0})
+            for outcome in ("accepted", "rejected"):
+                entry[outcome] += int(figures.get(outcome, 0))
+    return dict(sorted(total.items()))
+
+
+def save_counts(path: Path, stack: str, counts: Mapping[str, Mapping[str, int]]) -> None:
+    """Written atomically (temp file + os.replace): a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump({"stack": stack, "counts": counts}, stream, indent=2, sort_keys=True)
+        stream.write("\n")
+    os.replace(name, path)
+
+
+def read_counts(path: Path) -> dict[str, dict[str, int]]:
+    """Counts from a file `local` saved, or from `local --json` output (summed over its scenarios)."""
+    document = read_json_file(path)
+    if isinstance(document, dict) and isinstance(document.get("counts"), dict):
+        runs: list[Any] = [document["counts"]]
+    elif isinstance(document, dict) and isinstance(document.get("scenarios"), list):
+        runs = [s.get("monitor") or {} for s in document["scenarios"] if isinstance(s, dict)]
+    else:
+        raise InputError(
+            str(path),
+            "not monitor counts",
+            hint=f"pass the file `local` writes ({counts_file(Path('.'), '<stack>')}) or `local --json` output",
+        )
+    for run in runs:
+        for key, figures in run.items() if isinstance(run, dict) else [("", None)]:
+            if not isinstance(figures, dict) or not all(
+                isinstance(figures.get(k, 0), int) and not isinstance(figures.get(k, 0), bool)
+                for k in ("accepted", "rejected")
+            ):
+                raise InputError(
+                    str(path),
+                    f"counts of {key!r} are not {{accepted, rejected}} whole numbers",
+                    pointer=f"/counts/{key.replace('~', '~0').replace('/', '~1')}",
+                    hint="regenerate the file with `python -m registry local`",
+                )
+    return total_counts(runs)

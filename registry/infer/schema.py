@@ -49,10 +49,12 @@ _NUMERIC_TEXT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
 def _formats_of(text: str) -> frozenset[str]:
-    found = {name for name, regex in _FORMAT_RES.items() if regex.match(text)}
-    if "uri" in found and "://" not in text:
-        found.discard("uri")  # fastjsonschema's uri is any `word:rest`; "12:30" is not a URI
-    return frozenset(found)
+    # fastjsonschema's uri is any `word:rest`; only text with `://` counts ("12:30" is not a URI)
+    return frozenset(name for name in _FORMATS if _has_format(text, name))
+
+
+def _has_format(text: str, name: str) -> bool:
+    return bool(_FORMAT_RES[name].match(text)) and (name != "uri" or "://" in text)
 
 
 def _justifies_enum(counts: Counter[str], seen: int) -> bool:
@@ -81,7 +83,7 @@ class _Text(String):  # type: ignore[misc]  # genson ships no type hints
         if self._formats is None:
             self._formats = _formats_of(obj)
         elif self._formats:
-            self._formats = frozenset(f for f in self._formats if f in _formats_of(obj))
+            self._formats = frozenset(f for f in self._formats if _has_format(obj, f))
         if self._values is not None:
             if _NUMERIC_TEXT.match(obj) or len(obj) > _ENUM_MAX_LENGTH:
                 self._values = None  # numbers sent as text stay open strings

@@ -121,7 +121,13 @@ def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
             for a in engine.api_attempts
         ],
         "lambda_invocations": [
-            {"function": i.function, "records": i.records, "failed": i.failed, "error": i.error}
+            {
+                "function": i.function,
+                "records": i.records,
+                "failed": i.failed,
+                "error": i.error,
+                "seconds": round(i.seconds, 6),
+            }
             for i in engine.invocations
         ],
         "metrics": run.metrics,

@@ -305,3 +305,15 @@ def test_wrapped_records_are_unwrapped_as_conform_reads_them(tmp_path, capsys) -
     path.write_text(json.dumps(sqs, indent=2))
     code, text, _ = run(capsys, "infer", str(path), "--json")
     assert code == 0 and json.loads(text)["events"][0]["samples"] == 3
+
+
+def test_samples_too_deep_to_infer_are_an_input_error_not_a_crash(tmp_path, capsys) -> None:
+    detail: dict[str, Any] = {}
+    node = detail
+    for _ in range(600):
+        node["a"] = {}
+        node = node["a"]
+    path = tmp_path / "deep.jsonl"
+    path.write_text(json.dumps(envelope("x.y", "Deep", detail)) + "\n")
+    code, _, err = run(capsys, "infer", str(path))
+    assert code == 2 and "nested too deeply" in err and "Traceback" not in err

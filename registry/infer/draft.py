@@ -325,11 +325,17 @@ def _event_file(contract: EventContract, registry: Registry) -> Any:
 def draft_for(key: str, source: str, detail_type: str, records: Sequence[RecordedEvent], registry: Registry) -> Draft:
     """The draft for one event type, gated."""
     contract = registry.events.get(key)
-    draft = (
-        _next_draft(contract, records)
-        if contract is not None
-        else _new_draft(key, source, detail_type, records, registry)
-    )
+    try:
+        if contract is not None:
+            draft = _next_draft(contract, records)
+        else:
+            draft = _new_draft(key, source, detail_type, records, registry)
+    except RecursionError:
+        raise InputError(
+            records[0].file,
+            f"the {detail_type} samples are nested too deeply to infer a schema from",
+            hint="check the recorded events; real EventBridge details are far shallower",
+        ) from None
     if not draft.files:
         return draft
     findings = _gate(draft, contract, registry)

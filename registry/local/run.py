@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.local.endpoint import LocalEndpoint
-from registry.local.monitor import is_monitor, monitor_counts, violations
 from registry.local.engine import Engine, Handler, import_handler
+from registry.local.monitor import is_monitor, monitor_counts, violations
 from registry.local.scenario import Scenario, ScenarioEvent
 from registry.local.standup import ACCOUNT, REGION, Deployment, connect, empty, stand_up
 from registry.local.topology import Function, PlanResource, Topology, build_topology

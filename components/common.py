@@ -44,6 +44,7 @@ __all__ = [
     "queue_mapping",
     "queue_pair",
     "rule_target",
+    "rule_to_queue",
     "service_only_statements",
     "subscription_rule",
 ]
@@ -419,3 +420,28 @@ def queue_mapping(
         function_response_types=["ReportBatchItemFailures"],
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def rule_to_queue(
+    parent: pulumi.Resource,
+    name: str,
+    rule: BusRule,
+    spec: QueueSpec,
+    *,
+    retry: Retry,
+    alarm_threshold_seconds: int,
+) -> QueuePair:
+    """`rule` -> a queue (with its DLQ) that only EventBridge, on behalf of this rule, may send to;
+    the target retries as asked and then dead-letters into its own DLQ."""
+    pair = queue_pair(parent, name, spec)
+    policy = allow_service_send(parent, f"{name}-queue", pair.queue, "events.amazonaws.com", rule.rule.arn)
+    rule_target(
+        parent,
+        name,
+        rule,
+        arn=pair.queue.arn,
+        retry=retry,
+        alarm_threshold_seconds=alarm_threshold_seconds,
+        depends_on=[policy],
+    )
+    return pair

@@ -19,12 +19,10 @@ from components.common import (
     QueuePair,
     QueueSpec,
     RouteContext,
-    allow_service_send,
     physical_name,
     queue_consumer,
     queue_mapping,
-    queue_pair,
-    rule_target,
+    rule_to_queue,
     subscription_rule,
 )
 from registry.model import EventContract, Subscription
@@ -95,24 +93,17 @@ class MetricsPipeline(pulumi.ComponentResource):
         self, name: str, route: RouteContext, sub: Subscription, contract: EventContract
     ) -> tuple[QueuePair, aws.cloudwatch.EventRule]:
         bus_rule = subscription_rule(self, name, route, sub, contract, to="metrics")
-        pair = queue_pair(
+        pair = rule_to_queue(
             self,
             name,
+            bus_rule,
             QueueSpec(
                 physical=bus_rule.physical,
                 visibility_timeout_seconds=180,  # six times the function timeout, as AWS advises
                 max_receive_count=int(sub.delivery.options.get("max_receive_count", 3)),
                 alarm_threshold_seconds=route.alarm_threshold_seconds,
             ),
-        )
-        policy = allow_service_send(self, f"{name}-queue", pair.queue, "events.amazonaws.com", bus_rule.rule.arn)
-        rule_target(
-            self,
-            name,
-            bus_rule,
-            arn=pair.queue.arn,
             retry=sub.delivery.retry,
             alarm_threshold_seconds=route.alarm_threshold_seconds,
-            depends_on=[policy],
         )
         return pair, bus_rule.rule

@@ -21,13 +21,11 @@ from components.common import (
     BundledCode,
     QueueSpec,
     RouteContext,
-    allow_service_send,
     event_rule,
     physical_name,
     queue_consumer,
     queue_mapping,
-    queue_pair,
-    rule_target,
+    rule_to_queue,
 )
 from registry.model import Retry
 from registry.monitoring import OUR_BUS, MonitoredBus
@@ -123,25 +121,18 @@ class ContractMonitor(pulumi.ComponentResource):
             pattern=pattern,
             description=f"contract monitor on bus {bus.name}: {keys}",
         )
-        pair = queue_pair(
+        pair = rule_to_queue(
             self,
             name,
+            rule,
             QueueSpec(
                 physical=physical,
                 visibility_timeout_seconds=6 * _TIMEOUT_SECONDS,  # six times the function timeout, as AWS advises
                 max_receive_count=3,
                 alarm_threshold_seconds=route.alarm_threshold_seconds,
             ),
-        )
-        policy = allow_service_send(self, f"{name}-queue", pair.queue, "events.amazonaws.com", rule.rule.arn)
-        rule_target(
-            self,
-            name,
-            rule,
-            arn=pair.queue.arn,
             retry=_RETRY,
             alarm_threshold_seconds=route.alarm_threshold_seconds,
-            depends_on=[policy],
         )
         self.queues[name] = pair.queue
         self.rules[name] = rule.rule

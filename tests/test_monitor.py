@@ -17,6 +17,7 @@ from registry.model import EventContract
 from registry.monitoring import OUR_BUS, contract_patterns, monitored_buses
 from registry.routing import compile_pattern
 from registry.stack_config import Monitor, parse_stack_config
+from tests.test_metrics_support import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"aws:region": "us-east-1", "eventplane:namePrefix": "ep-t", "eventplane:archiveRetentionDays": 1}
@@ -92,22 +93,7 @@ def test_a_bus_no_contract_is_put_on_is_a_config_error(registry) -> None:
 
 
 def _contract(source: str, detail_type: str) -> EventContract:
-    return EventContract(
-        key=f"d/{detail_type}",
-        domain="d",
-        name=detail_type,
-        source=source,
-        detail_type=detail_type,
-        owner="o",
-        service="s",
-        action="a",
-        description="d",
-        compatibility="NONE",
-        external=False,
-        dedupe_key=("id",),
-        directory="",
-        versions=(),
-    )
+    return contract(f"d/{detail_type}", detail_type, source=source)
 
 
 def test_patterns_match_exactly_the_contracted_pairs_and_split_under_the_size_limit() -> None:
@@ -115,8 +101,8 @@ def test_patterns_match_exactly_the_contracted_pairs_and_split_under_the_size_li
     patterns = contract_patterns(contracts)
     assert len(patterns) > 1 and all(len(p) <= 2048 for p in patterns)
     compiled = [compile_pattern(json.loads(p)) for p in patterns]
-    for contract in contracts:
-        envelope = contract.envelope({})
+    for each in contracts:
+        envelope = each.envelope({})
         assert sum(c.matches(envelope) for c in compiled) == 1
     crossed = {**contracts[0].envelope({}), "source": "com.example.s1", "detail-type": "Nope"}
     assert not any(c.matches(crossed) for c in compiled)

@@ -99,7 +99,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(_json, min_size=1, max_size=6))
 def test_the_inferred_schema_accepts_every_sample(samples: list[Any]) -> None:
     validate = fastjsonschema.compile(infer_schema(samples))
@@ -107,7 +107,7 @@ def test_the_inferred_schema_accepts_every_sample(samples: list[Any]) -> None:
         validate(sample)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(_json, min_size=1, max_size=4), st.lists(_json, min_size=1, max_size=4))
 def test_widening_accepts_the_new_samples_and_everything_the_old_schema_accepted(
     old: list[Any], new: list[Any]

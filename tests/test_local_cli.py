@@ -119,3 +119,10 @@ def test_unknown_stack_is_exit_2_listing_known_stacks(monkeypatch, capsys):
     assert main(["local", "--stack", "nope"]) == 2
     err = capsys.readouterr().err
     assert "unknown stack 'nope'" in err and "dev" in err and "prod" in err
+
+
+def test_dev_monitor_names_the_first_failing_pointer_of_a_drifted_event(dev_run):
+    drift = _scenario(dev_run[1], "coffee-shop-drift")
+    assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v1": 1}}}
+    (violation,) = drift["violations"]
+    assert (violation["event"], violation["pointer"]) == ("coffeeshop/WaitingCompletion", "/detail/orderId")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -203,3 +204,38 @@ def test_the_monitor_bundle_carries_its_handler_and_a_validator_per_version(regi
     validators = [n for n in names if n.startswith("monitor/validators/") and n.endswith(".py")]
     assert len(validators) == 1 + sum(len(c.versions) for c in registry.events.values())
     assert not any(n.startswith("metrics/") for n in names)
+
+
+# -- scenario expectations ------------------------------------------------------------------------
+
+
+def _scenario_with(registry, monitor: Any) -> Any:
+    from registry.local.scenario import parse_scenario
+
+    data = {"events": [{"event": "coffeeshop/WaitingCompletion", "example": "v1#0"}], "expect": {"monitor": monitor}}
+    return parse_scenario(data, "s.json", registry)
+
+
+def test_a_scenario_can_expect_the_monitors_counts_and_a_difference_is_a_mismatch(registry) -> None:
+    from registry.local.run import ScenarioRun
+    from registry.local.summary import mismatches
+
+    scenario = _scenario_with(registry, {"coffeeshop/WaitingCompletion": {"accepted": 2, "rejected": 0}})
+    engine = SimpleNamespace(api_attempts=[])  # no API calls: only the monitor is compared
+    counts = {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 0}}
+    run = ScenarioRun(scenario, engine, {}, {}, monitor=counts)  # type: ignore[arg-type]
+    assert mismatches(run) == ["monitor coffeeshop/WaitingCompletion accepted: expected 2, got 1"]
+
+
+@pytest.mark.parametrize(
+    ("monitor", "pointer"),
+    [
+        ({"coffeeshop/Nope": {"accepted": 1}}, "/expect/monitor/coffeeshop~1Nope"),
+        ({"coffeeshop/WaitingCompletion": {"acepted": 1}}, "/expect/monitor/coffeeshop~1WaitingCompletion/acepted"),
+        ({"coffeeshop/WaitingCompletion": {"accepted": -1}}, "/expect/monitor/coffeeshop~1WaitingCompletion/accepted"),
+    ],
+)
+def test_a_wrong_monitor_expectation_names_its_pointer(registry, monitor: Any, pointer: str) -> None:
+    with pytest.raises(InputError) as info:
+        _scenario_with(registry, monitor)
+    assert info.value.pointer == pointer and info.value.file == "s.json"

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from registry.commands.options import add_contracts_option
 from registry.errors import InputError
 from registry.infer import Draft, infer_drafts, write_drafts
 from registry.infer.write import render_document
@@ -25,7 +26,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="recorded events (JSON Lines, wrapped forms too)")
     parser.add_argument("--event", metavar="DOMAIN/NAME", help="draft only this contract (or name a new one)")
     parser.add_argument("--out", metavar="DIR", help="write into this contracts root; never overwrites a file")
-    parser.add_argument("--contracts", default="contracts", metavar="DIR", help="the contracts (default contracts)")
+    add_contracts_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable result")
     parser.set_defaults(run=run)
 

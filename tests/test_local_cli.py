@@ -126,4 +126,3 @@ def test_dev_monitor_names_the_first_failing_pointer_of_a_drifted_event(dev_run)
     assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v1": 1}}}
     (violation,) = drift["violations"]
     assert (violation["event"], violation["pointer"]) == ("coffeeshop/WaitingCompletion", "/detail/orderId")
-

@@ -28,6 +28,7 @@ __all__ = [
     "Alarms",
     "ApiAuth",
     "ApiDestinationConfig",
+    "Monitor",
     "Schedule",
     "StackConfig",
     "existing_stack_file",
@@ -48,6 +49,7 @@ CONFIG_KEYS = (
     "functions",
     "subscriptions",
     "schedule",
+    "monitor",
 )
 AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -95,6 +97,15 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Monitor:
+    """The contract monitor: off unless enabled; `buses` None = every bus a contracted event is put on."""
+
+    enabled: bool = False
+    sample_rate: float = 1.0  # fraction of events judged (by a hash of the event id)
+    buses: tuple[str, ...] | None = None  # "ours" = this stack's bus; else a producer's bus a contract names
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: str
     source: str  # the file the values came from, for messages
@@ -108,6 +119,7 @@ class StackConfig:
     disabled: tuple[str, ...]
     schedule: Schedule | None
     secret_keys: tuple[str, ...] = field(default=())  # every secret config key the program will require
+    monitor: Monitor = field(default_factory=Monitor)
 
     def subscription_enabled(self, sub_id: str) -> bool:
         if sub_id in self.disabled:
@@ -233,6 +245,7 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
         disabled=_ids(p, "subscriptions/disabled", subs.get("disabled", [])),
         schedule=_schedule(p, p.mapping("schedule", None), functions),
         secret_keys=secret_keys,
+        monitor=_monitor(p, p.mapping("monitor", {})),
     )
 
 
@@ -379,3 +392,23 @@ def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule |
     if function and function not in functions:
         p.fail("schedule/function", f"unknown function {function!r}", f"add it under `{NAMESPACE}:functions`")
     return Schedule(name=name, expression=expression, function=function)
+
+
+def _monitor(p: _Reader, spec: Mapping[str, Any]) -> Monitor:
+    unknown = sorted(set(spec) - {"enabled", "sampleRate", "buses"})
+    if unknown:
+        p.fail(f"monitor/{unknown[0]}", "unknown key", "use `enabled`, `sampleRate` and `buses`")
+    enabled = spec.get("enabled", False)
+    if not isinstance(enabled, bool):
+        p.fail("monitor/enabled", f"expected true or false, got {enabled!r}", "write `enabled: true`")
+    rate = spec.get("sampleRate", 1.0)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
+        p.fail("monitor/sampleRate", f"expected a number in (0, 1], got {rate!r}", "e.g. `sampleRate: 0.1` judges 10 %")
+    buses = spec.get("buses")
+    if buses is not None and (
+        not isinstance(buses, list) or not buses or not all(isinstance(b, str) and b for b in buses)
+    ):
+        p.fail(
+            "monitor/buses", f"expected a list of bus names, got {buses!r}", "e.g. `buses: [ours, Serverlesspresso]`"
+        )
+    return Monitor(enabled=enabled, sample_rate=float(rate), buses=tuple(buses) if buses is not None else None)

@@ -69,7 +69,8 @@ def render_index(catalog: Catalog) -> str:
         "## Events",
         "",
         table(
-            ["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers"],
+            ["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers", "evidence"]
+            + (["monitor (last local run)"] if catalog.monitor else []),
             (
                 [
                     f"[{e.key}]({event_page_path(e)})",
@@ -79,7 +80,9 @@ def render_index(catalog: Catalog) -> str:
                     e.compatibility,
                     "yes" if e.external else "no",
                     str(len(catalog.subscribers(e.key))),
+                    catalog.evidence_text(e.key),
                 ]
+                + ([catalog.monitor_text(e.key)] if catalog.monitor else [])
                 for e in catalog.events
             ),
         ),
@@ -149,7 +152,9 @@ def render_event_page(catalog: Catalog, event: EventContract) -> str:
                 ["compatibility", event.compatibility],
                 ["external", "yes" if event.external else "no"],
                 ["dedupe key", ", ".join(f"`{k}`" for k in event.dedupe_key)],
-            ],
+                ["evidence", catalog.evidence_text(event.key)],
+            ]
+            + ([["monitor (last local run)", catalog.monitor_text(event.key)]] if catalog.monitor else []),
         ),
         "",
         f"## Attributes (v{event.latest.number})",

@@ -25,12 +25,23 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: docs/catalog)"
     )
+    parser.add_argument(
+        "--monitor",
+        type=Path,
+        metavar="FILE",
+        help="show the contract monitor's counts from an embedded run (build/monitor/<stack>.json, or `local --json`)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     registry = load_registry(args.contracts)  # RegistryInvalid (exit 1/2) carries every finding
-    files = render_site(build_catalog(registry))
+    monitor = None
+    if args.monitor is not None:
+        from registry.local.monitor import read_counts
+
+        monitor = read_counts(args.monitor)
+    files = render_site(build_catalog(registry, monitor))
     removed = write_site(files, args.out)
     print(
         f"catalog: wrote {len(files)} files to {args.out}"

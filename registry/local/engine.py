@@ -93,6 +93,7 @@ class _Invocation:
     records: int
     failed: int
     error: str = ""
+    seconds: float = 0.0  # wall time inside the handler: the local stand-in for billed duration
 
 
 def import_handler(function: Function) -> Handler | None:
@@ -196,6 +197,8 @@ class Engine:
         self.api_attempts: list[ApiAttempt] = []
         self.invocations: list[_Invocation] = []
         self.handler_log_lines = 0
+        self.logs: dict[str, list[str]] = {}  # function -> the lines it wrote (what CloudWatch Logs would hold)
+        self._last_seconds = 0.0
         self.credentials: dict[str, Credentials] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # destination -> (tokens, when)
         self._tokens: dict[str, str] = {}
@@ -411,6 +414,7 @@ class Engine:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         out = io.StringIO()
+        started = time.perf_counter()
         try:
             with contextlib.redirect_stdout(out):
                 result = handler(event, _Context(function))
@@ -418,7 +422,9 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - a handler's crash is a failed invocation, as on Lambda
             return f"{type(exc).__name__}: {exc}", None
         finally:
+            self._last_seconds = time.perf_counter() - started
             self.handler_log_lines += out.getvalue().count("\n")
+            self.logs.setdefault(function.name, []).extend(out.getvalue().splitlines())
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
@@ -508,6 +514,7 @@ class Engine:
             return False
         function = self.topology.functions.get(mapping.function)
         handler = self.resolve_handler(function) if function else None
+        self._last_seconds = 0.0
         if function is None or handler is None:  # as on Lambda: a function that cannot start fails every batch
             error, result = f"no runnable handler for {mapping.function}", None
         else:
@@ -518,7 +525,7 @@ class Engine:
             failed = set()
             if mapping.report_batch_item_failures and isinstance(result, Mapping):
                 failed = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
-        self.invocations.append(_Invocation(mapping.function, len(messages), len(failed), error))
+        self.invocations.append(_Invocation(mapping.function, len(messages), len(failed), error, self._last_seconds))
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             entries = [

@@ -16,7 +16,8 @@ A scenario is one JSON object:
     "deliveries": {"<queue>": 2, "<other queue>": ["small", "big"]},
     "dlq": {"<queue>": 1},
     "api_calls": {"<destination>": 11, "<other>": {"calls": 2, "statuses": [500, 200]}},
-    "metrics": {"2026-11-23": {"orders": 2, "completed": 1, "cancelled": 1, "drinks": {"Latte": 2}}}
+    "metrics": {"2026-11-23": {"orders": 2, "completed": 1, "cancelled": 1, "drinks": {"Latte": 2}}},
+    "monitor": {"coffeeshop/WaitingCompletion": {"accepted": 12, "rejected": 0}}
   }
 }
 ```
@@ -35,7 +36,9 @@ A scenario is one JSON object:
   `deliveries` queue -> how many messages the engine put on it, or the exact labels
   (order ignored); `dlq` queue -> its depth after the run (any queue, usually a DLQ);
   `api_calls` destination -> number of HTTP calls, or `{"calls", "statuses"}`;
-  `metrics` day -> the metrics table's figures for that day.
+  `metrics` day -> the metrics table's figures for that day; `monitor` contract key ->
+  how many of its events the contract monitor judged accepted (some version takes them)
+  and rejected (none does), as its embedded-metric-format log lines report them.
 Queues are named as the summary prints them (the plan's logical name; the physical
 name works too). A DIR runs every `*.json` in it, sorted.
 """
@@ -57,7 +60,8 @@ __all__ = ["Expectations", "Scenario", "ScenarioEvent", "examples_scenario", "lo
 
 _TOP_KEYS = {"name", "description", "api", "events", "expect"}
 _EVENT_KEYS = {"label", "event", "detail", "example", "repeat", "redeliver", "time"}
-_EXPECT_KEYS = {"deliveries", "dlq", "api_calls", "metrics"}
+_EXPECT_KEYS = {"deliveries", "dlq", "api_calls", "metrics", "monitor"}
+_MONITOR_KEYS = {"accepted", "rejected"}
 _METRIC_KEYS = {"orders", "completed", "cancelled", "drinks"}
 MAX_REPEAT = 1000  # puts (or extra deliveries) of one scenario event: a run must stay interactive
 
@@ -78,6 +82,7 @@ class Expectations:
     dlq: Mapping[str, int] = field(default_factory=dict)
     api_calls: Mapping[str, tuple[int, tuple[int, ...] | None]] = field(default_factory=dict)
     metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    monitor: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # event key -> accepted / rejected
 
 
 @dataclass(frozen=True)
@@ -188,7 +193,7 @@ def _api_calls(reader: _Reader, raw: Any, pointer: str) -> tuple[int, tuple[int,
     return reader.count(raw, pointer), None
 
 
-def _expect(reader: _Reader, raw: Any, labels: set[str]) -> Expectations:
+def _expect(reader: _Reader, raw: Any, labels: set[str], events: Mapping[str, Any]) -> Expectations:
     item = reader.obj(raw, "/expect", _EXPECT_KEYS)
     deliveries: dict[str, int | tuple[str, ...]] = {}
     for queue, value in reader.obj(
@@ -230,7 +235,15 @@ def _expect(reader: _Reader, raw: Any, labels: set[str]) -> Expectations:
             )
             checked["drinks"] = {d: reader.count(n, f"{pointer}/drinks/{d}") for d, n in drinks.items()}
         metrics[day] = checked
-    return Expectations(deliveries, dlq, api, metrics)
+    monitor_raw = item.get("monitor", {})
+    monitor: dict[str, Mapping[str, int]] = {}
+    for key, value in reader.obj(monitor_raw, "/expect/monitor", set(monitor_raw or ())).items():
+        pointer = f"/expect/monitor/{key.replace('~', '~0').replace('/', '~1')}"
+        if key not in events:
+            raise reader.fail(pointer, f"no contract {key!r}", f"use one of {', '.join(sorted(events))}")
+        figures = reader.obj(value, pointer, _MONITOR_KEYS)
+        monitor[key] = {k: reader.count(figures[k], f"{pointer}/{k}") for k in sorted(figures)}
+    return Expectations(deliveries, dlq, api, metrics, monitor)
 
 
 def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
@@ -258,7 +271,7 @@ def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
         file=file,
         events=events,
         api=api,
-        expect=_expect(reader, top.get("expect", {}), set(labels)),
+        expect=_expect(reader, top.get("expect", {}), set(labels), registry.events),
     )
 
 

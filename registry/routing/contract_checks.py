@@ -13,16 +13,14 @@ from typing import Any
 
 from registry.findings import Finding
 from registry.model import EventContract, SchemaVersion, Subscription
-from registry.patterns import fork_policy, rule_pattern, topic_rule_pattern
+from registry.routing.deliveries import SubscriptionRoutes
 from registry.routing.dialects import EVENTBRIDGE, SNS, Dialect
-from registry.routing.errors import PatternError, child
-from registry.routing.eventbridge import EventPattern, compile_pattern
+from registry.routing.errors import child
 from registry.routing.fields import FieldCondition, pattern_fields
 from registry.routing.leaf import LeafMatcher
 from registry.routing.operands import Condition, is_number, parse_leaf
 from registry.routing.rules import filter_finding
 from registry.routing.schema_paths import FieldSchema, resolve_field
-from registry.routing.sns import FilterPolicy, compile_policy
 from registry.routing.tree import is_or
 
 __all__ = ["Delivery", "check_subscription"]
@@ -33,40 +31,39 @@ _ALL_TYPES = frozenset({"string", "number", "integer", "boolean", "null", "objec
 
 
 class Delivery:
-    """Whether an event of `contract` reaches the subscription: its rule, or the topic rule and the fork policy."""
+    """Whether an event of `contract` reaches the subscription, asked of the shared routing machine."""
 
-    def __init__(self, sub: Subscription, contract: EventContract) -> None:
+    def __init__(self, sub: Subscription, contract: EventContract, routes: SubscriptionRoutes) -> None:
         self.contract = contract
+        self.sub_id = sub.id
         self.fork = sub.delivery.type == "fork"
-        policy = fork_policy(sub)
-        if self.fork:
-            self.rule: EventPattern = compile_pattern(topic_rule_pattern(contract))
-            self.policy: FilterPolicy | None = compile_policy(policy, "MessageBody") if policy else None
-        else:
-            self.rule = compile_pattern(rule_pattern(sub, contract))
-            self.policy = None
+        self.routes = routes
 
     def delivers(self, detail: Any) -> bool:
-        envelope = self.contract.envelope(detail)
-        if not self.rule.matches(envelope):
-            return False
-        return self.policy is None or self.policy.matches(envelope)
+        return self.sub_id in self.routes.delivered(self.contract.envelope(detail))
 
 
-def check_subscription(sub: Subscription, contract: EventContract) -> list[Finding]:
-    """Every filter finding of one subscription against the versions it reads."""
-    try:
-        delivery = Delivery(sub, contract)
-    except PatternError as exc:
+def check_subscription(
+    sub: Subscription, contract: EventContract, routes: SubscriptionRoutes | None = None
+) -> list[Finding]:
+    """Every filter finding of one subscription against the versions it reads.
+
+    `routes` is the machine of every subscription (the gate builds it once);
+    without it, one is built for this subscription alone."""
+    if routes is None:
+        routes = SubscriptionRoutes([sub], {sub.event: contract})
+    error = routes.invalid.get(sub.id)
+    if error is not None:
         return [
             filter_finding(
                 "FILTER_INVALID",
                 sub.file,
-                _pointer(sub, exc.pointer),
-                f"{sub.id}: the filter is not valid: {exc.message}",
+                _pointer(sub, error.pointer),
+                f"{sub.id}: the filter is not valid: {error.message}",
                 new=sub.filter,
             )
         ]
+    delivery = Delivery(sub, contract, routes)
     findings: list[Finding] = []
     versions = _versions_read(sub, contract)
     if sub.filter:
@@ -88,7 +85,7 @@ def _pointer(sub: Subscription, pattern_pointer: str) -> str:
 
 def _field_findings(sub: Subscription, delivery: Delivery, versions: list[SchemaVersion]) -> list[Finding]:
     dialect = SNS if delivery.fork else EVENTBRIDGE
-    fields = [f for f in pattern_fields({"detail": dict(sub.filter or {})}, "sns" if delivery.fork else "eventbridge")]
+    fields = list(pattern_fields({"detail": dict(sub.filter or {})}, "sns" if delivery.fork else "eventbridge"))
     findings: list[Finding] = []
     always_everywhere = bool(versions)
     for version in versions:
@@ -259,9 +256,14 @@ def _leaf_always(conditions: tuple[Condition, ...], info: FieldSchema, dialect: 
         return False
     nullable = info.types is None or "null" in info.types
     for cond in conditions:
-        if cond.operator == "exists" and cond.operand is True and not info.is_array and info.types is not None:
-            if dialect.null_is_value or not nullable:
-                return True
+        if (
+            cond.operator == "exists"
+            and cond.operand is True
+            and not info.is_array
+            and info.types is not None
+            and (dialect.null_is_value or not nullable)
+        ):
+            return True
     if info.is_array:
         return False
     if info.values is not None:
@@ -309,11 +311,10 @@ def _covers(outer: Interval, inner: Interval) -> bool:
     i_low, i_low_incl, i_high, i_high_incl = inner
     if o_low is not None and (i_low is None or i_low < o_low or (i_low == o_low and i_low_incl and not o_low_incl)):
         return False
-    if o_high is not None and (
-        i_high is None or i_high > o_high or (i_high == o_high and i_high_incl and not o_high_incl)
-    ):
-        return False
-    return True
+    return not (
+        o_high is not None
+        and (i_high is None or i_high > o_high or (i_high == o_high and i_high_incl and not o_high_incl))
+    )
 
 
 def _max_low(a: Interval, b: Interval) -> tuple[float | None, bool]:

@@ -42,7 +42,7 @@ EVENTS = 100_000
 MOTO_SUBSET = 500
 HOT_PATTERNS = 1_000
 HOT_EVENTS = 50_000
-HOT_REFERENCE_SUBSET = 1_000
+HOT_REFERENCE_SUBSET = 300
 SOURCES = [
     f"com.example.{name}"
     for name in ("orders", "payments", "inventory", "delivery", "customers", "checkout", "billing", "email")

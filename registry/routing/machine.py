@@ -430,39 +430,46 @@ def _regions(
 
 
 class _Trie:
-    __slots__ = ("children", "leaf")
+    __slots__ = ("children", "leaf", "risky")
 
     def __init__(self) -> None:
         self.children: dict[str, _Trie] = {}
         self.leaf = -1  # path id when a slot ends here
+        self.risky = 0  # conjs an array of several objects here makes uncertain
+
+
+# (step, path id or -1, its slot positions, sub-trie, conjs to confirm when an array of objects is here)
+_Child = tuple[str, int, tuple["_Dim", ...], tuple[Any, ...], int]
+_Field = tuple[int, tuple["_Dim", ...], tuple[Any, ...], bool]
 
 
 def _walk(
-    children: tuple[tuple[str, int, tuple[Any, ...]], ...],
+    children: tuple[_Child, ...],
     nodes: list[Mapping[str, Any]],
     crossed: bool,
-    out: list[tuple[int, tuple[Any, ...], bool]],
+    out: list[_Field],
+    crossings: list[int],
 ) -> None:
     """Values of every path under `nodes` (several when an array of objects was crossed)."""
-    for step, leaf, sub in children:
+    for step, leaf, dims, sub, risky in children:
         if leaf >= 0:
             if len(nodes) == 1:
                 value = nodes[0].get(step, _MISSING)
                 if value is not _MISSING:
                     t = type(value)
                     if t is str or t is int or t is float or t is bool or value is None:
-                        out.append((leaf, (value,), crossed))
+                        out.append((leaf, dims, (value,), crossed))
                     else:
                         values = leaf_values(value)
                         if values:
-                            out.append((leaf, values, crossed))
+                            out.append((leaf, dims, values, crossed))
             else:
                 gathered: list[Any] = []
                 for node in nodes:
                     value = node.get(step, _MISSING)
                     if value is not _MISSING:
                         gathered.extend(leaf_values(value))
-                out.append((leaf, tuple(gathered), True))
+                out.append((leaf, dims, tuple(gathered), True))
         if sub:
             below: list[Mapping[str, Any]] = []
             for node in nodes:
@@ -477,11 +484,31 @@ def _walk(
                 elif type(value) is list:
                     below.extend(_objects(value))  # empty objects count: `exists: false` holds in them
             if below:
-                _walk(sub, below, crossed or len(below) > 1, out)
+                if len(below) > 1:
+                    crossings.append(risky)
+                _walk(sub, below, crossed or len(below) > 1, out, crossings)
 
 
-def _freeze(trie: _Trie) -> tuple[tuple[str, int, tuple[Any, ...]], ...]:
-    return tuple((step, t.leaf, _freeze(t)) for step, t in trie.children.items())
+def _freeze(trie: _Trie, dims: Mapping[int, tuple[_Dim, ...]]) -> tuple[_Child, ...]:
+    return tuple((step, t.leaf, dims.get(t.leaf, ()), _freeze(t, dims), t.risky) for step, t in trie.children.items())
+
+
+def _mark_risky(trie: _Trie, bit: int, slots: list[Slot]) -> None:
+    """Union of values across array elements is exact for a conj with one slot under the array and no
+    `exists: false` there; else the conj must be confirmed by the reference when an array is crossed."""
+    under: dict[Path, int] = {}
+    negative: set[Path] = set()
+    for path, conditions in slots:
+        for n in range(1, len(path)):
+            under[path[:n]] = under.get(path[:n], 0) + 1
+            if any(c.operator == "exists" and c.operand is False for c in conditions):
+                negative.add(path[:n])
+    for prefix, count in under.items():
+        if count > 1 or prefix in negative:
+            node = trie
+            for step in prefix:
+                node = node.children[step]
+            node.risky |= bit
 
 
 # -- the built machine ----------------------------------------------------------------
@@ -509,22 +536,22 @@ class _Built:
             except _Unindexed:
                 self.fallback.append(index)
                 continue
-            for slots_dims in staged:
+            for slots, slots_dims in zip(conjs, staged, strict=True):
                 conj = len(self.conj_entry)
                 self.conj_entry.append(index)
+                _mark_risky(trie, 1 << conj, slots)
                 for dim_key, conditions in slots_dims:
                     if dim_key not in builders:
                         builders[dim_key] = _DimBuilder(dialect)
                     builders[dim_key].add(1 << conj, conj, conditions)
         self.conj_count = len(self.conj_entry)
         self.all = (1 << self.conj_count) - 1
-        self.children = _freeze(trie)
         dims_by_path: dict[int, list[_Dim]] = {}
         for (path_id, _), builder in sorted(builders.items()):
             dims_by_path.setdefault(path_id, []).append(builder.compile())
         self.dims = {p: tuple(ds) for p, ds in dims_by_path.items()}
-        self.path_members = {p: _union(d.member for d in ds) for p, ds in self.dims.items()}
-        self._absent_cache: dict[frozenset[int], int] = {}
+        self.children = _freeze(trie, self.dims)
+        self._absent_cache: dict[tuple[int, ...], int] = {}
 
     def _stage(
         self, slots: list[Slot], dialect: Dialect, trie: _Trie, builders: Mapping[tuple[int, int], _DimBuilder]
@@ -551,13 +578,14 @@ class _Built:
             node.leaf = self.paths[path]
         return self.paths[path]
 
-    def _absent(self, present: frozenset[int]) -> int:
+    def _absent(self, present: tuple[int, ...]) -> int:
         """Conjs failed by the fields this event lacks; events of one shape share the answer."""
         found = self._absent_cache.get(present)
         if found is None:
             found = 0
+            seen = set(present)
             for path_id, dims in self.dims.items():
-                if path_id not in present:
+                if path_id not in seen:
                     for d in dims:
                         found |= d.absent
             if len(self._absent_cache) >= _CACHE_LIMIT:
@@ -582,40 +610,48 @@ class _Built:
         return _attribute_values(event)
 
     def match(self, event: Any, entries: list[_Entry[Any]]) -> list[int]:
-        found = set(self.always)
         root = self._root(event) if self.conj_count or self.fallback else None
-        if root is not None and self.conj_count:
-            fields: list[tuple[int, tuple[Any, ...], bool]] = []
+        if root is None:
+            return list(self.always)
+        matched = crossed = 0
+        if self.conj_count:
+            fields: list[_Field] = []
+            crossings: list[int] = []
             if root:
-                _walk(self.children, [root], False, fields)
+                _walk(self.children, [root], False, fields, crossings)
             alive = self.all
-            crossed = 0
-            present = []
-            for path_id, values, was_crossed in fields:
-                present.append(path_id)
-                for d in self.dims[path_id]:
+            for _, dims, values, was_crossed in fields:
+                for d in dims:
                     if alive & d.member:  # skip fields only dead conjs use (another source, detail-type)
                         alive &= d.satisfied(values, was_crossed) | d.outsiders
                 if not alive:
                     break
-                if was_crossed:
-                    crossed |= self.path_members[path_id]
-            matched = alive & ~self._absent(frozenset(present)) if alive else 0
-            sure: set[int] = set()
-            check: set[int] = set()
+            if alive:
+                matched = alive & ~self._absent(tuple(f[0] for f in fields))
+                crossed = _union(crossings) & matched
+        conj_entry = self.conj_entry
+        if not crossed and not self.always and not self.fallback:
+            # conj ids grow with entry indices: entries come out sorted, equal neighbours are one entry
+            out: list[int] = []
+            last = -1
             while matched:
                 low = matched & -matched
                 matched ^= low
-                entry = self.conj_entry[low.bit_length() - 1]
-                if low & crossed:
-                    check.add(entry)
-                else:
-                    sure.add(entry)
-            found |= sure
-            found |= {i for i in check - sure if entries[i].compiled.matches(event)}
-        if root is not None:
-            found |= {i for i in self.fallback if entries[i].compiled.matches(event)}
-        return sorted(found)
+                entry = conj_entry[low.bit_length() - 1]
+                if entry != last:
+                    out.append(entry)
+                    last = entry
+            return out
+        sure: set[int] = set(self.always)
+        check: set[int] = set()
+        while matched:
+            low = matched & -matched
+            matched ^= low
+            (check if low & crossed else sure).add(conj_entry[low.bit_length() - 1])
+        # an array of objects made `check` uncertain: the reference decides, unless another conj is sure
+        sure.update(i for i in check - sure if entries[i].compiled.matches(event))
+        sure.update(i for i in self.fallback if entries[i].compiled.matches(event))
+        return sorted(sure)
 
 
 _KNOWN = frozenset(

@@ -19,7 +19,7 @@ from registry.routing import PatternError, compile_pattern, compile_policy
 from registry.routing.machine import MAX_CONJUNCTIONS, Machine
 from tests.test_routing_eventbridge import CASES as EVENTBRIDGE_CASES
 from tests.test_routing_eventbridge import envelope
-from tests.test_routing_sns import ATTRIBUTE_CASES
+from tests.test_routing_sns import ATTRIBUTE_CASES, BODY_CASES
 
 FIELDS = ["a", "b", "c"]
 WORDS = ["", "x", "xy", "yx", "X", "abc", "ABC", "aBc", "10.0.0.1", "10.0.1.1", "::1", "a.b", "x*y"]
@@ -154,6 +154,13 @@ def test_sns_attribute_conformance_cases_through_the_machine(
     machine: Machine[str] = Machine()
     machine.add("case", compile_policy(policy, "MessageAttributes"))
     assert machine.match(attrs) == (["case"] if expected else [])
+
+
+@pytest.mark.parametrize(("name", "policy", "body", "expected"), BODY_CASES, ids=[c[0] for c in BODY_CASES])
+def test_sns_body_conformance_cases_through_the_machine(name: str, policy: Any, body: Any, expected: bool) -> None:
+    machine: Machine[str] = Machine()
+    machine.add("case", compile_policy(policy, "MessageBody"))
+    assert machine.match(body) == (["case"] if expected else [])
 
 
 def test_array_consistency_needs_both_fields_in_one_element() -> None:

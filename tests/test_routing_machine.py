@@ -76,15 +76,15 @@ def pattern_strategy(conditions: st.SearchStrategy[Any], keys: list[str]) -> st.
     return st.recursive(
         flat,
         lambda sub: st.one_of(
-            st.dictionaries(st.sampled_from(keys + ["o"]), st.one_of(leaf, sub), min_size=1, max_size=3),
+            st.dictionaries(st.sampled_from([*keys, "o"]), st.one_of(leaf, sub), min_size=1, max_size=3),
             st.builds(lambda a, b, rest: {**rest, "$or": [a, b]}, sub, sub, flat),
         ),
         max_leaves=5,
     )
 
 
-eventbridge_patterns = pattern_strategy(st.one_of(*common, *eventbridge_only), FIELDS + ["o.a", "b.c"])
-sns_patterns = pattern_strategy(st.one_of(*common), FIELDS + ["o.a", "b.c"])
+eventbridge_patterns = pattern_strategy(st.one_of(*common, *eventbridge_only), [*FIELDS, "o.a", "b.c"])
+sns_patterns = pattern_strategy(st.one_of(*common), [*FIELDS, "o.a", "b.c"])
 
 
 def agree(compiled: list[Any], cases: list[Any]) -> None:
@@ -112,7 +112,7 @@ def test_sns_body_machine_agrees_with_each_policy(patterns: list[dict[str, Any]]
             continue  # beyond SNS's key or combination limits
     compiled.append(compile_policy({}, "MessageBody"))
     cases: list[Any] = [{"detail": b} for b in bodies]
-    agree(compiled, cases + [json.dumps(cases[0]) if cases else "{}", "not json", [1]])
+    agree(compiled, [*cases, json.dumps(cases[0]) if cases else "{}", "not json", [1]])
 
 
 attribute_values = st.one_of(
@@ -132,7 +132,7 @@ flat_policies = st.dictionaries(
 def test_sns_attribute_machine_agrees_with_each_policy(
     policies: list[dict[str, Any]], messages: list[dict[str, Any]]
 ) -> None:
-    agree([compile_policy(p, "MessageAttributes") for p in policies], messages + [{}, "x"])
+    agree([compile_policy(p, "MessageAttributes") for p in policies], [*messages, {}, "x"])
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_a_pattern_with_too_many_combinations_is_left_to_its_own_matcher() -> No
     pattern = {"detail": {"$or": branches, "x": {"$or": branches}}}
     machine: Machine[str] = Machine()
     machine.add("big", compile_pattern(pattern))
-    assert 33 * 33 > MAX_CONJUNCTIONS
+    assert MAX_CONJUNCTIONS < 33 * 33
     assert machine.stats()["reference_only"] == 1
     assert machine.match({"detail": {"k": "3", "x": {"k": "32"}}}) == ["big"]
     assert machine.match({"detail": {"k": "3", "x": {"k": "33"}}}) == []

@@ -438,38 +438,54 @@ class _Trie:
         self.risky = 0  # conjs an array of several objects here makes uncertain
 
 
-# (step, path id or -1, its slot positions, sub-trie, conjs to confirm when an array of objects is here)
-_Child = tuple[str, int, tuple["_Dim", ...], tuple[Any, ...], int]
-_Field = tuple[int, tuple["_Dim", ...], tuple[Any, ...], bool]
+# (step, path id or -1, its slot positions, sub-trie, conjs to confirm when an array of objects is here,
+#  conjs with a slot at or under this step)
+_Child = tuple[str, int, tuple["_Dim", ...], tuple[Any, ...], int, int]
 
 
-def _walk(
-    children: tuple[_Child, ...],
-    nodes: list[Mapping[str, Any]],
-    crossed: bool,
-    out: list[_Field],
-    crossings: list[int],
-) -> None:
-    """Values of every path under `nodes` (several when an array of objects was crossed)."""
-    for step, leaf, dims, sub, risky in children:
+class _Pass:
+    """One event's walk: the conjs still alive, the fields it has, the arrays of objects it crossed."""
+
+    __slots__ = ("alive", "crossings", "present")
+
+    def __init__(self, alive: int) -> None:
+        self.alive = alive
+        self.present: list[int] = []
+        self.crossings: list[int] = []
+
+    def field(self, leaf: int, dims: tuple[_Dim, ...], values: tuple[Any, ...], crossed: bool) -> None:
+        self.present.append(leaf)
+        alive = self.alive
+        for d in dims:
+            if alive & d.member:  # skip positions only dead conjs use
+                alive &= d.satisfied(values, crossed) | d.outsiders
+        self.alive = alive
+
+
+def _walk(children: tuple[_Child, ...], nodes: list[Mapping[str, Any]], crossed: bool, run: _Pass) -> None:
+    """Evaluate every field under `nodes` (several when an array of objects was crossed), leaves first;
+    a subtree whose conjs are all dead (another source or detail-type) is not visited."""
+    for step, leaf, dims, sub, risky, members in children:
+        if not run.alive & members:
+            continue
         if leaf >= 0:
             if len(nodes) == 1:
                 value = nodes[0].get(step, _MISSING)
                 if value is not _MISSING:
                     t = type(value)
                     if t is str or t is int or t is float or t is bool or value is None:
-                        out.append((leaf, dims, (value,), crossed))
+                        run.field(leaf, dims, (value,), crossed)
                     else:
                         values = leaf_values(value)
                         if values:
-                            out.append((leaf, dims, values, crossed))
+                            run.field(leaf, dims, values, crossed)
             else:
                 gathered: list[Any] = []
                 for node in nodes:
                     value = node.get(step, _MISSING)
                     if value is not _MISSING:
                         gathered.extend(leaf_values(value))
-                out.append((leaf, dims, tuple(gathered), True))
+                run.field(leaf, dims, tuple(gathered), True)
         if sub:
             below: list[Mapping[str, Any]] = []
             for node in nodes:
@@ -485,12 +501,22 @@ def _walk(
                     below.extend(_objects(value))  # empty objects count: `exists: false` holds in them
             if below:
                 if len(below) > 1:
-                    crossings.append(risky)
-                _walk(sub, below, crossed or len(below) > 1, out, crossings)
+                    run.crossings.append(risky)
+                _walk(sub, below, crossed or len(below) > 1, run)
 
 
-def _freeze(trie: _Trie, dims: Mapping[int, tuple[_Dim, ...]]) -> tuple[_Child, ...]:
-    return tuple((step, t.leaf, dims.get(t.leaf, ()), _freeze(t, dims), t.risky) for step, t in trie.children.items())
+def _freeze(trie: _Trie, dims: Mapping[int, tuple[_Dim, ...]]) -> tuple[tuple[_Child, ...], int]:
+    """The trie as tuples, leaves before subtrees (source and detail-type decide most events), and its conjs."""
+    out: list[_Child] = []
+    everyone = 0
+    for step, t in trie.children.items():
+        sub, below = _freeze(t, dims)
+        own = dims.get(t.leaf, ())
+        members = below | _union(d.member for d in own)
+        everyone |= members
+        out.append((step, t.leaf, own, sub, t.risky, members))
+    out.sort(key=lambda c: bool(c[3]))
+    return tuple(out), everyone
 
 
 def _mark_risky(trie: _Trie, bit: int, slots: list[Slot]) -> None:
@@ -550,7 +576,7 @@ class _Built:
         for (path_id, _), builder in sorted(builders.items()):
             dims_by_path.setdefault(path_id, []).append(builder.compile())
         self.dims = {p: tuple(ds) for p, ds in dims_by_path.items()}
-        self.children = _freeze(trie, self.dims)
+        self.children, _ = _freeze(trie, self.dims)
         self._absent_cache: dict[tuple[int, ...], int] = {}
 
     def _stage(
@@ -615,20 +641,12 @@ class _Built:
             return list(self.always)
         matched = crossed = 0
         if self.conj_count:
-            fields: list[_Field] = []
-            crossings: list[int] = []
+            run = _Pass(self.all)
             if root:
-                _walk(self.children, [root], False, fields, crossings)
-            alive = self.all
-            for _, dims, values, was_crossed in fields:
-                for d in dims:
-                    if alive & d.member:  # skip fields only dead conjs use (another source, detail-type)
-                        alive &= d.satisfied(values, was_crossed) | d.outsiders
-                if not alive:
-                    break
-            if alive:
-                matched = alive & ~self._absent(tuple(f[0] for f in fields))
-                crossed = _union(crossings) & matched
+                _walk(self.children, [root], False, run)
+            if run.alive:
+                matched = run.alive & ~self._absent(tuple(run.present))
+                crossed = _union(run.crossings) & matched
         conj_entry = self.conj_entry
         if not crossed and not self.always and not self.fallback:
             # conj ids grow with entry indices: entries come out sorted, equal neighbours are one entry

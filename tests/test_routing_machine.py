@@ -19,6 +19,7 @@ from registry.routing import PatternError, compile_pattern, compile_policy
 from registry.routing.machine import MAX_CONJUNCTIONS, Machine
 from tests.test_routing_eventbridge import CASES as EVENTBRIDGE_CASES
 from tests.test_routing_eventbridge import envelope
+from tests.test_routing_properties import ranges
 from tests.test_routing_sns import ATTRIBUTE_CASES, BODY_CASES
 
 FIELDS = ["a", "b", "c"]
@@ -34,15 +35,6 @@ events = st.fixed_dictionaries(
     {}, optional={"a": values, "b": values, "c": values, "o": nested, "o.a": values, "b.c": values}
 )
 
-ranges = st.one_of(
-    st.tuples(st.sampled_from(["<", "<=", "=", ">", ">="]), st.sampled_from(NUMBERS[:-1])).map(list),
-    st.tuples(
-        st.sampled_from([">", ">="]),
-        st.sampled_from([-2, 0, 1]),
-        st.sampled_from(["<", "<="]),
-        st.sampled_from([2, 5, 100]),
-    ).map(list),
-)
 nonempty = st.sampled_from([w for w in WORDS if w])
 plain = st.sampled_from(["x", "xy", "abc", "a"])
 common = [

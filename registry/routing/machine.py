@@ -41,7 +41,7 @@ from registry.routing.errors import child
 from registry.routing.eventbridge import EventPattern
 from registry.routing.leaf import LeafMatcher, _ip_or_none
 from registry.routing.operands import Condition, is_number, numeric_bounds, parse_leaf
-from registry.routing.sns import FilterPolicy, _attribute_values
+from registry.routing.sns import FilterPolicy, policy_subject
 from registry.routing.tree import _dotted, _objects, is_or, leaf_values
 
 __all__ = ["MAX_CONJUNCTIONS", "Machine"]
@@ -623,17 +623,7 @@ class _Built:
         """What the compiled patterns see, prepared as the reference's `matches` prepares it."""
         if self.kind == "eventbridge":
             return event if type(event) is dict else None
-        if self.scope == "MessageBody":
-            body = event
-            if isinstance(body, (str, bytes)):
-                try:
-                    body = json.loads(body)
-                except ValueError:
-                    return None
-            return body if type(body) is dict else None
-        if type(event) is not dict or not event:
-            return None
-        return _attribute_values(event)
+        return policy_subject(event, self.scope or "MessageAttributes")
 
     def match(self, event: Any, entries: list[_Entry[Any]]) -> list[int]:
         root = self._root(event) if self.conj_count or self.fallback else None

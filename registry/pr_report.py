@@ -343,13 +343,21 @@ def markdown_report(
         from registry.stack_config import known_stacks
 
         stacks = known_stacks(root)
-    records = list(iter_recorded([*evidence_paths(contracts), *(recorded or ())]))
     if against is None:
         return render_pr_report(None, head, report, stack_plans(root, stacks, None, contracts, planner), None)
     with registry_at(against, contracts, strict=False) as (base, base_dir):
         plans = stack_plans(root, stacks, base_dir if base is not None else None, contracts, planner)
-        traffic = replay(records, routes_of(head), routes_of(base) if base else SubscriptionRoutes([], {}))
+        traffic = None
+        if _routing_changes(subscription_changes(base, head)):  # read recorded events only when they can differ
+            paths = [*evidence_paths(contracts), *(recorded or ())]
+            records = iter_recorded(paths) if paths else iter(())
+            traffic = replay(records, routes_of(head), routes_of(base) if base else SubscriptionRoutes([], {}))
         return render_pr_report(base, head, report, plans, traffic)
+
+
+def _routing_changes(subs: Sequence[SubscriptionChange]) -> list[SubscriptionChange]:
+    """Subscriptions added, removed, or whose event, versions, filter or delivery changed: what they receive may differ."""
+    return [c for c in subs if c.status != "changed" or {"event", "versions", "filter", "delivery"} & set(c.fields)]
 
 
 def _findings_table(findings: Sequence[Finding]) -> list[str]:
@@ -457,7 +465,7 @@ def render_pr_report(
         )
     else:
         out.append("No subscriber is affected.")
-    routing = [c for c in subs if c.status != "changed" or {"event", "versions", "filter", "delivery"} & set(c.fields)]
+    routing = _routing_changes(subs)
     if routing and traffic is not None:
         out += ["", "### Recorded traffic through the changed routing", ""]
         out += _traffic(traffic, routing)

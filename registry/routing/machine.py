@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from registry.routing.dialects import EVENTBRIDGE, SNS, Dialect
-from registry.routing.errors import child
+from registry.routing.errors import PatternError, child
 from registry.routing.eventbridge import EventPattern
 from registry.routing.leaf import LeafMatcher, _ip_or_none
 from registry.routing.operands import Condition, is_number, numeric_bounds, parse_leaf
@@ -241,7 +241,11 @@ class _DimBuilder:
             else:
                 self.exists_false |= bit
         elif op == "numeric":
-            _or(self.ranges, numeric_bounds(x, cond.pointer, self.dialect), bit)
+            try:
+                bounds = numeric_bounds(x, cond.pointer, self.dialect)
+            except PatternError:  # a form this module does not know: the reference's own test decides
+                return False
+            _or(self.ranges, bounds, bit)
         elif op == "anything-but":
             return self._anything_but(bit, conj, x)
         elif op in ("cidr", "wildcard", "equals-ignore-case", "exists"):

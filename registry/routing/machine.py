@@ -52,8 +52,9 @@ Path = tuple[str, ...]
 Slot = tuple[Path, tuple[Condition, ...]]
 
 # A pattern whose `$or` branches multiply past this is matched by the reference
-# (AWS caps EventBridge patterns at 1,000 combinations and SNS at 150).
-MAX_CONJUNCTIONS = 1024
+# (AWS caps EventBridge patterns at 1,000 combinations and SNS at 150): a few such patterns would
+# otherwise cost more bits than all the others.
+MAX_CONJUNCTIONS = 256
 _MISSING: Any = object()
 _CACHE_LIMIT = 4096
 

@@ -479,11 +479,16 @@ def _walk(children: tuple[_Child, ...], nodes: list[Mapping[str, Any]], crossed:
                 if value is not _MISSING:
                     t = type(value)
                     if t is str or t is int or t is float or t is bool or value is None:
-                        run.field(leaf, dims, (value,), crossed)
+                        values = (value,)
                     else:
                         values = leaf_values(value)
-                        if values:
-                            run.field(leaf, dims, values, crossed)
+                    if values:  # run.field inlined: this is the hot loop
+                        run.present.append(leaf)
+                        alive = run.alive
+                        for d in dims:
+                            if alive & d.member:
+                                alive &= d.satisfied(values, crossed) | d.outsiders
+                        run.alive = alive
             else:
                 gathered: list[Any] = []
                 for node in nodes:

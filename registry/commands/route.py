@@ -24,7 +24,7 @@ from registry.jsonfile import read_json_file
 from registry.loader import load_registry, schema_validator
 from registry.model import EventContract, Registry, Subscription, envelope_defaults
 from registry.patterns import fork_policy, rule_pattern
-from registry.recorded import iter_recorded
+from registry.recorded import iter_recorded, recorded_files
 from registry.replay import registry_at, render_text, replay, routes_of
 from registry.routing.deliveries import SubscriptionRoutes
 from registry.stack_config import load_stack_config
@@ -104,15 +104,14 @@ def _run_replay(args: argparse.Namespace) -> int:
     head = load_registry(args.contracts)
     config = load_stack_config(Path.cwd(), args.stack)
     enabled = [s.id for s in head.subscriptions if config.subscription_enabled(s.id)]
-    records = list(iter_recorded(args.events))  # reads (and rejects unreadable paths) before any git work
+    recorded_files(args.events)  # a missing path is exit 2 before any git work; events are then streamed
+    records = iter_recorded(args.events)
     if args.against:
         with registry_at(args.against, args.contracts) as (base, _):
-            base_routes = (
-                routes_of(base, [s.id for s in base.subscriptions if config.subscription_enabled(s.id)])
-                if base
-                else None
-            )
-            result = replay(records, routes_of(head, enabled), base_routes or SubscriptionRoutes([], {}))
+            base_routes = SubscriptionRoutes([], {})  # no contracts on the ref: everything is gained
+            if base is not None:
+                base_routes = routes_of(base, [s.id for s in base.subscriptions if config.subscription_enabled(s.id)])
+            result = replay(records, routes_of(head, enabled), base_routes)
     else:
         result = replay(records, routes_of(head, enabled))
     if args.json:

@@ -21,7 +21,7 @@ from typing import Any
 
 from registry.errors import EventplaneError
 from registry.model import Registry, Subscription
-from registry.recorded import BadLine, RecordedEvent
+from registry.recorded import RECORDED_SUFFIXES, BadLine, RecordedEvent
 from registry.routing.deliveries import SubscriptionRoutes
 
 __all__ = [
@@ -137,11 +137,12 @@ def replay(
 
 
 def evidence_paths(contracts: Path) -> list[Path]:
-    """The committed evidence folder when it exists and holds recorded files, else nothing."""
+    """The recorded-event files under the committed evidence folder (none when it is absent); its
+    SOURCES.md / README.md files are provenance, not events."""
     folder = contracts / EVIDENCE_DIR
     if not folder.is_dir():
         return []
-    return [folder] if any(p.is_file() for p in folder.rglob("*")) else []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in RECORDED_SUFFIXES)
 
 
 @contextmanager

@@ -195,6 +195,7 @@ def test_pr_report_replays_committed_evidence_through_the_changed_filter(
     assert "No recorded events to replay" in silent  # no contracts/evidence yet, no files given
     evidence = contracts / "evidence/checkout/CheckoutPlaced"
     evidence.mkdir(parents=True)
+    (evidence / "SOURCES.md").write_text("where these events come from")  # provenance, not events
     write_events(evidence / "recorded.jsonl", checkout_events(registry, [60, 75]))
     extra = write_events(repo / "ci.jsonl", checkout_events(registry, [20]))
     text = markdown_report(head, Report(), contracts, "HEAD", repo, [], _no_plans, recorded=[extra])

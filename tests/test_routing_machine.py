@@ -127,6 +127,33 @@ def test_sns_attribute_machine_agrees_with_each_policy(
     agree([compile_policy(p, "MessageAttributes") for p in policies], [*messages, {}, "x"])
 
 
+small = st.sampled_from(["x", "y", 1, None])
+small_conditions = st.one_of(
+    small,
+    st.just({"exists": False}),
+    st.just({"exists": True}),
+    st.just({"anything-but": "x"}),
+    st.just({"prefix": "x"}),
+)
+element = st.fixed_dictionaries({"a": small}, optional={"b": st.one_of(small, st.lists(small, max_size=2))})
+element = st.one_of(element, st.dictionaries(st.sampled_from(["a", "b"]), small, max_size=2))
+array_patterns = st.dictionaries(
+    st.sampled_from(["a", "b"]), st.lists(small_conditions, min_size=1, max_size=2), min_size=1, max_size=2
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    patterns=st.lists(array_patterns, min_size=1, max_size=6),
+    arrays=st.lists(st.lists(element, min_size=2, max_size=3), min_size=1, max_size=4),
+)
+def test_arrays_of_objects_agree_with_each_pattern(patterns: list[dict[str, Any]], arrays: list[Any]) -> None:
+    """Fields matched together must come from one element (event-ruler's array consistency)."""
+    events = [{"detail": {"o": a}} for a in arrays]
+    agree([compile_pattern({"detail": {"o": p}}) for p in patterns], events)
+    agree([compile_policy({"detail": {"o": p}}, "MessageBody") for p in patterns], events)
+
+
 @pytest.mark.parametrize(
     ("name", "pattern", "detail", "expected"), EVENTBRIDGE_CASES, ids=[c[0] for c in EVENTBRIDGE_CASES]
 )

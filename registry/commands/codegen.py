@@ -7,20 +7,13 @@ import json
 from pathlib import Path
 
 from registry.codegen import render_bindings, stale_files, write_bindings
-from registry.commands.check import DEFAULT_CONTRACTS
-from registry.gate import evaluate
+from registry.commands.options import add_contracts_option, gated_registry
 
 DEFAULT_OUT = Path("contracts_py")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="the bindings package (default: contracts_py)"
     )
@@ -30,11 +23,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate(args.contracts)
-    if result.registry is None or not result.report.ok:
-        print(result.report.render("No bindings generated: the gate rejects the registry"))
-        return result.exit_code
-    files = render_bindings(result.registry)
+    registry, refused = gated_registry(args.contracts, "No bindings generated: the gate rejects the registry")
+    if registry is None:
+        return refused
+    files = render_bindings(registry)
     if args.check:
         stale = stale_files(files, args.out)
         summary: dict[str, object] = {"out": str(args.out), "files": len(files), "stale": stale}

@@ -59,6 +59,12 @@ eventbridge_only = [
     st.builds(lambda x: {"wildcard": x}, st.sampled_from(["x*", "*y", "a*c", "*", "x\\*y"])),
     st.builds(lambda x: {"anything-but": {"equals-ignore-case": x}}, st.one_of(plain, st.lists(plain, min_size=1))),
     st.builds(lambda x: {"anything-but": {"wildcard": x}}, st.sampled_from(["x*", "*c"])),
+    st.builds(lambda x: {"anything-but": {"prefix": x}}, st.lists(plain, min_size=1, max_size=2)),
+    st.builds(lambda x: {"anything-but": {"suffix": x}}, st.lists(plain, min_size=1, max_size=2)),
+]
+sns_only = [  # SNS documents these forms (issue 15); a policy past SNS's wildcard guidelines is skipped
+    st.builds(lambda x: {"wildcard": x}, st.sampled_from(["x*", "*y", "a*c"])),
+    st.builds(lambda x: {"anything-but": {"wildcard": x}}, st.sampled_from(["x*", "*c"])),
 ]
 
 

@@ -25,6 +25,7 @@ from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_w
 from registry.mode_changes import mode_findings
 from registry.model import Registry, SchemaVersion
 from registry.routing.contract_checks import check_subscription
+from registry.routing.deliveries import SubscriptionRoutes
 
 __all__ = [
     "Baseline",
@@ -69,8 +70,9 @@ def run_gate(
     report.extend(mode_findings(registry, registry.lock_modes, "the lock", published))
     if baseline is not None:
         report.extend(mode_findings(registry, baseline.modes, baseline.ref, published))
+    routes = SubscriptionRoutes(registry.subscriptions, registry.events)  # one machine for every expectation
     for sub in registry.subscriptions:
-        report.extend(check_subscription(sub, registry.events[sub.event]))
+        report.extend(check_subscription(sub, registry.events[sub.event], routes))
         report.extend(delivery_findings(sub))
     return report
 
@@ -208,13 +210,7 @@ def _compatibility(registry: Registry, baseline: Baseline | None) -> list[Findin
 def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
     """The versions and lock of `contracts_dir` as they are on git `ref` (e.g. origin/main)."""
     contracts_dir = contracts_dir.resolve()
-    try:
-        top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
-        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    except subprocess.CalledProcessError as exc:
-        raise UsageError(
-            f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}"
-        ) from exc
+    top = verify_ref(ref, contracts_dir)
     relative = contracts_dir.relative_to(top).as_posix()
     try:
         archive = _git(top, "archive", "--format=tar", ref, "--", relative)
@@ -240,6 +236,19 @@ def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
             elif len(parts) == 4 and parts[0] == "events" and parts[3].startswith("v") and parts[3].endswith(".json"):
                 fingerprints[f"{parts[1]}/{parts[2]}/{parts[3][:-5]}"] = fingerprint(document)
     return Baseline(ref=ref, fingerprints=fingerprints, lock=lock, modes=modes)
+
+
+def verify_ref(ref: str, contracts_dir: Path) -> Path:
+    """The top of the git work tree holding `contracts_dir`; UsageError when `ref` is no commit there."""
+    contracts_dir = contracts_dir.resolve()
+    try:
+        top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
+        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(
+            f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}"
+        ) from exc
+    return top
 
 
 def _git(cwd: Path, *args: str) -> bytes:

@@ -178,19 +178,23 @@ class Engine:
         auth_hints: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         from registry.routing import compile_pattern, compile_policy  # the conformance-tested matcher
+        from registry.routing.machine import Machine  # one machine per bus, one per topic and scope
 
         self.topology = topology
         self.dep = deployment
         self.endpoint = endpoint
         self.resolve_handler = resolve_handler
         self.rules = [r for r in topology.rules if r.enabled and r.pattern]
-        self.patterns = {r.name: compile_pattern(json.loads(r.pattern or "{}")) for r in self.rules}
-        self.policies = {
-            s.name: compile_policy(json.loads(s.filter_policy), s.filter_policy_scope)
-            for t in topology.topics.values()
-            for s in t.subscriptions
-            if s.filter_policy
-        }
+        self.buses: dict[str, Machine[int]] = {}  # bus -> index of each of its rules in self.rules
+        for index, rule in enumerate(self.rules):
+            self.buses.setdefault(rule.bus, Machine()).add(index, compile_pattern(json.loads(rule.pattern or "{}")))
+        self.topic_filters: dict[tuple[str, str], Machine[str]] = {}  # (topic, scope) -> filtered subscriptions
+        for topic_name, topic in topology.topics.items():
+            for sub in topic.subscriptions:
+                if sub.filter_policy:
+                    scope = sub.filter_policy_scope or "MessageAttributes"
+                    policy = compile_policy(json.loads(sub.filter_policy), scope)
+                    self.topic_filters.setdefault((topic_name, scope), Machine()).add(sub.name, policy)
         self.queue_policies = {q.name: json.loads(q.policy) for q in topology.queues.values() if q.policy}
         self.traces: list[Trace] = []
         self.delivered: dict[str, list[str]] = {}  # queue -> labels of events sent to it
@@ -349,12 +353,15 @@ class Engine:
 
     def _deliver_topic(self, trace: Trace, topic_name: str, message: str, envelope: Mapping[str, Any]) -> None:
         topic = self.topology.topics[topic_name]
+        passed = {  # EventBridge publishes the event JSON with no message attributes
+            name
+            for (t, scope), machine in self.topic_filters.items()
+            if t == topic_name
+            for name in machine.match(envelope if scope == "MessageBody" else {})
+        }
         for sub in topic.subscriptions:
-            policy = self.policies.get(sub.name)
-            if policy is not None:
-                # EventBridge publishes the event JSON with no message attributes
-                subject: Any = envelope if sub.filter_policy_scope == "MessageBody" else {}
-                if not policy.matches(subject):
+            if sub.filter_policy:
+                if sub.name not in passed:
                     trace.steps.append(
                         Step("filter", sub.name, False, f"filter policy {sub.filter_policy} did not match")
                     )
@@ -444,11 +451,9 @@ class Engine:
         trace = Trace(label, str(envelope["id"]), str(envelope.get("source")), str(envelope.get("detail-type")))
         self._labels[trace.event_id] = label
         self.traces.append(trace)
-        for rule in self.rules:
-            if bus is not None and rule.bus != bus:
-                continue
-            if not self.patterns[rule.name].matches(envelope):
-                continue
+        buses = self.buses.values() if bus is None else [self.buses[bus]] if bus in self.buses else []
+        for index in sorted(i for machine in buses for i in machine.match(envelope)):
+            rule = self.rules[index]
             trace.steps.append(Step("rule", rule.name, True, "its event pattern matched"))
             for target in rule.targets:
                 for _ in range(1 + redeliveries):

@@ -20,10 +20,11 @@ import pulumi_aws as aws
 
 from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
-from components.common import RouteContext
+from components.common import BundledCode, RouteContext
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
 from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
+from components.monitor import ContractMonitor, ContractMonitorArgs
 from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
 from components.stack_roles import CORE_OUTPUTS, declare_forwarding, stack_bus
@@ -159,6 +160,14 @@ def declare(
         )
         queue_urls.update({sub_id: q.url for sub_id, q in metrics.queues.items()})
         outputs["metricsTableName"] = metrics.table.name
+    if layout.watched:
+        watched = layout.watched
+        zip_path = bundle.build_monitor_bundle([c for b in watched for c in b.contracts], ROOT / "build" / config.stack)
+        code = BundledCode(zip_path, bundle.source_code_hash(zip_path), bundle.MONITOR_HANDLER, bundle.LAMBDA_RUNTIME)
+        monitor = ContractMonitor(
+            "monitor", ContractMonitorArgs(route, tuple(watched), code, config.monitor.sample_rate)
+        )
+        outputs["monitorAlarmArn"] = monitor.alarm.arn
     if config.schedule is not None:
         Schedule(
             f"schedule-{config.schedule.name}",

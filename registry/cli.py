@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from registry.errors import EventplaneError
@@ -27,7 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "route": ("registry.commands.route", "which rules, topics, subscriptions and targets receive an event"),
     "plan": ("registry.commands.plan", "run the Pulumi program offline and list what it would create"),
     "local": ("registry.commands.local", "run the whole platform end to end on an embedded AWS"),
+    "infer": ("registry.commands.infer", "draft contracts, or a contract's next version, from recorded events"),
     "catalog": ("registry.commands.catalog", "generate the event catalog (Markdown and HTML)"),
+    "codegen": ("registry.commands.codegen", "typed Python bindings of the contracts (TypedDict models, parse)"),
 }
 
 
@@ -38,9 +41,14 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _prog() -> str:
+    """Usage lines name the command the user typed: the `eventplane` script or `python -m registry`."""
+    return "eventplane" if Path(sys.argv[0]).name == "eventplane" else "python -m registry"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _Parser(prog="python -m registry", description="Eventplane contract registry")
+    parser = _Parser(prog=_prog(), description="Eventplane contract registry")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     name = next((a for a in argv if not a.startswith("-")), None)
@@ -53,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except EventplaneError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"{exc.prefix}{exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -27,6 +27,7 @@ from registry.bus_policy import policy_text, producer_statements
 from registry.environment import StackSpec, account_of, bus_name, bus_of, load_stacks
 from registry.errors import InputError
 from registry.findings import Finding, Rule, rule_table
+from registry.gate_rules import finding
 from registry.model import Registry
 from registry.routing.eventbridge import PATTERN_MAX_CHARS
 from registry.stack_config import NAMESPACE
@@ -212,11 +213,15 @@ def quota_findings(
     return [b.finding for b in breaches if stack is None or stack in b.stacks]
 
 
-def check_quotas(registry: Registry, contracts: Path) -> list[Finding]:
-    """What `check` adds: quota findings over every `Pulumi.<stack>.yaml` beside the contracts folder."""
-    root = Path(contracts).resolve().parent
-    specs = load_stacks(root)
-    return quota_findings(registry, specs) if specs else []
+def check_quotas(registry: Registry, stack_root: Path) -> list[Finding]:
+    """What `check` adds: quota findings over every `Pulumi.<stack>.yaml` in `stack_root` (beside the contracts).
+
+    A stack file this cannot read is a finding (as `deploy_checks.stacks_findings` reports it), not a crash."""
+    try:
+        specs = load_stacks(stack_root)
+        return quota_findings(registry, specs) if specs else []
+    except InputError as exc:
+        return [finding("STACK_CONFIG_INVALID", exc.file, exc.pointer, exc.message, hint=exc.hint or "")]
 
 
 def _limits(specs: list[StackSpec]) -> dict[str, dict[str, int]]:

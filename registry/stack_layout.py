@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from registry.deploy_checks import stack_findings
 from registry.environment import StackSpec, account_of, is_cross_account
 from registry.errors import InputError
 from registry.model import EventContract, Registry, Subscription
+from registry.monitoring import OUR_BUS, MonitoredBus, monitored_buses
 from registry.org_config import OrgConfig
 from registry.patterns import fork_policy, rule_pattern, to_aws_json, topic_rule_pattern
 from registry.stack_config import NAMESPACE, StackConfig
@@ -79,6 +81,7 @@ class StackLayout:
     rules: tuple[RuleUse, ...]
     topics: tuple[TopicUse, ...]
     forwards: tuple[Forward, ...] = ()
+    watched: tuple[MonitoredBus, ...] = ()  # the contract monitor's buses (`eventplane:monitor`)
 
     @property
     def api_destinations(self) -> tuple[str, ...]:
@@ -87,16 +90,8 @@ class StackLayout:
 
 
 def deployed_subscriptions(registry: Registry, config: StackConfig, org: OrgConfig) -> list[Subscription]:
-    """The subscriptions this stack deploys; an unknown id, team or config name is an error, not a silent skip."""
-    known = {s.id for s in registry.subscriptions}
-    for sub_id in (config.enabled or ()) + config.disabled:
-        if sub_id not in known:
-            raise InputError(
-                config.source,
-                f"unknown subscription {sub_id!r}",
-                pointer=f"/config/{NAMESPACE}:subscriptions",
-                hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}",
-            )
+    """The subscriptions this stack deploys; an unknown id, team or config name is an error, not a silent skip
+    (`deploy_checks.stack_findings`, which `check` reports too, raised as the first InputError)."""
     teams = {s.team for s in registry.subscriptions}
     for team in org.teams or ():
         if team not in teams:
@@ -106,20 +101,9 @@ def deployed_subscriptions(registry: Registry, config: StackConfig, org: OrgConf
                 pointer=f"/config/{NAMESPACE}:teams",
                 hint=f"name a contracts/subscriptions/<team>.json; known: {', '.join(sorted(teams))}",
             )
-    subs = [s for s in registry.subscriptions if org.deploys_team(s.team) and config.subscription_enabled(s.id)]
-    for sub in subs:
-        ref_kind, ref_key = {"api": ("apiDestinations", "destination"), "lambda": ("functions", "function")}.get(
-            sub.delivery.type, ("", "")
-        )
-        names = config.api_destinations if ref_kind == "apiDestinations" else config.functions
-        if ref_kind and sub.delivery.options.get(ref_key) not in names:
-            raise InputError(
-                sub.file,
-                f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
-                pointer=f"{sub.pointer}/delivery/{ref_key}",
-                hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there",
-            )
-    return subs
+    for problem in stack_findings(registry, config, org):
+        raise InputError(problem.file, problem.message, pointer=problem.pointer, hint=problem.hint)
+    return [s for s in registry.subscriptions if org.deploys_team(s.team) and config.subscription_enabled(s.id)]
 
 
 def build_layout(
@@ -166,6 +150,21 @@ def build_layout(
                 f"/config/{NAMESPACE}:role",
             )
         )
+    watched = tuple(
+        monitored_buses(registry, config.monitor.buses, source=config.source) if config.monitor.enabled else ()
+    )
+    for bus in watched:  # one rule per pattern (components.monitor)
+        for pattern in bus.patterns:
+            rules.append(
+                RuleUse(
+                    OWN_BUS if bus.name == OUR_BUS else bus.name,
+                    pattern,
+                    1,
+                    "contract monitor",
+                    config.source,
+                    f"/config/{NAMESPACE}:monitor",
+                )
+            )
     if config.schedule is not None:
         rules.append(
             RuleUse(
@@ -187,6 +186,7 @@ def build_layout(
         rules=tuple(rules),
         topics=tuple(TopicUse(key, forked) for key, forked in forks.items()),
         forwards=forwards,
+        watched=watched,
     )
 
 

@@ -214,10 +214,13 @@ def test_check_rejects_a_registry_over_a_quota_with_exit_1(tmp_path: Path, capsy
     assert "BUS_RULES_OVER_QUOTA" in out and "Pulumi.dev.yaml#/config/eventplane:quotas/rulesPerBus" in out
 
 
-def test_check_reports_a_bad_stack_file_as_unreadable_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_a_bad_quota_override_as_a_stack_config_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     contracts = write_project(tmp_path, {"big": queues(1)}, {"dev": {"eventplane:quotas": {"nope": 1}}})
-    assert cli_main(["check", "--contracts", str(contracts)]) == 2
-    assert "Pulumi.dev.yaml at /config/eventplane:quotas/nope" in capsys.readouterr().err
+    assert cli_main(["check", "--contracts", str(contracts)]) == 1
+    out = capsys.readouterr().out
+    assert "STACK_CONFIG_INVALID" in out and "Pulumi.dev.yaml#/config/eventplane:quotas/nope" in out
 
 
 def test_the_program_refuses_before_declaring_anything(tmp_path: Path) -> None:

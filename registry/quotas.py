@@ -290,7 +290,7 @@ def _counts(
                         rule.file,
                         rule.pointer,
                         f"event pattern of {rule.owner} is {len(rule.pattern)} characters",
-                        "shorten the filter (fewer values, shorter prefixes) or split it into two subscriptions",
+                        "shorten the pattern (fewer values, shorter prefixes) or split it over several rules",
                     ),
                 )
         for topic in layout.topics:
@@ -381,10 +381,13 @@ def _bus_count(by_name: Mapping[str, StackSpec], region: str, bus: str, owners: 
 def _finding(quota: Quota, limit: int, count: _Count) -> Finding:
     raised = "" if limit == quota.default else f" (raised from AWS's default {quota.default})"
     message = f"{count.what}: over {quota.service}'s '{quota.name}' quota of {limit}{raised}; source: {quota.source}"
-    if quota.adjustable:
-        top = f" (AWS grants at most {quota.maximum})" if quota.maximum and count.used > quota.maximum else ""
+    if quota.adjustable and quota.maximum and count.used > quota.maximum:
         hint = (
-            f"{count.split}; or request an increase of {quota.service} '{quota.name}' to at least {count.used}{top} "
+            f"{count.split} (AWS raises this quota to {quota.maximum} at most: an increase cannot cover {count.used})"
+        )
+    elif quota.adjustable:
+        hint = (
+            f"{count.split}; or request an increase of {quota.service} '{quota.name}' to at least {count.used} "
             f"and record it as `{NAMESPACE}:quotas: {{{quota.key}: {count.used}}}` in the stack config of that account"
         )
     else:

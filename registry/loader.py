@@ -38,6 +38,7 @@ __all__ = [
     "MAX_ENTRY_BYTES",
     "RegistryInvalid",
     "canonical_json",
+    "describe_value_error",
     "entry_size",
     "fingerprint",
     "load_registry",
@@ -120,6 +121,11 @@ def _value_error_message(exc: fastjsonschema.JsonSchemaValueException) -> str:
     elif exc.rule == "enum":
         message += f" (got {json.dumps(exc.value)})"
     return message
+
+
+def describe_value_error(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
+    """The JSON pointer (into the validated value) and a readable reason of a validation failure."""
+    return _pointer(exc.path), _value_error_message(exc)
 
 
 @dataclass

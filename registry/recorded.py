@@ -91,51 +91,75 @@ def iter_recorded(paths: Iterable[Path | str]) -> Iterator[RecordedEvent | BadLi
 
 
 def _read_file(path: Path) -> Iterator[RecordedEvent | BadLine]:
+    """Stream the file line by line (a million-event capture is never held in memory twice).
+
+    Lines are split on newline bytes only: a JSON string may hold U+2028, which
+    `str.splitlines` would wrongly treat as a line break. A file whose first
+    non-blank line is an incomplete `{` or `[` is read whole as one document.
+    """
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        yield BadLine(file, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-        return
+        handle = path.open("rb")
     except OSError as exc:
         raise InputError(file, f"cannot read the file: {exc.strerror or exc}", hint="check its permissions") from exc
-    whole = _whole_document(text)
-    if whole is not None:
-        yield from _unwrap(file, 1, whole, "eventbridge")
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        value, wrapper = _parse_line(stripped)
-        if value is _UNPARSABLE:
-            yield BadLine(file, number, "not JSON, nor a CloudWatch Logs line holding JSON")
-            continue
+    with handle:
+        lines = enumerate(handle, start=1)
+        for number, raw in lines:
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            value, wrapper = _parse_line(stripped)
+            if value is _UNPARSABLE and stripped[:1] in (b"{", b"["):
+                whole_bytes = raw + handle.read()
+                whole = _whole_document(whole_bytes)
+                if whole is not None:
+                    yield from _unwrap(file, number, whole, "eventbridge")
+                    return
+                lines = enumerate(whole_bytes.split(b"\n")[1:], start=number + 1)
+            yield from _line_events(file, number, value, wrapper)
+            break
+        for number, raw in lines:
+            stripped = raw.strip()
+            if stripped:
+                value, wrapper = _parse_line(stripped)
+                yield from _line_events(file, number, value, wrapper)
+
+
+def _line_events(file: str, number: int, value: Any, wrapper: str) -> Iterator[RecordedEvent | BadLine]:
+    if value is _NOT_UTF8:
+        yield BadLine(file, number, "not UTF-8 text")
+    elif value is _UNPARSABLE:
+        yield BadLine(file, number, "not JSON, nor a CloudWatch Logs line holding JSON")
+    elif type(value) is dict and "detail" in value and "source" in value and "detail-type" in value:
+        yield RecordedEvent(file, number, value, wrapper)  # the common case, without the general unwrapping
+    else:
         yield from _unwrap(file, number, value, wrapper)
 
 
 _UNPARSABLE = object()
+_NOT_UTF8 = object()
 
 
-def _whole_document(text: str) -> Any:
+def _whole_document(data: bytes) -> Any:
     """A file that is one multi-line JSON document (an envelope or an array), else None (JSON Lines)."""
-    head = text.lstrip()
-    if not head or "\n" not in head.rstrip():
-        return None
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return value if isinstance(value, list | dict) else None
 
 
-def _parse_line(line: str) -> tuple[Any, str]:
+def _parse_line(line: bytes) -> tuple[Any, str]:
     try:
-        return json.loads(line), "eventbridge"
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NOT_UTF8, ""
+    try:
+        return json.loads(text), "eventbridge"
     except (json.JSONDecodeError, RecursionError):
         pass
     # CloudWatch Logs S3 export: "<timestamp> <message>"
-    stamp, _, rest = line.partition(" ")
+    stamp, _, rest = text.partition(" ")
     if stamp and rest.lstrip().startswith("{"):
         try:
             return json.loads(rest), "cloudwatch-logs"

@@ -78,10 +78,7 @@ def main() -> None:
     ours = EVENTS / ours_seconds
     loads = EVENTS / loads_seconds
     print(f"{EVENTS} events ({size_mb:.0f} MB): json.loads alone {loads_seconds:.2f} s, conform {ours_seconds:.2f} s")
-    print(
-        f"BENCH conform events={EVENTS} ours_per_s={ours:.0f} json_loads_per_s={loads:.0f} "
-        f"ratio={ours / loads:.2f}"
-    )
+    print(f"BENCH conform events={EVENTS} ours_per_s={ours:.0f} json_loads_per_s={loads:.0f} ratio={ours / loads:.2f}")
 
 
 if __name__ == "__main__":

@@ -93,9 +93,7 @@ def _version_validator(version: SchemaVersion) -> Callable[[Any], Any]:
     return validate
 
 
-def accepting_versions(
-    contract: EventContract, detail: Any
-) -> tuple[tuple[int, ...], tuple[VersionRejection, ...]]:
+def accepting_versions(contract: EventContract, detail: Any) -> tuple[tuple[int, ...], tuple[VersionRejection, ...]]:
     """The versions of `contract` that accept `detail`, and for each other version its first failure."""
     accepted: list[int] = []
     rejected: list[VersionRejection] = []
@@ -171,7 +169,9 @@ class ConformReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "events": self.total,
-            "accepted_by_latest": {k: {"count": g.count, "sample": g.sample} for k, g in self.accepted_by_latest.items()},
+            "accepted_by_latest": {
+                k: {"count": g.count, "sample": g.sample} for k, g in self.accepted_by_latest.items()
+            },
             "failures": [
                 {
                     "event": key,

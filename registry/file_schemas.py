@@ -33,6 +33,19 @@ EVENT_FILE: dict[str, Any] = {
             "minItems": 1,
             "items": {"type": "string", "pattern": r"^[A-Za-z0-9_@.:-]+$"},
         },
+        "corrections": {  # registry.correction: a version that corrects contracts which never matched the producer
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["version", "corrects", "reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "version": {"type": "integer", "minimum": 2},
+                    "corrects": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+                    "reason": {"type": "string", "minLength": 10},
+                },
+            },
+        },
     },
 }
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.compat import check_history
+from registry.correction import Corrected, judge_corrections
 from registry.errors import UsageError
+from registry.evidence import check_evidence, read_evidence
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
@@ -61,7 +63,11 @@ def run_gate(
         report.extend(_against_baseline(registry, current, baseline))
     if deployed:
         report.extend(check_deployed(registry, deployed))
-    report.extend(_compatibility(registry, baseline))
+    evidence = read_evidence(registry)  # producers' real events: the latest version must accept them
+    report.extend(check_evidence(registry, evidence))
+    correction_findings, corrected = judge_corrections(registry, evidence)
+    report.extend(correction_findings)
+    report.extend(_compatibility(registry, baseline, corrected))
     for sub in registry.subscriptions:
         report.extend(check_subscription(sub, registry.events[sub.event]))
     return report
@@ -184,15 +190,19 @@ def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Find
     return findings
 
 
-def _compatibility(registry: Registry, baseline: Baseline | None) -> list[Finding]:
-    """Each version not yet published, checked against its history under the event's mode."""
+def _compatibility(registry: Registry, baseline: Baseline | None, corrected: Corrected) -> list[Finding]:
+    """Each version not yet published, checked against its history under the event's mode.
+
+    A proven correction's corrected versions are left out of its history (registry.correction).
+    """
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     findings: list[Finding] = []
     for event in registry.events.values():
         for version in event.versions[1:]:
             if version_key(event.key, version.number) in published:
                 continue
-            history = [(v.path, v.schema) for v in event.versions[: version.number]]
+            skipped = corrected.get((event.key, version.number), frozenset())
+            history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
             findings.extend(check_history(history, event.compatibility))
     return findings
 

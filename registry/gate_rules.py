@@ -135,6 +135,38 @@ _RULES = [
         "restore the version; subscribers on this stack still receive it",
     ),
     Rule(
+        "EVIDENCE_REJECTED",
+        "Checks that a contract's latest version accepts every committed evidence event of its producer.",
+        "publish a version that accepts what the producer really sends (a correction when the old one never matched)",
+    ),
+    Rule(
+        "EVIDENCE_UNREADABLE",
+        "Checks that every evidence file under contracts/evidence is readable JSON Lines of envelopes.",
+        "fix the line shown: one EventBridge envelope (source, detail-type, detail) per line",
+    ),
+    Rule(
+        "EVIDENCE_EVENT_UNKNOWN",
+        "Checks that evidence is filed under the contract its source and detail-type belong to.",
+        "move the file to contracts/evidence/<domain>/<Event>/ of its contract, or add that contract",
+    ),
+    Rule(
+        "CORRECTION_INVALID",
+        "Checks that a correction names an existing version and only earlier versions as corrected.",
+        'declare {"version": N, "corrects": [earlier versions], "reason": "..."} in event.json',
+    ),
+    Rule(
+        "CORRECTION_WITHOUT_EVIDENCE",
+        "Checks that a correction is proven: evidence the corrected version rejects, all accepted by the new one.",
+        "commit the producer's real events under contracts/evidence/<domain>/<Event>/ (with SOURCES.md), "
+        "or publish an ordinary compatible version",
+    ),
+    Rule(
+        "CONTRACT_CORRECTED",
+        "Notes a version that corrects a contract which never matched its producer, and who is affected.",
+        "subscribers of the corrected version: check your code accepts the corrected shape, then read the new version",
+        Severity.WARNING,
+    ),
+    Rule(
         "VERSION_UNLOCKED",
         "Notes versions that are new in this change and not yet in the lock.",
         "run `python -m registry lock` once the gate passes, and commit the lock",

@@ -24,6 +24,7 @@ from registry.errors import EventplaneError, InputError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.model import (
+    Correction,
     Delivery,
     EventContract,
     ExampleRef,
@@ -239,6 +240,9 @@ class _Loader:
             directory=self.rel(directory),
             versions=loaded,
             bus=meta.get("bus", ""),
+            corrections=tuple(
+                Correction(c["version"], tuple(c["corrects"]), c["reason"]) for c in meta.get("corrections", [])
+            ),
         )
 
     def version(self, number: int, path: Path, meta: dict[str, Any]) -> SchemaVersion | None:

@@ -214,6 +214,7 @@ def affected_subscribers(base: Registry | None, head: Registry, report: Report) 
         event = events.get(sub.event)
         if event is not None:
             reasons += _event_reasons(sub, before.get(sid, sub), event)
+            reasons += _correction_reasons(before.get(sid, sub), head, event)
         for f in _findings_of(sub, report):
             reasons.append(f"finding {f.rule_id}")
         if reasons:
@@ -239,6 +240,20 @@ def _event_reasons(sub: Subscription, was: Subscription, change: EventChange) ->
     if touched:
         reasons.append(f"filter field(s) {', '.join(touched)} changed in the schema")
     return reasons
+
+
+def _correction_reasons(was: Subscription, head: Registry, change: EventChange) -> list[str]:
+    """A version added as a correction (registry.correction) of a version this subscriber reads."""
+    contract = head.events.get(was.event)
+    if contract is None:
+        return []
+    return [
+        f"reads {_versions(hit)} of {was.event}, which v{c.version} corrects: {c.reason}"
+        for c in contract.corrections
+        if c.version in change.added
+        for hit in [tuple(n for n in c.corrects if n in was.versions)]
+        if hit
+    ]
 
 
 def _findings_of(sub: Subscription, report: Report) -> list[Finding]:

@@ -22,7 +22,9 @@ _MAX_LISTED = 50  # events listed one by one in text; --json lists every event
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="FILE|DIR", help="JSON Lines of EventBridge envelopes (SQS/SNS/Logs wrapped too)")
+    parser.add_argument(
+        "path", metavar="FILE|DIR", help="JSON Lines of EventBridge envelopes (SQS/SNS/Logs wrapped too)"
+    )
     parser.add_argument(
         "--contracts",
         type=Path,
@@ -54,9 +56,9 @@ def render_text(report: ConformReport) -> str:
     lines.append(f"{report.total} events read")
     keys = sorted({k for k, *_ in report.failures} | set(report.accepted_by_latest))
     for key in keys:
-        accepted = report.accepted_by_latest.get(key)
+        passed = report.accepted_by_latest.get(key)
         latest = report.latest.get(key, 0)
-        lines.append(f"  {key}: v{latest} (latest) accepts {accepted.count if accepted else 0}")
+        lines.append(f"  {key}: v{latest} (latest) accepts {passed.count if passed else 0}")
         for (event, version, pointer, reason), group in sorted(report.failures.items()):
             if event == key:
                 marker = "latest " if version == latest else ""
@@ -70,9 +72,9 @@ def render_text(report: ConformReport) -> str:
     if report.bad_lines:
         lines.append("unreadable lines (the rest was still checked):")
         lines += [f"  {bad.where}: {bad.reason}" for bad in report.bad_lines]
-    verdict = {0: "OK", 1: "REJECTED", 2: "UNREADABLE INPUT"}[report.exit_code]
+    outcome = {0: "OK", 1: "REJECTED", 2: "UNREADABLE INPUT"}[report.exit_code]
     lines.append(
-        f"{verdict}: {report.rejected_by_latest} event(s) rejected by their latest version, "
+        f"{outcome}: {report.rejected_by_latest} event(s) rejected by their latest version, "
         f"{sum(g.count for g in report.unknown.values())} without a contract, {len(report.bad_lines)} unreadable line(s)"
     )
     return "\n".join(lines)

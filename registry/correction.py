@@ -15,7 +15,7 @@ ordinary compatibility findings stand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from pathlib import Path
 
 from registry.compat import check_compatibility
@@ -31,9 +31,14 @@ Corrected = Mapping[tuple[str, int], frozenset[int]]
 
 
 def judge_corrections(
-    registry: Registry, evidence: Evidence
+    registry: Registry, evidence: Evidence, published: Set[str] = frozenset()
 ) -> tuple[list[Finding], dict[tuple[str, int], frozenset[int]]]:
-    """Findings on every declared correction, and the proven ones (for the compatibility check)."""
+    """Findings on every declared correction, and the proven ones (for the compatibility check).
+
+    Every correction must stay proven by the evidence; the CONTRACT_CORRECTED notice is
+    shown while the correcting version is unpublished (`published`: lock keys and the
+    base branch's versions), i.e. in the change that introduces it.
+    """
     findings: list[Finding] = []
     proven: dict[tuple[str, int], frozenset[int]] = {}
     for event in sorted(registry.events.values(), key=lambda e: e.key):
@@ -48,7 +53,8 @@ def judge_corrections(
                 findings.append(finding("CORRECTION_WITHOUT_EVIDENCE", _event_file(event), pointer, unproven))
                 continue
             proven[(event.key, correction.version)] = frozenset(correction.corrects)
-            findings.append(_notice(registry, event, correction, evidence, pointer))
+            if f"{event.key}/v{correction.version}" not in published:
+                findings.append(_notice(registry, event, correction, evidence, pointer))
     return findings, proven
 
 

@@ -65,7 +65,8 @@ def run_gate(
         report.extend(check_deployed(registry, deployed))
     evidence = read_evidence(registry)  # producers' real events: the latest version must accept them
     report.extend(check_evidence(registry, evidence))
-    published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
+    # A correction is news in the change that adds it: against a base branch, what the base has; else the lock.
+    published = set(baseline.lock) | set(baseline.fingerprints) if baseline else set(registry.lock)
     correction_findings, corrected = judge_corrections(registry, evidence, published)
     report.extend(correction_findings)
     report.extend(_compatibility(registry, baseline, corrected))

@@ -24,6 +24,7 @@ from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
 from registry.model import Registry, SchemaVersion
+from registry.reads import check_reads
 from registry.routing.contract_checks import check_subscription
 
 __all__ = [
@@ -72,6 +73,7 @@ def run_gate(
     report.extend(_compatibility(registry, baseline, corrected))
     for sub in registry.subscriptions:
         report.extend(check_subscription(sub, registry.events[sub.event]))
+        report.extend(check_reads(sub, registry.events[sub.event]))
     return report
 
 

@@ -167,6 +167,16 @@ _RULES = [
         Severity.WARNING,
     ),
     Rule(
+        "READ_FIELD_MISSING",
+        "Checks that every field a subscription reads is declared by every version it reads.",
+        "read only fields every version declares, or stop reading the version that lacks it",
+    ),
+    Rule(
+        "READ_FIELD_TYPE_MISMATCH",
+        "Checks that every version a subscription reads gives each read field only types the consumer accepts.",
+        "accept the version's types in `reads` (and in the consumer's code), or stop reading that version",
+    ),
+    Rule(
         "VERSION_UNLOCKED",
         "Notes versions that are new in this change and not yet in the lock.",
         "run `python -m registry lock` once the gate passes, and commit the lock",

@@ -391,6 +391,7 @@ class _Loader:
             description=raw.get("description", ""),
             receives=receives,
             ignores=ignores,
+            reads=raw.get("reads", {}),
         )
 
     def expected(self, contract: EventContract, items: list[Any], path: Path, pointer: str) -> tuple[ExampleRef, ...]:

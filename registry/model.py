@@ -159,6 +159,9 @@ class Subscription:
     description: str = ""
     receives: tuple[ExampleRef, ...] = ()
     ignores: tuple[ExampleRef, ...] = ()
+    # Tolerant reader (registry.reads): dotted path into `detail` -> the JSON types the consumer
+    # accepts there ({"type": ...}; {} any). Empty: the consumer reads the whole detail.
+    reads: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -19,6 +19,7 @@ from registry.compat import diff_schemas
 from registry.errors import EventplaneError
 from registry.findings import Finding, Report, Severity
 from registry.model import EventContract, Registry, Subscription
+from registry.reads import reads_summary
 
 __all__ = [
     "Affected",
@@ -239,6 +240,9 @@ def _event_reasons(sub: Subscription, was: Subscription, change: EventChange) ->
     touched = sorted(f for f in filter_fields(sub.filter) if any(_overlaps(f, t) for t in change.touched))
     if touched:
         reasons.append(f"filter field(s) {', '.join(touched)} changed in the schema")
+    read = sorted(f for f in sub.reads if any(_overlaps(f, t) for t in change.touched))
+    if read:
+        reasons.append(f"read field(s) {', '.join(read)} changed in the schema (reads {reads_summary(sub)})")
     return reasons
 
 

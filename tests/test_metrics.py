@@ -329,15 +329,16 @@ def test_handlers_never_import_pulumi():
 
 def real_contract_validators() -> tuple[dict, Any, list]:
     """The index and validators the bundle would carry for contracts/, without importing a second bundle."""
-    from registry.bundle import metrics_contracts, validator_sources
+    from registry.bundle import metrics_contracts, metrics_reads, validator_sources
     from registry.loader import RegistryInvalid, load_registry
 
     try:
-        contracts = metrics_contracts(load_registry(REPO / "contracts"))
+        loaded = load_registry(REPO / "contracts")
+        contracts = metrics_contracts(loaded)
     except RegistryInvalid as exc:
         pytest.skip(f"contracts/ does not pass the gate yet:\n{exc}")
     modules: dict[str, dict] = {}
-    for name, source in validator_sources(contracts).items():
+    for name, source in validator_sources(contracts, metrics_reads(loaded)).items():
         exec(source, modules.setdefault(name.removesuffix(".py"), {}))
     return modules["__init__"]["CONTRACTS"], (lambda module: modules[module]["validate"]), contracts
 

@@ -133,14 +133,19 @@ def _pointer(name: str) -> str:
 
 
 def _validate(detail: Any, contract: Mapping[str, Any], load: Callable[[str], Validate]) -> None:
-    """Valid when any bundled version accepts it; otherwise every version's first error is reported."""
+    """Valid when any bundled version accepts it; otherwise every version's first error is reported.
+
+    Where the bundle projected the contract onto the fields this Lambda reads, only
+    those are validated (unread fields may drift) and the reason says so.
+    """
     errors = []
+    read = f", fields read: {', '.join(contract['reads'])}" if contract.get("reads") else ""
     for number, module in sorted(contract["versions"].items(), reverse=True):
         try:
             load(module)(detail)
             return
         except JsonSchemaValueException as exc:
-            errors.append(f"{_pointer(exc.name or 'data')}: {exc.message} (contract {contract['key']} v{number})")
+            errors.append(f"{_pointer(exc.name or 'data')}: {exc.message} (contract {contract['key']} v{number}{read})")
     raise _Invalid("; ".join(errors))
 
 

@@ -16,6 +16,7 @@ from registry.catalog.markdown import VALUE_LIMIT, shorten
 from registry.catalog.model import Catalog, attributes_of, delivery_summary
 from registry.catalog.svg import KIND_COLOURS, to_svg
 from registry.model import EventContract
+from registry.reads import reads_summary
 
 __all__ = ["anchor", "render_html"]
 
@@ -182,6 +183,7 @@ def _event(catalog: Catalog, event: EventContract) -> str:
             escape(", ".join(f"v{n}" for n in s.versions)),
             escape(delivery_summary(s)),
             f"<code>{escape(json.dumps(s.filter, sort_keys=True))}</code>" if s.filter else "everything",
+            escape(reads_summary(s)),
             escape(s.description),
         ]
         for s in catalog.subscribers(event.key)
@@ -191,7 +193,9 @@ def _event(catalog: Catalog, event: EventContract) -> str:
         f"<p>{escape(event.description)}</p>",
         _table(["fact", "value"], facts, "facts"),
         "<h4>Subscribers</h4>",
-        _table(["subscription", "versions", "delivery", "filter (on detail)", "description"], subs, "subscribers")
+        _table(
+            ["subscription", "versions", "delivery", "filter (on detail)", "reads", "description"], subs, "subscribers"
+        )
         if subs
         else "<p>No subscribers.</p>",
         "<h4>Changelog</h4>",

@@ -1,0 +1,178 @@
+"""Tolerant reader: a subscription declares the `detail` fields it reads and the types it accepts.
+
+`"reads": {"orderId": {"type": "string"}, "drinkOrder": {"type": ["object", "string"]}}`
+(dotted paths into `detail`, each with the JSON types the consumer's code
+handles; `{}` accepts any type). The gate checks that every version the
+subscription reads declares each field with types the consumer accepts
+(a per-consumer compatibility check), and the metrics Lambda validates only a
+projection of each version onto the fields it reads (generated at build time),
+so drift in a field nobody reads no longer dead-letters an event while a bad
+value in a read field is still rejected with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from registry.findings import Finding
+from registry.gate_rules import finding
+from registry.model import EventContract, Subscription
+
+__all__ = ["JSON_TYPES", "check_reads", "declared_types", "field_schemas", "project", "reads_summary"]
+
+JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
+_BRANCHES = ("oneOf", "anyOf")
+
+
+def field_schemas(schema: Mapping[str, Any], dotted: str) -> list[Mapping[str, Any]]:
+    """The subschemas that describe `dotted` in `schema` (one per oneOf/anyOf branch that declares it)."""
+    nodes: list[Mapping[str, Any]] = [schema]
+    for part in dotted.split("."):
+        found: list[Mapping[str, Any]] = []
+        for node in _expand(nodes):
+            properties = node.get("properties")
+            if isinstance(properties, dict) and isinstance(properties.get(part), dict):
+                found.append(properties[part])
+        if not found:
+            return []
+        nodes = found
+    return nodes
+
+
+def _expand(nodes: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A node and, recursively, the branches of its oneOf/anyOf/allOf."""
+    out: list[Mapping[str, Any]] = []
+    for node in nodes:
+        out.append(node)
+        for keyword in (*_BRANCHES, "allOf"):
+            branches = node.get(keyword)
+            if isinstance(branches, list):
+                out += _expand(b for b in branches if isinstance(b, dict))
+    return out
+
+
+def declared_types(nodes: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """Every JSON type a value at these subschemas may have (all types where a node leaves it open)."""
+    types: set[str] = set()
+    for node in nodes:
+        if "const" in node or "enum" in node:
+            values = [node["const"]] if "const" in node else list(node["enum"])
+            types |= {_type_of(v) for v in values}
+            continue
+        branches = [b for k in _BRANCHES for b in node.get(k, []) if isinstance(b, dict)]
+        if branches and "type" not in node:
+            types |= declared_types(branches)
+            continue
+        declared = node.get("type")
+        if declared is None:
+            return JSON_TYPES
+        types |= {declared} if isinstance(declared, str) else set(declared)
+    return frozenset(types)
+
+
+def _type_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _accepted(expectation: Mapping[str, Any]) -> frozenset[str]:
+    declared = expectation.get("type")
+    if declared is None:
+        return JSON_TYPES
+    types = {declared} if isinstance(declared, str) else set(declared)
+    return frozenset(types | ({"integer"} if "number" in types else set()))
+
+
+def check_reads(sub: Subscription, contract: EventContract) -> list[Finding]:
+    """Every version the subscription reads declares each read field with types the consumer accepts."""
+    findings: list[Finding] = []
+    for dotted, expectation in sorted(sub.reads.items()):
+        pointer = f"{sub.pointer}/reads/{dotted.replace('~', '~0').replace('/', '~1')}"
+        accepted = _accepted(expectation)
+        for number in sub.versions:
+            version = contract.version(number)
+            nodes = field_schemas(version.schema, dotted)
+            if not nodes:
+                findings.append(
+                    finding(
+                        "READ_FIELD_MISSING",
+                        sub.file,
+                        pointer,
+                        f"{sub.id} reads detail.{dotted}, which v{number} of {contract.key} does not declare",
+                        old=dotted,
+                        new=None,
+                    )
+                )
+                continue
+            extra = declared_types(nodes) - accepted
+            if extra:
+                findings.append(
+                    finding(
+                        "READ_FIELD_TYPE_MISMATCH",
+                        sub.file,
+                        pointer,
+                        f"v{number} of {contract.key} allows detail.{dotted} to be {', '.join(sorted(extra))}, "
+                        f"which {sub.id} does not accept",
+                        old=sorted(accepted),
+                        new=sorted(declared_types(nodes)),
+                    )
+                )
+    return findings
+
+
+def project(schema: Mapping[str, Any], reads: Iterable[str]) -> dict[str, Any]:
+    """`schema` narrowed to the read fields: their own subschemas, required where the version requires them.
+
+    Fields nobody reads are not validated at all (open model), so their drift
+    passes; each read field keeps its full subschema (oneOf branches included).
+    """
+    projected: dict[str, Any] = {"type": "object"}
+    if "$schema" in schema:
+        projected["$schema"] = schema["$schema"]
+    if "definitions" in schema:
+        projected["definitions"] = schema["definitions"]  # $refs in read fields still resolve
+    whole: list[str] = []  # fields projected with their full subschema: deeper reads add nothing
+    for dotted in sorted(set(reads)):
+        if not any(dotted.startswith(w + ".") for w in whole):
+            _add_path(projected, schema, dotted.split("."))
+            whole.append(dotted)
+    return projected
+
+
+def _add_path(target: dict[str, Any], source: Mapping[str, Any], parts: list[str]) -> None:
+    head, rest = parts[0], parts[1:]
+    sub = source.get("properties", {}).get(head)
+    if not isinstance(sub, dict):
+        return  # declared only inside a oneOf branch, or not at all: the gate reports it; nothing to project
+    if head in source.get("required", []):
+        required = target.setdefault("required", [])
+        if head not in required:
+            required.append(head)
+    properties = target.setdefault("properties", {})
+    if not rest:
+        properties[head] = dict(sub)
+        return
+    child = properties.setdefault(head, {"type": "object"} if sub.get("type") == "object" else {})
+    _add_path(child, sub, rest)
+
+
+def reads_summary(sub: Subscription) -> str:
+    """Who reads what, for the catalog and the PR report: `drinkOrder: object or string; orderId: string`."""
+    if not sub.reads:
+        return "the whole detail"
+    parts = []
+    for dotted, expectation in sorted(sub.reads.items()):
+        declared = expectation.get("type")
+        types = [declared] if isinstance(declared, str) else list(declared or [])
+        parts.append(f"{dotted}: {' or '.join(types) if types else 'any type'}")
+    return "; ".join(parts)

@@ -1,0 +1,142 @@
+"""Tolerant reader: subscriptions declare what they read; the gate and the metrics Lambda hold them to it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from handlers.metrics.events import MetricEvent, Rejection, parse_record
+from registry.bundle import metrics_reads, validator_sources
+from registry.gate import run_gate
+from registry.loader import load_registry
+from registry.model import EventContract
+from registry.reads import declared_types, field_schemas, project
+from tests.registry_builder import order_schema, write_event, write_lock, write_subscriptions
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "shop/OrderPlaced"
+WAITING_V1 = json.loads((ROOT / "contracts/events/coffeeshop/WaitingCompletion/v1.json").read_text())
+
+
+def _registry(tmp_path: Path, reads: dict, versions: list[dict] | None = None):
+    write_event(tmp_path, KEY, versions or [order_schema()], compatibility="NONE")
+    write_subscriptions(
+        tmp_path, "billing", [{"name": "totals", "event": KEY, "reads": reads, "delivery": {"type": "queue"}}]
+    )
+    registry = load_registry(tmp_path)
+    write_lock(tmp_path, {f"{KEY}/v{v.number}": v.fingerprint for v in registry.events[KEY].versions})
+    return load_registry(tmp_path)
+
+
+def _read_findings(registry) -> list[tuple[str, str]]:
+    return [(f.rule_id, f.pointer) for f in run_gate(registry).findings if f.rule_id.startswith("READ_")]
+
+
+def test_a_subscription_reading_declared_fields_with_accepted_types_passes(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, {"orderId": {"type": "string"}, "amount": {"type": "number"}})
+    assert _read_findings(registry) == []
+
+
+def test_a_read_field_a_version_does_not_declare_is_rejected(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, {"customer.email": {}})
+    assert _read_findings(registry) == [("READ_FIELD_MISSING", "/subscriptions/0/reads/customer.email")]
+
+
+def test_a_version_allowing_a_type_the_consumer_does_not_accept_is_rejected(tmp_path: Path) -> None:
+    widened = order_schema()
+    widened["properties"]["amount"] = {"type": ["number", "string"]}
+    registry = _registry(tmp_path, {"amount": {"type": "number"}}, [order_schema(), widened])
+    (finding,) = [f for f in run_gate(registry).findings if f.rule_id == "READ_FIELD_TYPE_MISMATCH"]
+    assert "v2" in finding.message and "string" in finding.message
+
+
+def test_changes_to_fields_the_subscription_does_not_read_do_not_concern_it(tmp_path: Path) -> None:
+    changed = order_schema(extra={"note": {"type": "integer"}})
+    changed["properties"]["orderId"] = {"type": "string"}
+    registry = _registry(tmp_path, {"amount": {"type": ["number"]}}, [order_schema(), changed])
+    assert _read_findings(registry) == []
+
+
+def test_a_field_declared_in_a_oneof_branch_has_the_union_of_its_types() -> None:
+    nodes = field_schemas(WAITING_V1, "drinkOrder")
+    assert declared_types(nodes) == {"string", "object"}
+    assert field_schemas(WAITING_V1, "drinkOrder.drink") and declared_types(
+        field_schemas(WAITING_V1, "orderNumber")
+    ) == {"integer"}
+
+
+def _index_and_loader(contract: EventContract, reads: frozenset[str] | None):
+    modules: dict[str, dict] = {}
+    sources = validator_sources([contract], {contract.key: reads} if reads else None)
+    for name, source in sources.items():
+        exec(source, modules.setdefault(name.removesuffix(".py"), {}))
+    return modules["__init__"]["CONTRACTS"], (lambda module: modules[module]["validate"])
+
+
+def _waiting(detail: dict) -> dict:
+    envelope = {"version": "0", "id": "e-1", "detail-type": "OrderManager.WaitingCompletion",
+                "source": "awsserverlessda.serverlesspresso", "time": "2026-11-24T10:00:00Z", "detail": detail}  # fmt: skip
+    return {"messageId": "m-1", "body": json.dumps(envelope)}
+
+
+@pytest.fixture(scope="module")
+def waiting_v1_only() -> EventContract:
+    """The coffee shop contract as it was before the correction: v1 only (orderNumber an integer)."""
+    contract = load_registry(ROOT / "contracts").events["coffeeshop/WaitingCompletion"]
+    return EventContract(**{**contract.__dict__, "versions": contract.versions[:1], "corrections": ()})
+
+
+WORKSHOP = {"orderId": "Vq3", "orderNumber": "42", "userId": "u", "drinkOrder": {"drink": "Latte"}}
+
+
+def test_metrics_lambda_counts_an_event_whose_unread_field_drifted(waiting_v1_only: EventContract) -> None:
+    index, load = _index_and_loader(waiting_v1_only, frozenset({"orderId", "drinkOrder"}))
+    assert isinstance(parse_record(_waiting(WORKSHOP), index, load), MetricEvent)
+    whole_index, whole_load = _index_and_loader(waiting_v1_only, None)  # before: the whole detail was validated
+    rejected = parse_record(_waiting(WORKSHOP), whole_index, whole_load)
+    assert isinstance(rejected, Rejection) and "/detail/orderNumber" in rejected.reason
+
+
+def test_metrics_lambda_still_rejects_a_bad_value_in_a_read_field_with_its_reason(
+    waiting_v1_only: EventContract,
+) -> None:
+    index, load = _index_and_loader(waiting_v1_only, frozenset({"orderId", "drinkOrder"}))
+    rejected = parse_record(_waiting({**WORKSHOP, "drinkOrder": 7}), index, load)
+    assert isinstance(rejected, Rejection)
+    assert "/detail/drinkOrder" in rejected.reason and "fields read: drinkOrder, orderId" in rejected.reason
+    missing = parse_record(_waiting({k: v for k, v in WORKSHOP.items() if k != "orderId"}), index, load)
+    assert isinstance(missing, Rejection) and "orderId" in missing.reason
+
+
+def test_projection_keeps_required_read_fields_and_nothing_else() -> None:
+    projected = project(WAITING_V1, ["orderId", "drinkOrder", "drinkOrder.drink"])
+    assert sorted(projected["properties"]) == ["drinkOrder", "orderId"]
+    assert sorted(projected["required"]) == ["drinkOrder", "orderId"]
+    assert projected["properties"]["drinkOrder"] == WAITING_V1["properties"]["drinkOrder"]
+
+
+def test_the_bundle_projects_only_where_every_metrics_subscription_declares_reads() -> None:
+    reads = metrics_reads(load_registry(ROOT / "contracts"))
+    assert reads["coffeeshop/WaitingCompletion"] == {"orderId", "drinkOrder"}
+
+
+def test_the_pr_report_names_a_subscriber_whose_read_field_changed_and_spares_others(tmp_path: Path) -> None:
+    from registry.pr_report import render_pr_report
+
+    subs = [
+        {"name": "totals", "event": KEY, "reads": {"amount": {"type": "number"}}, "delivery": {"type": "queue"}},
+        {"name": "audit", "event": KEY, "reads": {"orderId": {"type": "string"}}, "delivery": {"type": "queue"}},
+    ]
+    changed = order_schema()
+    changed["properties"]["amount"] = {"type": "number", "minimum": 1}
+    for root, versions in ((tmp_path / "base", [order_schema()]), (tmp_path / "head", [order_schema(), changed])):
+        write_event(root, KEY, versions, compatibility="NONE")
+        write_subscriptions(root, "billing", subs)
+    head = load_registry(tmp_path / "head")
+    text = render_pr_report(load_registry(tmp_path / "base"), head, run_gate(head), None)
+    (totals,) = [line for line in text.splitlines() if line.startswith("| billing.totals")]
+    (audit,) = [line for line in text.splitlines() if line.startswith("| billing.audit")]
+    assert "read field(s) amount changed in the schema (reads amount: number)" in totals
+    assert "read field" not in audit

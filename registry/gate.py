@@ -24,7 +24,7 @@ from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
 from registry.model import Registry, SchemaVersion
-from registry.reads import check_reads
+from registry.reads import check_reads, spare_unread
 from registry.routing.contract_checks import check_subscription
 
 __all__ = [
@@ -207,7 +207,9 @@ def _compatibility(registry: Registry, baseline: Baseline | None, corrected: Cor
                 continue
             skipped = corrected.get((event.key, version.number), frozenset())
             history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
-            findings.extend(check_history(history, event.compatibility))
+            findings.extend(
+                spare_unread(registry.subscriptions_of(event.key), check_history(history, event.compatibility))
+            )
     return findings
 
 

@@ -12,14 +12,23 @@ value in a read field is still rejected with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from registry.findings import Finding
+from registry.findings import Finding, Severity
 from registry.gate_rules import finding
 from registry.model import EventContract, Subscription
 
-__all__ = ["JSON_TYPES", "check_reads", "declared_types", "field_schemas", "project", "reads_summary"]
+__all__ = [
+    "JSON_TYPES",
+    "check_reads",
+    "declared_types",
+    "field_schemas",
+    "project",
+    "reads_summary",
+    "spare_unread",
+]
 
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
 _BRANCHES = ("oneOf", "anyOf")
@@ -176,3 +185,39 @@ def reads_summary(sub: Subscription) -> str:
         types = [declared] if isinstance(declared, str) else list(declared or [])
         parts.append(f"{dotted}: {' or '.join(types) if types else 'any type'}")
     return "; ".join(parts)
+
+
+def _schema_field(pointer: str) -> str:
+    """The dotted `detail` field a schema pointer is about (`#/properties/a/properties/b/type` -> `a.b`), or ""."""
+    parts = pointer.lstrip("#").strip("/").split("/") if pointer.strip("#/") else []
+    names: list[str] = []
+    for index in range(0, len(parts) - 1, 2):
+        if parts[index] != "properties":
+            break
+        names.append(parts[index + 1].replace("~1", "/").replace("~0", "~"))
+    return ".".join(names)
+
+
+def spare_unread(subscriptions: Sequence[Subscription], findings: Iterable[Finding]) -> list[Finding]:
+    """Compatibility findings about a field no subscriber reads become warnings (the consumer-driven view).
+
+    Only when the event has subscribers and every one declares `reads`: a consumer
+    reading the whole detail, or an event nobody declared anything for, keeps the
+    ordinary errors. A change at the root (required list, content model) stays an error.
+    """
+    findings = list(findings)
+    if not subscriptions or not all(s.reads for s in subscriptions):
+        return findings
+    read = {f for s in subscriptions for f in s.reads}
+    out: list[Finding] = []
+    for item in findings:
+        name = _schema_field(item.pointer)
+        untouched = name and not any(r == name or r.startswith(name + ".") or name.startswith(r + ".") for r in read)
+        if item.severity == Severity.ERROR and untouched:
+            item = dataclasses.replace(
+                item,
+                severity=Severity.WARNING,
+                message=f"no subscriber reads detail.{name} (every subscriber declares reads): {item.message}",
+            )
+        out.append(item)
+    return out

@@ -140,3 +140,34 @@ def test_the_pr_report_names_a_subscriber_whose_read_field_changed_and_spares_ot
     (audit,) = [line for line in text.splitlines() if line.startswith("| billing.audit")]
     assert "read field(s) amount changed in the schema (reads amount: number)" in totals
     assert "read field" not in audit
+
+
+def _two_readers(tmp_path: Path, reads: list[dict | None], v2: dict) -> list:
+    write_event(tmp_path, KEY, [order_schema(), v2], compatibility="FORWARD_TRANSITIVE")
+    subs = [
+        {"name": f"s{i}", "event": KEY, "delivery": {"type": "queue"}, **({"reads": r} if r is not None else {})}
+        for i, r in enumerate(reads)
+    ]
+    write_subscriptions(tmp_path, "billing", subs)
+    registry = load_registry(tmp_path)
+    write_lock(tmp_path, {f"{KEY}/v1": registry.events[KEY].versions[0].fingerprint})
+    return [f for f in run_gate(load_registry(tmp_path)).findings if f.rule_id != "VERSION_UNLOCKED"]
+
+
+def _retyped_note() -> dict:
+    v2 = order_schema(extra={"note": {"type": "integer"}})
+    v2["properties"]["orderId"] = {"type": ["string", "integer"]}  # FORWARD-incompatible
+    return v2
+
+
+def test_an_incompatible_change_to_a_field_no_subscriber_reads_is_only_a_warning(tmp_path: Path) -> None:
+    findings = _two_readers(tmp_path, [{"amount": {"type": "number"}}, {"amount": {}}], _retyped_note())
+    assert findings and all(f.severity == "warning" for f in findings)
+    assert all("no subscriber reads detail.orderId" in f.message for f in findings)
+
+
+def test_the_same_change_is_an_error_when_a_subscriber_reads_that_field_or_the_whole_detail(tmp_path: Path) -> None:
+    reads_it = _two_readers(tmp_path / "a", [{"amount": {}}, {"orderId": {"type": "string"}}], _retyped_note())
+    whole = _two_readers(tmp_path / "b", [{"amount": {}}, None], _retyped_note())
+    assert reads_it and whole
+    assert {f.severity for f in reads_it} == {f.severity for f in whole} == {"error"}

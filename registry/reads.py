@@ -210,14 +210,14 @@ def spare_unread(subscriptions: Sequence[Subscription], findings: Iterable[Findi
         return findings
     read = {f for s in subscriptions for f in s.reads}
     out: list[Finding] = []
-    for item in findings:
-        name = _schema_field(item.pointer)
+    for found in findings:
+        name = _schema_field(found.pointer)
         untouched = name and not any(r == name or r.startswith(name + ".") or name.startswith(r + ".") for r in read)
-        if item.severity == Severity.ERROR and untouched:
-            item = dataclasses.replace(
-                item,
+        if found.severity == Severity.ERROR and untouched:
+            found = dataclasses.replace(  # noqa: PLW2901
+                found,
                 severity=Severity.WARNING,
-                message=f"no subscriber reads detail.{name} (every subscriber declares reads): {item.message}",
+                message=f"no subscriber reads detail.{name} (every subscriber declares reads): {found.message}",
             )
-        out.append(item)
+        out.append(found)
     return out

@@ -104,7 +104,7 @@ class _Entry:
     last_error: tuple[str, str] = ("", "")  # (code, message)
 
     def request_entry(self, bus_name: str) -> dict[str, Any]:
-        entry = {
+        entry: dict[str, Any] = {
             "Source": self.contract.source,
             "DetailType": self.contract.detail_type,
             "Detail": self.detail_text,
@@ -205,7 +205,7 @@ def _send(chunk: list[_Entry], client: Any, bus_name: str, result: PublishResult
             return []
         return chunk
     retry = []
-    for entry, answer in zip(chunk, response.get("Entries", [])):
+    for entry, answer in zip(chunk, response.get("Entries", []), strict=False):
         if answer.get("EventId") and not answer.get("ErrorCode"):
             result.sent.append(Sent(entry.index, answer["EventId"], entry.key))
             continue

@@ -246,9 +246,9 @@ def _event_reasons(sub: Subscription, was: Subscription, change: EventChange) ->
     touched = sorted(f for f in filter_fields(sub.filter) if any(_overlaps(f, t) for t in change.touched))
     if touched:
         reasons.append(f"filter field(s) {', '.join(touched)} changed in the schema")
-    read = sorted(f for f in sub.reads if any(_overlaps(f, t) for t in change.touched))
-    if read:
-        reasons.append(f"read field(s) {', '.join(read)} changed in the schema (reads {reads_summary(sub)})")
+    read_fields = sorted(f for f in sub.reads if any(_overlaps(f, t) for t in change.touched))
+    if read_fields:
+        reasons.append(f"read field(s) {', '.join(read_fields)} changed in the schema (reads {reads_summary(sub)})")
     return reasons
 
 

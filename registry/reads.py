@@ -214,7 +214,7 @@ def spare_unread(subscriptions: Sequence[Subscription], findings: Iterable[Findi
         name = _schema_field(found.pointer)
         untouched = name and not any(r == name or r.startswith(name + ".") or name.startswith(r + ".") for r in read)
         if found.severity == Severity.ERROR and untouched:
-            found = dataclasses.replace(  # noqa: PLW2901
+            found = dataclasses.replace(
                 found,
                 severity=Severity.WARNING,
                 message=f"no subscriber reads detail.{name} (every subscriber declares reads): {found.message}",

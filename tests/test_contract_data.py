@@ -550,7 +550,17 @@ def test_subscription_files_follow_the_format() -> None:
         assert len(set(seen)) == len(seen), f"{path.name}: duplicate names"
         for sub in doc["subscriptions"]:
             assert re.fullmatch(r"[a-z][a-z0-9-]*", sub["name"]) and len(sub["name"]) <= 40
-            assert set(sub) <= {"name", "description", "event", "versions", "filter", "delivery", "retry", "expect"}
+            assert set(sub) <= {
+                "name",
+                "description",
+                "event",
+                "versions",
+                "filter",
+                "reads",
+                "delivery",
+                "retry",
+                "expect",
+            }
 
 
 @pytest.mark.parametrize("file,sub", ALL_SUBS, ids=[f"{f}:{s['name']}" for f, s in ALL_SUBS])

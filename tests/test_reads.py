@@ -171,3 +171,16 @@ def test_the_same_change_is_an_error_when_a_subscriber_reads_that_field_or_the_w
     whole = _two_readers(tmp_path / "b", [{"amount": {}}, None], _retyped_note())
     assert reads_it and whole
     assert {f.severity for f in reads_it} == {f.severity for f in whole} == {"error"}
+
+
+def test_a_malformed_reads_declaration_is_a_format_finding_with_its_pointer(tmp_path: Path) -> None:
+    from registry.loader import load_with_findings
+
+    write_event(tmp_path, KEY, [order_schema()])
+    write_subscriptions(
+        tmp_path,
+        "billing",
+        [{"name": "t", "event": KEY, "reads": {"amount": {"type": "num"}}, "delivery": {"type": "queue"}}],
+    )
+    _, findings = load_with_findings(tmp_path)
+    assert [(f.rule_id, f.pointer) for f in findings] == [("FILE_FORMAT_INVALID", "/subscriptions/0/reads/amount/type")]

@@ -19,79 +19,17 @@ from typing import Any
 from registry.findings import Finding, Severity
 from registry.gate_rules import finding
 from registry.model import EventContract, Subscription
+from registry.routing.schema_paths import resolve_field
 
 __all__ = [
     "JSON_TYPES",
     "check_reads",
-    "declared_types",
-    "field_schemas",
     "project",
     "reads_summary",
     "spare_unread",
 ]
 
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
-_BRANCHES = ("oneOf", "anyOf")
-
-
-def field_schemas(schema: Mapping[str, Any], dotted: str) -> list[Mapping[str, Any]]:
-    """The subschemas that describe `dotted` in `schema` (one per oneOf/anyOf branch that declares it)."""
-    nodes: list[Mapping[str, Any]] = [schema]
-    for part in dotted.split("."):
-        found: list[Mapping[str, Any]] = []
-        for node in _expand(nodes):
-            properties = node.get("properties")
-            if isinstance(properties, dict) and isinstance(properties.get(part), dict):
-                found.append(properties[part])
-        if not found:
-            return []
-        nodes = found
-    return nodes
-
-
-def _expand(nodes: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """A node and, recursively, the branches of its oneOf/anyOf/allOf."""
-    out: list[Mapping[str, Any]] = []
-    for node in nodes:
-        out.append(node)
-        for keyword in (*_BRANCHES, "allOf"):
-            branches = node.get(keyword)
-            if isinstance(branches, list):
-                out += _expand(b for b in branches if isinstance(b, dict))
-    return out
-
-
-def declared_types(nodes: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    """Every JSON type a value at these subschemas may have (all types where a node leaves it open)."""
-    types: set[str] = set()
-    for node in nodes:
-        if "const" in node or "enum" in node:
-            values = [node["const"]] if "const" in node else list(node["enum"])
-            types |= {_type_of(v) for v in values}
-            continue
-        branches = [b for k in _BRANCHES for b in node.get(k, []) if isinstance(b, dict)]
-        if branches and "type" not in node:
-            types |= declared_types(branches)
-            continue
-        declared = node.get("type")
-        if declared is None:
-            return JSON_TYPES
-        types |= {declared} if isinstance(declared, str) else set(declared)
-    return frozenset(types)
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _accepted(expectation: Mapping[str, Any]) -> frozenset[str]:
@@ -103,15 +41,20 @@ def _accepted(expectation: Mapping[str, Any]) -> frozenset[str]:
 
 
 def check_reads(sub: Subscription, contract: EventContract) -> list[Finding]:
-    """Every version the subscription reads declares each read field with types the consumer accepts."""
+    """Every version the subscription reads declares each read field with types the consumer accepts.
+
+    Fields are resolved like filter fields (`registry.routing.schema_paths`: properties,
+    local $ref, allOf/anyOf/oneOf branches). A field holding an array needs "array" among
+    the accepted types (its elements are the consumer's business); a field whose types the
+    schema leaves open is not judged, as filter checks do.
+    """
     findings: list[Finding] = []
     for dotted, expectation in sorted(sub.reads.items()):
         pointer = f"{sub.pointer}/reads/{dotted.replace('~', '~0').replace('/', '~1')}"
         accepted = _accepted(expectation)
         for number in sub.versions:
-            version = contract.version(number)
-            nodes = field_schemas(version.schema, dotted)
-            if not nodes:
+            field = resolve_field(contract.version(number).schema, dotted.split("."))
+            if not field.declared or field.never_present:
                 findings.append(
                     finding(
                         "READ_FIELD_MISSING",
@@ -123,7 +66,8 @@ def check_reads(sub: Subscription, contract: EventContract) -> list[Finding]:
                     )
                 )
                 continue
-            extra = declared_types(nodes) - accepted
+            types = frozenset({"array"}) if field.is_array else field.types
+            extra = (types or frozenset()) - accepted
             if extra:
                 findings.append(
                     finding(
@@ -133,7 +77,7 @@ def check_reads(sub: Subscription, contract: EventContract) -> list[Finding]:
                         f"v{number} of {contract.key} allows detail.{dotted} to be {', '.join(sorted(extra))}, "
                         f"which {sub.id} does not accept",
                         old=sorted(accepted),
-                        new=sorted(declared_types(nodes)),
+                        new=sorted(types or ()),
                     )
                 )
     return findings

@@ -12,7 +12,7 @@ from registry.bundle import metrics_reads, validator_sources
 from registry.gate import run_gate
 from registry.loader import load_registry
 from registry.model import EventContract
-from registry.reads import declared_types, field_schemas, project
+from registry.reads import project
 from tests.registry_builder import order_schema, write_event, write_lock, write_subscriptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,12 +59,12 @@ def test_changes_to_fields_the_subscription_does_not_read_do_not_concern_it(tmp_
     assert _read_findings(registry) == []
 
 
-def test_a_field_declared_in_a_oneof_branch_has_the_union_of_its_types() -> None:
-    nodes = field_schemas(WAITING_V1, "drinkOrder")
-    assert declared_types(nodes) == {"string", "object"}
-    assert field_schemas(WAITING_V1, "drinkOrder.drink") and declared_types(
-        field_schemas(WAITING_V1, "orderNumber")
-    ) == {"integer"}
+def test_a_field_declared_in_a_oneof_branch_is_read_with_the_union_of_its_types(tmp_path: Path) -> None:
+    waiting = {k: v for k, v in WAITING_V1.items() if k != "$schema"}
+    only_strings = _registry(tmp_path / "a", {"drinkOrder": {"type": "string"}, "drinkOrder.drink": {}}, [waiting])
+    both = _registry(tmp_path / "b", {"drinkOrder": {"type": ["object", "string"]}}, [waiting])
+    assert _read_findings(only_strings) == [("READ_FIELD_TYPE_MISMATCH", "/subscriptions/0/reads/drinkOrder")]
+    assert _read_findings(both) == []
 
 
 def _index_and_loader(contract: EventContract, reads: frozenset[str] | None):

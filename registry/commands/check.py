@@ -12,7 +12,8 @@ from registry.gate import GateResult, evaluate
 DEFAULT_CONTRACTS = Path("contracts")
 
 
-def register(parser: argparse.ArgumentParser) -> None:
+def add_contracts_option(parser: argparse.ArgumentParser) -> None:
+    """`--contracts DIR`, the same in every command that reads the contracts."""
     parser.add_argument(
         "--contracts",
         type=Path,
@@ -20,6 +21,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="contracts directory (default: contracts)",
     )
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    add_contracts_option(parser)
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from registry.commands.check import DEFAULT_CONTRACTS
+from registry.commands.check import add_contracts_option
 from registry.conform import ConformReport, conform
 from registry.loader import load_registry
 from registry.recorded import iter_recorded
@@ -25,13 +24,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path", metavar="FILE|DIR", help="JSON Lines of EventBridge envelopes (SQS/SNS/Logs wrapped too)"
     )
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable result, every event listed")
     parser.set_defaults(run=run)
 

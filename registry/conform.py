@@ -37,7 +37,8 @@ __all__ = [
     "judge",
 ]
 
-_VALIDATORS: dict[str, Callable[[Any], Any]] = {}
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {}  # version fingerprint -> compiled validator
+_BY_CONTRACT: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]] = {}  # fingerprints -> (number, validator)
 
 
 @dataclass(frozen=True)
@@ -93,18 +94,27 @@ def _version_validator(version: SchemaVersion) -> Callable[[Any], Any]:
     return validate
 
 
+def _validators(contract: EventContract) -> list[tuple[int, Callable[[Any], Any]]]:
+    """The contract's versions compiled, looked up once per contract (a hot path: once per event)."""
+    key = tuple(v.fingerprint for v in contract.versions)
+    found = _BY_CONTRACT.get(key)
+    if found is None:
+        found = _BY_CONTRACT[key] = [(v.number, _version_validator(v)) for v in contract.versions]
+    return found
+
+
 def accepting_versions(contract: EventContract, detail: Any) -> tuple[tuple[int, ...], tuple[VersionRejection, ...]]:
     """The versions of `contract` that accept `detail`, and for each other version its first failure."""
     accepted: list[int] = []
     rejected: list[VersionRejection] = []
-    for version in contract.versions:
+    for number, validate in _validators(contract):
         try:
-            _version_validator(version)(detail)
+            validate(detail)
         except fastjsonschema.JsonSchemaValueException as exc:
             pointer, reason = describe_value_error(exc)
-            rejected.append(VersionRejection(version.number, "/detail" + pointer, reason))
+            rejected.append(VersionRejection(number, "/detail" + pointer, reason))
         else:
-            accepted.append(version.number)
+            accepted.append(number)
     return tuple(accepted), tuple(rejected)
 
 

@@ -143,3 +143,24 @@ def test_the_pr_report_shows_the_correction_and_the_subscribers_of_the_corrected
     assert "CONTRACT_CORRECTED" in text and "**Safe to merge**" in text
     (row,) = [line for line in text.splitlines() if line.startswith("| billing.totals")]
     assert "reads v1 of shop/OrderPlaced, which v2 corrects: v1 typed amount as a number" in row
+
+
+def test_against_the_base_branch_a_locked_correction_is_still_news_until_the_base_has_it(tmp_path: Path) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    root = tmp_path / "contracts"
+    _published(root, [order_schema()])
+    git("init", "-q", "-b", "main")
+    git("-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "base", "--allow-empty")
+    git("add", "-A")
+    git("-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "v1")
+    _published(root, [order_schema(), _amount_widened()], corrections=[CORRECTION])
+    _evidence(root, KEY, [_envelope({"orderId": "o", "amount": "12.5"})])
+    registry = load_registry(root)
+    write_lock(root, {f"{KEY}/v{v.number}": v.fingerprint for v in registry.events[KEY].versions})  # PR locks v2
+    assert [f.rule_id for f in evaluate(root).report.findings] == []  # locked: old news without a base
+    against = evaluate(root, against="main")
+    assert against.exit_code == 0 and [f.rule_id for f in against.report.findings] == ["CONTRACT_CORRECTED"]

@@ -85,6 +85,17 @@ def read_evidence(registry: Registry) -> Evidence:
 def check_evidence(registry: Registry, evidence: Evidence) -> list[Finding]:
     """The evidence's own findings, and one per way the latest version rejects its producer's events."""
     findings = list(evidence.findings)
+    for contract in sorted(registry.events.values(), key=lambda c: c.key):
+        if contract.external and not evidence.verdicts.get(contract.key):
+            findings.append(
+                finding(
+                    "EVIDENCE_MISSING",
+                    str(Path(contract.directory) / "event.json"),
+                    "/external",
+                    f"{contract.key} is produced by a system we do not own and no evidence of what it really "
+                    "sends is committed",
+                )
+            )
     for key, verdicts in sorted(evidence.verdicts.items()):
         latest = registry.events[key].latest
         groups: dict[tuple[str, str], list[Verdict]] = {}

@@ -140,6 +140,12 @@ _RULES = [
         "publish a version that accepts what the producer really sends (a correction when the old one never matched)",
     ),
     Rule(
+        "EVIDENCE_MISSING",
+        "Notes external contracts with no committed evidence: only checked against examples we wrote.",
+        "commit what the producer really sends under contracts/evidence/<domain>/<Event>/ with a SOURCES.md",
+        Severity.WARNING,
+    ),
+    Rule(
         "EVIDENCE_UNREADABLE",
         "Checks that every evidence file under contracts/evidence is readable JSON Lines of envelopes.",
         "fix the line shown: one EventBridge envelope (source, detail-type, detail) per line",

@@ -164,3 +164,12 @@ def test_against_the_base_branch_a_locked_correction_is_still_news_until_the_bas
     assert [f.rule_id for f in evaluate(root).report.findings] == []  # locked: old news without a base
     against = evaluate(root, against="main")
     assert against.exit_code == 0 and [f.rule_id for f in against.report.findings] == ["CONTRACT_CORRECTED"]
+
+
+def test_an_external_contract_without_evidence_gets_a_warning_not_a_rejection(tmp_path: Path) -> None:
+    write_event(tmp_path, KEY, [order_schema()], external=True)
+    report = run_gate(load_registry(tmp_path))
+    (missing,) = [f for f in report.findings if f.rule_id == "EVIDENCE_MISSING"]
+    assert missing.severity == "warning" and report.ok
+    _evidence(tmp_path, KEY, [_envelope({"orderId": "o", "amount": 1})])
+    assert "EVIDENCE_MISSING" not in [f.rule_id for f in run_gate(load_registry(tmp_path)).findings]

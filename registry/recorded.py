@@ -111,11 +111,17 @@ def _read_file(path: Path) -> Iterator[RecordedEvent | BadLine]:
             value, wrapper = _parse_line(stripped)
             if value is _UNPARSABLE and stripped[:1] in (b"{", b"["):
                 whole_bytes = raw + handle.read()
-                whole = _whole_document(whole_bytes)
+                whole, error = _whole_document(whole_bytes)
                 if whole is not None:
                     yield from _unwrap(file, number, whole, "eventbridge")
                     return
-                lines = enumerate(whole_bytes.split(b"\n")[1:], start=number + 1)
+                rest = whole_bytes.split(b"\n")[1:]
+                if error is not None and error.lineno > 1 and not _next_line_is_json(rest):
+                    # a multi-line document with a syntax error: one finding where it breaks, not one per line
+                    where = number + error.lineno - 1
+                    yield BadLine(file, where, f"not a JSON document: {error.msg} (column {error.colno})")
+                    return
+                lines = enumerate(rest, start=number + 1)
             yield from _line_events(file, number, value, wrapper)
             break
         for number, raw in lines:
@@ -140,13 +146,21 @@ _UNPARSABLE = object()
 _NOT_UTF8 = object()
 
 
-def _whole_document(data: bytes) -> Any:
-    """A file that is one multi-line JSON document (an envelope or an array), else None (JSON Lines)."""
+def _whole_document(data: bytes) -> tuple[Any, json.JSONDecodeError | None]:
+    """A file that is one multi-line JSON document (an envelope or an array), else None and why."""
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return None
-    return value if isinstance(value, list | dict) else None
+    except json.JSONDecodeError as exc:
+        return None, exc
+    except (UnicodeDecodeError, RecursionError):
+        return None, None
+    return (value, None) if isinstance(value, list | dict) else (None, None)
+
+
+def _next_line_is_json(lines: list[bytes]) -> bool:
+    """True when the next non-blank line parses on its own: JSON Lines whose first line is broken."""
+    following = next((line.strip() for line in lines if line.strip()), b"")
+    return bool(following) and _parse_line(following)[0] not in (_UNPARSABLE, _NOT_UTF8)
 
 
 def _parse_line(line: bytes) -> tuple[Any, str]:

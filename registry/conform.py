@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import fastjsonschema
 
@@ -29,6 +29,7 @@ __all__ = [
     "ConformReport",
     "ContractIndex",
     "Group",
+    "Keep",
     "Verdict",
     "VersionRejection",
     "accepting_versions",
@@ -37,6 +38,7 @@ __all__ = [
     "judge",
 ]
 
+Keep = Literal["all", "failing", "none"]
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {}  # version fingerprint -> compiled validator
 _BY_CONTRACT: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]] = {}  # fingerprints -> (number, validator)
 
@@ -142,7 +144,7 @@ class ConformReport:
     """Every verdict's summary: counts by event type and by failing pointer, unknown types, bad lines."""
 
     latest: Mapping[str, int] = field(default_factory=dict)  # event key -> its latest version number
-    keep_verdicts: bool = True
+    keep: Keep = "all"  # which verdicts to keep: "all", "failing" (not accepted by the latest) or "none"
     verdicts: list[Verdict] = field(default_factory=list)
     bad_lines: list[BadLine] = field(default_factory=list)
     total: int = 0
@@ -153,7 +155,7 @@ class ConformReport:
 
     def add(self, verdict: Verdict) -> None:
         self.total += 1
-        if self.keep_verdicts:
+        if self.keep == "all" or (self.keep == "failing" and not verdict.ok):
             self.verdicts.append(verdict)
         if not verdict.event:
             _count(self.unknown, (verdict.source, verdict.detail_type), verdict.where)
@@ -212,13 +214,11 @@ def _count(groups: dict[Any, Group], key: Any, where: str) -> None:
         group.count += 1
 
 
-def conform(
-    registry: Registry, recorded: Iterable[RecordedEvent | BadLine], *, keep_verdicts: bool = True
-) -> ConformReport:
+def conform(registry: Registry, recorded: Iterable[RecordedEvent | BadLine], *, keep: Keep = "all") -> ConformReport:
     """Judge every recorded event; bad lines are collected, never fatal (the rest is still checked)."""
     index = contract_index(registry)
     latest = {key: contract.latest.number for key, contract in registry.events.items()}
-    report = ConformReport(latest=latest, keep_verdicts=keep_verdicts)
+    report = ConformReport(latest=latest, keep=keep)
     for item in recorded:
         if isinstance(item, BadLine):
             report.bad_lines.append(item)

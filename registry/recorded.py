@@ -7,12 +7,14 @@ Accepted, one JSON value per line (JSON Lines), or one JSON document per file
 (an envelope or an array of them, as producers' repositories keep samples):
 - an EventBridge envelope (`source`, `detail-type`, `detail`), as an archive
   replay, a capture rule to SQS or a CloudWatch Logs target writes it;
-- an SQS record (`body` holds the envelope, or an SNS notification of it), or a
-  Lambda SQS batch `{"Records": [...]}`;
+- an SQS record (`body` holds the envelope, or an SNS notification of it), a
+  Lambda SQS batch `{"Records": [...]}` or `aws sqs receive-message` output
+  `{"Messages": [{"Body": ...}]}`;
 - an SNS notification (`Type: Notification`, `Message` holds the envelope) or
   an SNS Lambda record (`Sns: {...}`);
 - a CloudWatch Logs line: `{"timestamp", "message"}` as `filter-log-events`
-  exports it, or `<timestamp> <json>` as an S3 export writes it.
+  exports it (also its whole `{"events": [...]}` output), or `<timestamp> <json>`
+  as an S3 export writes it.
 
 A line that is none of these is a `BadLine` (file and line number), never an
 exception, so one bad line does not hide the rest.
@@ -32,6 +34,8 @@ __all__ = ["RECORDED_SUFFIXES", "BadLine", "RecordedEvent", "iter_recorded", "re
 
 RECORDED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 _ENVELOPE_KEYS = ("source", "detail-type", "detail")
+# Lists of records: a Lambda SQS/SNS batch, `aws sqs receive-message` output, `aws logs filter-log-events` output
+_BATCH_KEYS = ("Records", "Messages", "events")
 
 
 @dataclass(frozen=True)
@@ -193,8 +197,9 @@ def _unwrap(file: str, line: int, value: Any, wrapper: str) -> Iterator[Recorded
     if all(key in value for key in _ENVELOPE_KEYS):
         yield RecordedEvent(file, line, value, wrapper)
         return
-    if isinstance(value.get("Records"), list):
-        for record in value["Records"]:
+    batch = next((value[k] for k in _BATCH_KEYS if isinstance(value.get(k), list)), None)
+    if batch is not None:
+        for record in batch:
             yield from _unwrap(file, line, record, wrapper)
         return
     inner, inner_wrapper = _inner(value)

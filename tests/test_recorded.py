@@ -102,3 +102,15 @@ def test_json_lines_whose_first_line_is_broken_still_read_the_rest(tmp_path: Pat
     path = _write(tmp_path, "e.jsonl", ['{"source": "x"', json.dumps(ENVELOPE), json.dumps(ENVELOPE)])
     read = list(iter_recorded([path]))
     assert [type(r).__name__ for r in read] == ["BadLine", "RecordedEvent", "RecordedEvent"]
+
+
+def test_cli_outputs_of_sqs_receive_message_and_logs_filter_log_events_are_unwrapped(tmp_path: Path) -> None:
+    body = json.dumps(ENVELOPE)
+    sqs = {"Messages": [{"MessageId": "m", "ReceiptHandle": "r", "MD5OfBody": "x", "Body": body}]}
+    logs = {
+        "events": [{"logStreamName": "s", "timestamp": 1, "message": body, "ingestionTime": 2}],
+        "searchedLogStreams": [],
+    }
+    path = _write(tmp_path, "cli.jsonl", [json.dumps(sqs), json.dumps(logs)])
+    read = list(iter_recorded([path]))
+    assert [(r.wrapper, r.envelope) for r in read] == [("sqs", ENVELOPE), ("cloudwatch-logs", ENVELOPE)]  # type: ignore[union-attr]

@@ -7,20 +7,14 @@ import json
 from pathlib import Path
 
 from registry.codegen import render_bindings, stale_files, write_bindings
-from registry.commands.check import DEFAULT_CONTRACTS
+from registry.commands.check import add_contracts_option
 from registry.gate import evaluate
 
 DEFAULT_OUT = Path("contracts_py")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="the bindings package (default: contracts_py)"
     )

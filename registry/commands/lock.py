@@ -10,19 +10,13 @@ import argparse
 import json
 from pathlib import Path
 
-from registry.commands.check import DEFAULT_CONTRACTS
+from registry.commands.check import add_contracts_option
 from registry.gate import evaluate, versions_by_key
 from registry.loader import LOCK_FILE_NAME
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -19,10 +19,9 @@ from registry.findings import Finding
 from registry.gate_rules import finding
 from registry.model import Registry
 from registry.recorded import BadLine, iter_recorded
+from registry.replay import EVIDENCE_DIR
 
 __all__ = ["EVIDENCE_DIR", "Evidence", "check_evidence", "read_evidence"]
-
-EVIDENCE_DIR = "evidence"
 
 
 @dataclass(frozen=True)

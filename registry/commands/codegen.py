@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 from registry.codegen import render_bindings, stale_files, write_bindings
-from registry.commands.check import add_contracts_option
-from registry.gate import evaluate
+from registry.commands.options import add_contracts_option, gated_registry
 
 DEFAULT_OUT = Path("contracts_py")
 
@@ -24,11 +23,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate(args.contracts)
-    if result.registry is None or not result.report.ok:
-        print(result.report.render("No bindings generated: the gate rejects the registry"))
-        return result.exit_code
-    files = render_bindings(result.registry)
+    registry, refused = gated_registry(args.contracts, "No bindings generated: the gate rejects the registry")
+    if registry is None:
+        return refused
+    files = render_bindings(registry)
     if args.check:
         stale = stale_files(files, args.out)
         summary: dict[str, object] = {"out": str(args.out), "files": len(files), "stale": stale}

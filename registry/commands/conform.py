@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from registry.commands.check import add_contracts_option
+from registry.commands.options import add_contracts_option
 from registry.conform import ConformReport, conform
 from registry.loader import load_registry
 from registry.recorded import iter_recorded

@@ -17,7 +17,15 @@ from registry.routing.errors import PatternError
 from registry.routing.operands import is_number
 from registry.routing.tree import NodeMatcher, compile_object, is_or, load_document
 
-__all__ = ["POLICY_MAX_BYTES", "POLICY_MAX_COMBINATIONS", "POLICY_MAX_KEYS", "SCOPES", "FilterPolicy", "compile_policy"]
+__all__ = [
+    "POLICY_MAX_BYTES",
+    "POLICY_MAX_COMBINATIONS",
+    "POLICY_MAX_KEYS",
+    "SCOPES",
+    "FilterPolicy",
+    "compile_policy",
+    "policy_subject",
+]
 
 SCOPES = ("MessageAttributes", "MessageBody")
 POLICY_MAX_BYTES = 256 * 1024
@@ -37,18 +45,23 @@ class FilterPolicy:
         """MessageAttributes: the attributes as Publish takes them; MessageBody: the body (parsed, or its raw text)."""
         if not self.policy:
             return True
-        if self.scope == "MessageBody":
-            body = event
-            if isinstance(body, (str, bytes)):
-                try:
-                    body = json.loads(body)
-                except ValueError:
-                    return False  # a body that is not JSON matches no payload policy
-            return type(body) is dict and self._match(body)
-        if type(event) is not dict or not event:
-            # "exists": false only matches if at least one attribute is present.
-            return False
-        return self._match(_attribute_values(event))
+        subject = policy_subject(event, self.scope)
+        return subject is not None and self._match(subject)
+
+
+def policy_subject(event: Any, scope: str) -> dict[str, Any] | None:
+    """What a policy of `scope` is matched against (the body as an object, or typed attributes); None: nothing can match."""
+    if scope == "MessageBody":
+        body = event
+        if isinstance(body, (str, bytes)):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return None  # a body that is not JSON matches no payload policy
+        return body if type(body) is dict else None
+    if type(event) is not dict or not event:
+        return None  # "exists": false only matches if at least one attribute is present
+    return _attribute_values(event)
 
 
 def compile_policy(policy: Any, scope: str | None = "MessageAttributes") -> FilterPolicy:
@@ -68,7 +81,8 @@ def compile_policy(policy: Any, scope: str | None = "MessageAttributes") -> Filt
     if combinations > POLICY_MAX_COMBINATIONS:
         raise PatternError(
             f"Filter policy is too complex: {combinations} combinations of values, SNS allows {POLICY_MAX_COMBINATIONS} "
-            "(the product of the number of values in each array): split it across subscriptions",
+            "(the product of the number of values in each array, each times its key's nesting level): "
+            "split it across subscriptions or flatten it",
             "",
         )
     return FilterPolicy(policy, scope, matcher)
@@ -100,16 +114,22 @@ def _flat_keys(policy: Mapping[str, Any]) -> set[str]:
     return keys
 
 
-def _combinations(node: Mapping[str, Any]) -> int:
-    """Product of the array sizes; the branches of an `$or` add up."""
+def _combinations(node: Mapping[str, Any], depth: int = 1) -> int:
+    """Product over the keys of (values in the array x the key's nesting level); `$or` branches add up.
+
+    SNS "Filter policy constraints", payload-based filtering: a nested key
+    multiplies by its level, e.g. 4 values three levels deep and 3 values two
+    levels deep make (4 x 3) x (3 x 2) = 72. A `$or` adds no level: its
+    branches' keys sit where the `$or` is.
+    """
     total = 1
     for k, v in node.items():
         if is_or(k, v):
-            total *= sum(_combinations(b) for b in v)
+            total *= sum(_combinations(b, depth) for b in v)
         elif isinstance(v, dict):
-            total *= _combinations(v)
+            total *= _combinations(v, depth + 1)
         elif isinstance(v, list):
-            total *= max(len(v), 1)
+            total *= max(len(v), 1) * depth
     return total
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "accepting_versions",
     "conform",
     "contract_index",
+    "first_rejection",
     "judge",
 ]
 
@@ -94,6 +95,16 @@ def _version_validator(version: SchemaVersion) -> Callable[[Any], Any]:
     if validate is None:
         validate = _VALIDATORS[version.fingerprint] = schema_validator(version.schema)
     return validate
+
+
+def first_rejection(version: SchemaVersion, detail: Any) -> VersionRejection | None:
+    """None when `version` accepts `detail`, else its first failing pointer (as `/detail/...`) and why."""
+    try:
+        _version_validator(version)(detail)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        pointer, reason = describe_value_error(exc)
+        return VersionRejection(version.number, "/detail" + pointer, reason)
+    return None
 
 
 def _validators(contract: EventContract) -> list[tuple[int, Callable[[Any], Any]]]:

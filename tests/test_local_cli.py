@@ -57,8 +57,9 @@ def test_dev_coffee_flow_counts_each_order_once(dev_run):
     # the monitor judges every delivery (it observes, it does not dedupe): o-1 put twice and each
     # delivered twice, o-2 and o-3 once; the cancel delivered twice
     assert coffee["monitor"] == {
-        "coffeeshop/OrderCancelled": {"accepted": 2, "rejected": 0, "versions": {"v1": 2}},
-        "coffeeshop/WaitingCompletion": {"accepted": 6, "rejected": 0, "versions": {"v1": 6}},
+        # the monitor counts the newest version that accepts each event: v2 corrects v1 and accepts all of v1's
+        "coffeeshop/OrderCancelled": {"accepted": 2, "rejected": 0, "versions": {"v2": 2}},
+        "coffeeshop/WaitingCompletion": {"accepted": 6, "rejected": 0, "versions": {"v2": 6}},
     }
 
 
@@ -123,6 +124,6 @@ def test_unknown_stack_is_exit_2_listing_known_stacks(monkeypatch, capsys):
 
 def test_dev_monitor_names_the_first_failing_pointer_of_a_drifted_event(dev_run):
     drift = _scenario(dev_run[1], "coffee-shop-drift")
-    assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v1": 1}}}
+    assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v2": 1}}}
     (violation,) = drift["violations"]
     assert (violation["event"], violation["pointer"]) == ("coffeeshop/WaitingCompletion", "/detail/orderId")

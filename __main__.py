@@ -22,6 +22,7 @@ from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
 from components.common import RouteContext
 from components.event_bus import EventBus, EventBusArgs
+from components.event_log import EventLog, EventLogArgs, producer_buses
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
 from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
@@ -113,6 +114,20 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
         bus_name=bus.bus.name,
         alarm_threshold_seconds=config.alarms.dlq_oldest_message_age_seconds,
     )
+    if config.event_log is not None:
+        subscribed = producer_buses(events[s.event] for s in subs) if config.event_log.producer_buses else {}
+        EventLog(
+            "event-log",
+            EventLogArgs(
+                config.name_prefix,
+                bus.bus.name,
+                subscribed,
+                config.event_log.retention_days,
+                config.region,
+                account_id,
+                config.alarms.dlq_oldest_message_age_seconds,
+            ),
+        )
     queue_urls: dict[str, pulumi.Output[str]] = {}
     topic_arns: dict[str, pulumi.Output[str]] = {}
     by_type: dict[str, list[Subscription]] = {}

@@ -14,10 +14,10 @@ from components.common import physical_name, policy_json
 from components.draft4 import to_draft4
 from registry.model import EventContract
 
-__all__ = ["EventBus", "EventBusArgs"]
+__all__ = ["KEY_ADMIN_ACTIONS", "EventBus", "EventBusArgs"]
 
 # Key administration without a bare `kms:*`: the account keeps control of the key.
-_KEY_ADMIN_ACTIONS = [
+KEY_ADMIN_ACTIONS = [
     "kms:Create*",
     "kms:Describe*",
     "kms:Enable*",
@@ -82,7 +82,7 @@ class EventBus(pulumi.ComponentResource):
                         "Sid": "AccountAdministers",
                         "Effect": "Allow",
                         "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                        "Action": _KEY_ADMIN_ACTIONS,
+                        "Action": KEY_ADMIN_ACTIONS,
                         "Resource": "*",
                     },
                     {

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import yaml
 
 from registry.errors import InputError, UsageError
+from registry.ops_config import EventLogConfig, GlobalEndpointConfig, parse_event_log, parse_global_endpoint
 
 __all__ = [
     "AUTH_TYPES",
@@ -47,6 +48,8 @@ CONFIG_KEYS = (
     "functions",
     "subscriptions",
     "schedule",
+    "eventLog",
+    "globalEndpoint",
 )
 AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -108,6 +111,8 @@ class StackConfig:
     disabled: tuple[str, ...]
     schedule: Schedule | None
     secret_keys: tuple[str, ...] = field(default=())  # every secret config key the program will require
+    event_log: EventLogConfig | None = None  # registry/ops_config.py
+    global_endpoint: GlobalEndpointConfig | None = None
 
     def subscription_enabled(self, sub_id: str) -> bool:
         if sub_id in self.disabled:
@@ -192,15 +197,13 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
                 "a secret is written in plain text",
                 f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
             )
+    region = p.string(
+        "region", namespace="aws", pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"), hint="e.g. `aws:region: us-east-1`"
+    )
     return StackConfig(
         stack=stack,
         source=source,
-        region=p.string(
-            "region",
-            namespace="aws",
-            pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"),
-            hint="e.g. `aws:region: us-east-1`",
-        ),
+        region=region,
         name_prefix=p.string(
             "namePrefix",
             pattern=_PREFIX_RE,
@@ -222,6 +225,8 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
         disabled=_ids(p, "subscriptions/disabled", subs.get("disabled", [])),
         schedule=_schedule(p, p.mapping("schedule", None), functions),
         secret_keys=secret_keys,
+        event_log=parse_event_log(p.fail, p.raw("eventLog")),
+        global_endpoint=parse_global_endpoint(p.fail, p.raw("globalEndpoint"), region, functions),
     )
 
 

@@ -64,6 +64,7 @@ class ForkTopic(pulumi.ComponentResource):
             f"{name}-topic",
             name=physical_name(physical, limit=256),
             kms_master_key_id=args.kms_key_arn,
+            tracing_config="Active",  # X-Ray: SNS passes the producer's trace header on to the queues
             opts=pulumi.ResourceOptions(parent=self),
         )
         topic_policy = allow_rule_publish(self, name, self.topic, bus_rule)

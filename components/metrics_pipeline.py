@@ -27,11 +27,12 @@ from components.common import (
 )
 from registry.model import EventContract, Subscription
 
-__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "MetricsPipeline", "MetricsPipelineArgs"]
+__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "XRAY_ACTIONS", "MetricsPipeline", "MetricsPipelineArgs"]
 
 KEY_ATTRIBUTES = ("pk", "sk")  # handlers/metrics/store.py writes these
 TTL_ATTRIBUTE = "expires_at"  # the idempotency records expire through DynamoDB TTL
 _SQS_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]  # what active tracing needs
 _TABLE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
 
 
@@ -93,6 +94,10 @@ class MetricsPipeline(pulumi.ComponentResource):
                         "Resource": [q.arn for q in self.queues.values()],
                     },
                     {"Sid": "WriteItsTable", "Effect": "Allow", "Action": _TABLE_ACTIONS, "Resource": self.table.arn},
+                    # The one documented exception to "no Resource *": X-Ray's PutTraceSegments and
+                    # PutTelemetryRecords support no resource-level permissions (the AWS managed policy
+                    # AWSXRayDaemonWriteAccess grants them on "*" too). The actions stay exact.
+                    {"Sid": "SendTraces", "Effect": "Allow", "Action": XRAY_ACTIONS, "Resource": "*"},
                     {
                         "Sid": "WriteItsLogs",
                         "Effect": "Allow",
@@ -114,6 +119,7 @@ class MetricsPipeline(pulumi.ComponentResource):
             memory_size=256,
             timeout=30,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables={"METRICS_TABLE": self.table.name}),
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),  # X-Ray: a segment per invocation
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, self.log_group]),
         )
         for sub, _contract in args.routes:

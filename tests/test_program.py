@@ -16,6 +16,7 @@ import pytest
 
 from components import TOKEN_PREFIX
 from components.common import physical_name
+from components.metrics_pipeline import XRAY_ACTIONS
 from registry.gate import version_key
 from registry.loader import load_registry
 from registry.model import Registry
@@ -37,6 +38,7 @@ COMPONENTS = {
     "MetricsPipeline",
     "LambdaDelivery",
     "Schedule",
+    "EventLog",
 }
 
 
@@ -180,7 +182,7 @@ def test_every_queue_and_topic_is_encrypted(dev: Plan, prod: Plan) -> None:
 def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
     for plan in (dev, prod):
         for resource in plan.resources:
-            for key in ("policy", "assumeRolePolicy"):
+            for key in ("policy", "assumeRolePolicy", "policyDocument"):
                 if key not in resource.inputs:
                     continue
                 for statement in statements(resource.inputs[key]):
@@ -191,6 +193,8 @@ def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
                     assert not any(a == "*" or a.endswith(":*") for a in actions), (resource.name, actions)
                     if resource.type == "aws:kms/key:Key":
                         continue  # a key policy's Resource "*" means this key itself
+                    if sorted(actions) == sorted(XRAY_ACTIONS):
+                        continue  # X-Ray's trace actions have no resource-level permissions: the one exception
                     resources = statement.get("Resource", [])
                     resources = resources if isinstance(resources, list) else [resources]
                     assert "*" not in resources, resource.name

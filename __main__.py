@@ -22,7 +22,8 @@ from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
 from components.common import RouteContext
 from components.event_bus import EventBus, EventBusArgs
-from components.event_log import EventLog, EventLogArgs, producer_buses
+from components.dashboard import Dashboards, DashboardsArgs
+from components.event_log import EventLog, EventLogArgs, log_group_name, producer_buses
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
 from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
@@ -33,6 +34,7 @@ from registry.errors import EventplaneError, InputError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
 from registry.model import EventContract, Registry, Subscription
+from registry.ops_config import stack_regions
 from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
 
 ROOT = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -187,6 +189,19 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
                 account_id,
             ),
         )
+    copies = config.global_endpoint.functions if config.global_endpoint else {}
+    dashboards = Dashboards(
+        "dashboards",
+        DashboardsArgs(
+            config.name_prefix,
+            bus.physical,
+            tuple((s, events[s.event]) for s in subs),
+            stack_regions(config.region, config.global_endpoint),
+            {name: (arn, *([copies[name]] if name in copies else [])) for name, arn in config.functions.items()},
+            log_group_name(config.name_prefix) if config.event_log else "",
+        ),
+    )
+    outputs["dashboards"] = {team: d.dashboard_name for team, d in dashboards.dashboards.items()}
     outputs.update(
         {
             "queueUrls": dict(sorted(queue_urls.items())),

@@ -52,7 +52,8 @@ class EventBus(pulumi.ComponentResource):
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TOKEN_PREFIX}EventBus", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=physical_name(args.prefix, "bus"), opts=child)
+        self.physical = physical_name(args.prefix, "bus")  # the same in every region (a global endpoint needs it)
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=self.physical, opts=child)
         self.archive = aws.cloudwatch.EventArchive(
             f"{name}-archive",
             name=physical_name(args.prefix, "archive", limit=48),

@@ -39,6 +39,7 @@ COMPONENTS = {
     "LambdaDelivery",
     "Schedule",
     "EventLog",
+    "Dashboards",
 }
 
 

@@ -21,8 +21,8 @@ import pulumi_aws as aws
 from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
 from components.common import RouteContext
-from components.event_bus import EventBus, EventBusArgs
 from components.dashboard import Dashboards, DashboardsArgs
+from components.event_bus import EventBus, EventBusArgs
 from components.event_log import EventLog, EventLogArgs, log_group_name, producer_buses
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs

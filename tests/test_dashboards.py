@@ -102,7 +102,7 @@ def test_bodies_are_deterministic_whatever_the_subscription_order() -> None:
     routes = [(s, registry.events[s.event]) for s in registry.subscriptions]
     shuffled = routes[:]
     random.Random(3).shuffle(shuffled)
-    args = dict(prefix="ep-x", bus_name="ep-x-bus", regions=("us-east-1",))
+    args: dict[str, Any] = {"prefix": "ep-x", "bus_name": "ep-x-bus", "regions": ("us-east-1",)}
     assert flow_bodies(DashboardsArgs(routes=tuple(routes), **args)) == flow_bodies(
         DashboardsArgs(routes=tuple(shuffled), **args)
     )

@@ -103,9 +103,14 @@ class RouteContext:
     prefix: str
     bus_name: pulumi.Input[str]
     alarm_threshold_seconds: int
+    replica_region: str = ""  # set in a global endpoint's secondary-region copy of the stack
 
     def physical(self, sub_id: str) -> str:
         return physical_name(self.prefix, sub_id, limit=200)
+
+    def global_name(self, *parts: str, limit: int = 64) -> str:
+        """A name in an account-wide namespace (IAM roles): a secondary-region copy adds its region."""
+        return physical_name(*parts, *([self.replica_region] if self.replica_region else []), limit=limit)
 
     def bus_for(self, contract: EventContract) -> pulumi.Input[str]:
         """Where the contract's events are put: the producer's own bus when it names one, else ours.

@@ -27,7 +27,7 @@ from components.common import (
 )
 from registry.model import EventContract, Subscription
 
-__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "XRAY_ACTIONS", "MetricsPipeline", "MetricsPipelineArgs"]
+__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "XRAY_ACTIONS", "MetricsPipeline", "MetricsPipelineArgs", "SharedTable"]
 
 KEY_ATTRIBUTES = ("pk", "sk")  # handlers/metrics/store.py writes these
 TTL_ATTRIBUTE = "expires_at"  # the idempotency records expire through DynamoDB TTL
@@ -44,6 +44,16 @@ class MetricsPipelineArgs:
     bundle_hash: str  # base64 sha256 of the zip: a new hash deploys new code, the same hash changes nothing
     handler: str  # the bundle's entry point, e.g. metrics.handler.lambda_handler
     runtime: str  # the bundle's LAMBDA_RUNTIME: the Python whose bytecode the zip ships
+    shared_table: SharedTable | None = None  # a secondary-region copy writes to the primary's table
+
+
+@dataclass(frozen=True)
+class SharedTable:
+    """The primary region's metrics table, for a global endpoint's secondary-region copy of the pipeline."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    region: str
 
 
 class MetricsPipeline(pulumi.ComponentResource):
@@ -52,7 +62,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         route = args.route
         physical = physical_name(route.prefix, "metrics")
-        self.table = aws.dynamodb.Table(
+        self.table = args.shared_table or aws.dynamodb.Table(
             f"{name}-table",
             name=physical,
             billing_mode="PAY_PER_REQUEST",
@@ -70,7 +80,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         )
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=physical_name(physical, "role"),
+            name=route.global_name(physical, "role"),
             assume_role_policy=policy_json(
                 [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
             ),
@@ -118,7 +128,12 @@ class MetricsPipeline(pulumi.ComponentResource):
             source_code_hash=args.bundle_hash,
             memory_size=256,
             timeout=30,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables={"METRICS_TABLE": self.table.name}),
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={
+                    "METRICS_TABLE": self.table.name,
+                    **({"METRICS_TABLE_REGION": args.shared_table.region} if args.shared_table else {}),
+                }
+            ),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),  # X-Ray: a segment per invocation
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, self.log_group]),
         )

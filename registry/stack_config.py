@@ -19,7 +19,13 @@ from typing import Any, NoReturn
 import yaml
 
 from registry.errors import InputError, UsageError
-from registry.ops_config import EventLogConfig, GlobalEndpointConfig, parse_event_log, parse_global_endpoint
+from registry.ops_config import (
+    EventLogConfig,
+    GlobalEndpointConfig,
+    parse_event_log,
+    parse_global_endpoint,
+    stack_regions,
+)
 
 __all__ = [
     "AUTH_TYPES",
@@ -113,6 +119,11 @@ class StackConfig:
     secret_keys: tuple[str, ...] = field(default=())  # every secret config key the program will require
     event_log: EventLogConfig | None = None  # registry/ops_config.py
     global_endpoint: GlobalEndpointConfig | None = None
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Every region the stack deploys to, primary first (a global endpoint adds its secondary)."""
+        return stack_regions(self.region, self.global_endpoint)
 
     def subscription_enabled(self, sub_id: str) -> bool:
         if sub_id in self.disabled:

@@ -62,9 +62,19 @@ def by_input(plan: Plan, type_: str, key: str, value: Any) -> list[PlannedResour
     return [r for r in plan.of_type(type_) if r.inputs.get(key) == value]
 
 
+def region_of(plan: Plan, resource: PlannedResource) -> str:
+    """The stack's region, or the global endpoint's secondary one for what its RegionReplica holds."""
+    by_urn, parent = plan.by_urn(), resource.parent
+    while parent:
+        if by_urn[parent].type == TOKEN_PREFIX + "RegionReplica":
+            return str(plan.of_type("pulumi:providers:aws")[0].inputs["region"])
+        parent = by_urn[parent].parent
+    return "us-east-1"
+
+
 def arn_of(plan: Plan, resource: PlannedResource) -> str:
     """The mock's ARN for a planned resource, as other resources' inputs carry it."""
-    region, account = "us-east-1", "123456789012"
+    region, account = region_of(plan, resource), "123456789012"
     name = resource.inputs["name"]
     if resource.type == QUEUE:
         return f"arn:aws:sqs:{region}:{account}:{name}"
@@ -231,21 +241,25 @@ def test_secrets_are_never_plain(dev: Plan, prod: Plan) -> None:
     for plan in (dev, prod):
         text = json.dumps(plan.to_json())
         assert "offline-placeholder" not in text
-        (connection,) = plan.of_type("aws:cloudwatch/eventConnection:EventConnection")
-        assert connection.inputs["authParameters"] == SECRET
+        connections = plan.of_type("aws:cloudwatch/eventConnection:EventConnection")  # prod: one per region
+        assert connections and all(c.inputs["authParameters"] == SECRET for c in connections)
     assert by_input(
         prod, "aws:cloudwatch/eventConnection:EventConnection", "authorizationType", "OAUTH_CLIENT_CREDENTIALS"
     )
 
 
 def test_api_destination_rate_limit_and_role_scope_come_from_stack_config(dev: Plan, prod: Plan) -> None:
-    for plan, rate in ((dev, 5), (prod, 50)):
-        (destination,) = plan.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")
-        assert destination.inputs["invocationRateLimitPerSecond"] == rate
-        (role_policy,) = [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == destination.parent]
-        (statement,) = statements(role_policy.inputs["policy"])
-        assert statement["Action"] == "events:InvokeApiDestination"
-        assert statement["Resource"].startswith("arn:aws:events:us-east-1:123456789012:api-destination/")
+    for plan, rate, regions in ((dev, 5, ["us-east-1"]), (prod, 50, ["us-east-1", "us-west-2"])):
+        destinations = plan.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")
+        assert len(destinations) == len(regions)  # prod: its global endpoint's secondary region has a copy
+        for destination, region in zip(sorted(destinations, key=lambda d: len(d.urn)), regions, strict=True):
+            assert destination.inputs["invocationRateLimitPerSecond"] == rate
+            (role_policy,) = [
+                p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == destination.parent
+            ]
+            (statement,) = statements(role_policy.inputs["policy"])
+            assert statement["Action"] == "events:InvokeApiDestination"
+            assert statement["Resource"].startswith(f"arn:aws:events:{region}:123456789012:api-destination/")
 
 
 def test_fifo_queue_gets_a_message_group_and_dedup(dev: Plan, registry: Registry) -> None:
@@ -355,7 +369,7 @@ def test_our_events_stay_on_our_bus(dev: Plan, registry: Registry) -> None:
 
 def test_no_bus_is_created_for_a_producer(dev: Plan, prod: Plan) -> None:
     for plan, ours in ((dev, "ep-dev-bus"), (prod, "ep-prod-bus")):
-        assert [b.inputs["name"] for b in plan.of_type(BUS)] == [ours]
+        assert {b.inputs["name"] for b in plan.of_type(BUS)} == {ours}  # prod: one per region, same name
         on = {r.inputs.get("eventBusName", "default") for r in plan.of_type(RULE)}
         assert on == {ours, "Serverlesspresso", "default"}
 
@@ -383,7 +397,12 @@ def test_every_dlq_fed_by_redrive_allows_exactly_its_source_queues(dev: Plan, pr
                 sources.setdefault(json.loads(queue.inputs["redrivePolicy"])["deadLetterTargetArn"], []).append(arn)
         allowed: dict[str, dict[str, Any]] = {}
         for resource in plan.of_type("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"):
-            (dlq,) = [a for a, q in queues.items() if resource.inputs["queueUrl"].endswith("/" + q.inputs["name"])]
+            (dlq,) = [
+                a
+                for a, q in queues.items()
+                if resource.inputs["queueUrl"]
+                == f"https://sqs.{region_of(plan, q)}.amazonaws.com/123456789012/{q.inputs['name']}"
+            ]
             assert dlq not in allowed, f"two RedriveAllowPolicy resources on {dlq}"
             allowed[dlq] = json.loads(resource.inputs["redriveAllowPolicy"])
         assert sources and set(allowed) == set(sources)  # target DLQs, fed only by EventBridge, get none

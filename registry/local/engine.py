@@ -505,9 +505,11 @@ class Engine:
             for target in rule.targets:
                 for _ in range(1 + redeliveries):
                     self._deliver(trace, rule, target, envelope)
-        if not any(s.kind == "rule" for s in trace.steps):
+        logged_only = {r.name for r in self.rules if r.targets and all(t.kind == "log" for t in r.targets)}
+        if not any(s.kind == "rule" and s.name not in logged_only for s in trace.steps):
             where = "any bus" if bus is None else f"bus {bus}"
-            trace.steps.append(Step("rule", "-", False, f"no rule on {where} matched"))
+            but = " (only the central event log kept it)" if any(s.kind == "log" for s in trace.steps) else ""
+            trace.steps.append(Step("rule", "-", False, f"no subscription's rule on {where} matched{but}"))
         return trace
 
     def _deliver(self, trace: Trace, rule: Rule, target: Target, envelope: Mapping[str, Any]) -> None:
@@ -523,7 +525,12 @@ class Engine:
             self._dead_letter(trace, rule, target, payload, "AccessDenied", "not retried (permission)")
         elif target.kind == "queue":
             self._send(
-                target.ref, payload, trace.label, trace.event_id, target.message_group_id, None, trace.trace_header
+                target.ref,
+                payload,
+                trace.label,
+                trace.event_id,
+                target.message_group_id,
+                trace_header=trace.trace_header,
             )
             trace.steps.append(Step("queue", target.ref, True, f"target {target.target_id}"))
         elif target.kind == "topic":

@@ -220,8 +220,9 @@ def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
                     "DetailType": contract.detail_type,
                     "Detail": json.dumps(item.detail),
                     "EventBusName": contract.bus or bus.bus,
-                    "TraceHeader": current_trace_header(),
                 }
+                if not contract.source.startswith("aws."):  # AWS services' own events carry no trace (X-Ray docs)
+                    entry["TraceHeader"] = current_trace_header()
                 bus.put_events(Entries=[entry])
                 continue
             result = publish([(item.event, item.detail)], registry=registry, client=bus, bus_name=bus.bus)

@@ -481,12 +481,30 @@ def _tables(index: _Index) -> dict[str, Table]:
     return found
 
 
+def _primary_region(resources: Iterable[PlanResource]) -> list[PlanResource]:
+    """The resources not under a `RegionReplica` component (at any depth)."""
+    every = list(resources)
+    parents = {r.urn: r.parent for r in every}
+    replicas = {r.urn for r in every if r.type == REPLICA_COMPONENT}
+
+    def replicated(urn: str | None) -> bool:
+        seen: set[str] = set()
+        while urn and urn not in seen:
+            if urn in replicas:
+                return True
+            seen.add(urn)
+            urn = parents.get(urn)
+        return False
+
+    return [r for r in every if not replicated(r.urn)]
+
+
 def build_topology(resources: Iterable[PlanResource]) -> Topology:
     """The delivery graph of a plan: rules and their targets, topics and subscriptions, queues, pollers.
 
     Only the primary region's: what a global endpoint replicates into its secondary region (under a
     `RegionReplica` component) has the same physical names and would deliver every event twice."""
-    index = _Index(r for r in resources if f"{REPLICA_COMPONENT}$" not in r.urn and r.type != REPLICA_COMPONENT)
+    index = _Index(_primary_region(resources))
     return Topology(
         buses=tuple(sorted(physical_name(r) for r in index.of(BUS))),
         rules=_rules(index),

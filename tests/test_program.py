@@ -211,30 +211,30 @@ def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
                     assert "*" not in resources, resource.name
 
 
-def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan) -> None:
-    queues = {q.inputs["name"]: q for q in dev.of_type(QUEUE)}
-    senders: dict[str, set[str]] = {}  # queue or topic ARN -> ARNs allowed to send to it
-    for target in dev.of_type(TARGET):
-        rule = next(r for r in dev.of_type(RULE) if r.parent == target.parent and r.name[:-4] == target.name[:-6])
-        for arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
-            senders.setdefault(arn, set()).add(arn_of(dev, rule))
-    for subscription in dev.of_type(TOPIC_SUB):
-        for arn in (
-            subscription.inputs["endpoint"],
-            json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"],
-        ):
-            senders.setdefault(arn, set()).add(subscription.inputs["topic"])
-    policies = dev.of_type("aws:sqs/queuePolicy:QueuePolicy") + dev.of_type("aws:sns/topicPolicy:TopicPolicy")
-    assert policies
-    for policy in policies:
-        (statement,) = [s for s in statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
-        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-        resource = statement["Resource"]
-        assert source in senders[resource], (policy.name, source)
-    sent_to_by_service = {arn for arn in senders if arn.startswith("arn:aws:sqs:")}
-    with_policy = {s["Resource"] for p in policies for s in statements(p.inputs["policy"])}
-    assert sent_to_by_service <= with_policy
-    assert queues
+def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):  # prod: both regions of its global endpoint
+        senders: dict[str, set[str]] = {}  # queue or topic ARN -> ARNs allowed to send to it
+        for target in plan.of_type(TARGET):
+            rule = next(r for r in plan.of_type(RULE) if r.parent == target.parent and r.name[:-4] == target.name[:-6])
+            for arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
+                senders.setdefault(arn, set()).add(arn_of(plan, rule))
+        for subscription in plan.of_type(TOPIC_SUB):
+            for arn in (
+                subscription.inputs["endpoint"],
+                json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"],
+            ):
+                senders.setdefault(arn, set()).add(subscription.inputs["topic"])
+        policies = plan.of_type("aws:sqs/queuePolicy:QueuePolicy") + plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+        assert policies
+        for policy in policies:
+            (statement,) = [s for s in statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
+            source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+            resource = statement["Resource"]
+            assert source in senders[resource], (policy.name, source)
+        sent_to_by_service = {arn for arn in senders if arn.startswith("arn:aws:sqs:")}
+        with_policy = {s["Resource"] for p in policies for s in statements(p.inputs["policy"])}
+        assert sent_to_by_service <= with_policy
+        assert plan.of_type(QUEUE)
 
 
 def test_secrets_are_never_plain(dev: Plan, prod: Plan) -> None:

@@ -25,6 +25,7 @@ from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = [
     "DLQ_RETENTION_SECONDS",
+    "KEY_ADMIN_ACTIONS",
     "BusRule",
     "QueuePair",
     "QueueSpec",
@@ -34,14 +35,36 @@ __all__ = [
     "allow_service_send",
     "dlq_alarm",
     "event_rule",
+    "events_role",
     "physical_name",
     "policy_json",
     "queue_pair",
     "rule_target",
+    "service_key",
     "service_only_statements",
     "subscription_rule",
 ]
 
+# Key administration without a bare `kms:*`: the account keeps control of the key.
+KEY_ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
+]
 DLQ_RETENTION_SECONDS = 1209600  # 14 days, SQS's maximum: time to inspect and redrive
 
 
@@ -53,6 +76,56 @@ def physical_name(prefix: str, *parts: str, limit: int = 64, suffix: str = "") -
         digest = hashlib.sha256(name.encode()).hexdigest()[:8]
         name = name[: budget - 9].rstrip("-") + "-" + digest
     return name + suffix
+
+
+def service_key(
+    parent: pulumi.Resource, name: str, description: str, account_id: pulumi.Input[str], service: dict[str, Any]
+) -> aws.kms.Key:
+    """A rotating customer-managed key: the account administers it (without a bare `kms:*`), and the one
+    `service` statement says which AWS service may use it for what."""
+    admin = {
+        "Sid": "AccountAdministers",
+        "Effect": "Allow",
+        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+        "Action": KEY_ADMIN_ACTIONS,
+        "Resource": "*",
+    }
+    return aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        policy=policy_json([admin, service]),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def events_role(
+    parent: pulumi.Resource,
+    names: tuple[str, str],
+    physical: str,
+    account_id: pulumi.Input[str],
+    statements: list[dict[str, Any]],
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role only EventBridge may assume, for this account only, with one inline policy.
+
+    `names` are the logical names of the role and of its policy."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        names[0],
+        name=physical,
+        assume_role_policy=policy_json(
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ]
+        ),
+        opts=opts,
+    )
+    return role, aws.iam.RolePolicy(names[1], role=role.id, policy=policy_json(statements), opts=opts)
 
 
 def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:

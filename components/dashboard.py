@@ -197,20 +197,18 @@ def _body(team: str, flow: _Flow, args: DashboardsArgs) -> dict[str, Any]:
     def rule_region(rule: str) -> str:
         return "" if rule in flow.replicated else args.regions[0]  # rules on producers' buses are not replicated
 
-    layout.metric(
-        "Rules: events matched",
-        [
-            (["AWS/Events", "MatchedEvents", *_rule_dims(b, r)], label, rule_region(r))
-            for (b, r), label in sorted(flow.rules.items())
-        ],
-    )
+    def rule_lines(rules: dict[tuple[str, str], str], *metrics: str) -> list[tuple[list[str], str, str]]:
+        named = len(metrics) > 1
+        return [
+            (["AWS/Events", metric, *_rule_dims(b, r)], f"{label}: {metric}" if named else label, rule_region(r))
+            for (b, r), label in sorted(rules.items())
+            for metric in metrics
+        ]
+
+    layout.metric("Rules: events matched", rule_lines(flow.rules, "MatchedEvents"))
     layout.metric(
         "Rules: failed invocations, sent to DLQ, retries",
-        [
-            (["AWS/Events", metric, *_rule_dims(b, r)], f"{label}: {metric}", rule_region(r))
-            for (b, r), label in sorted(flow.rules.items())
-            for metric in ("FailedInvocations", "InvocationsSentToDlq", "RetryInvocationAttempts")
-        ],
+        rule_lines(flow.rules, "FailedInvocations", "InvocationsSentToDlq", "RetryInvocationAttempts"),
     )
     layout.metric(
         "Dead-letter queues: messages waiting",
@@ -238,11 +236,7 @@ def _body(team: str, flow: _Flow, args: DashboardsArgs) -> dict[str, Any]:
     )
     layout.metric(
         "API destinations: invocation attempts, successes, failures",
-        [
-            (["AWS/Events", metric, *_rule_dims(b, r)], f"{label}: {metric}", rule_region(r))
-            for (b, r), label in sorted(flow.api_rules.items())
-            for metric in ("InvocationAttempts", "SuccessfulInvocationAttempts", "FailedInvocations")
-        ],
+        rule_lines(flow.api_rules, "InvocationAttempts", "SuccessfulInvocationAttempts", "FailedInvocations"),
     )
     layout.metric(
         "Lambda: errors and throttles",

@@ -10,32 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import physical_name, policy_json
+from components.common import physical_name, service_key
 from components.draft4 import to_draft4
 from registry.model import EventContract
 
-__all__ = ["KEY_ADMIN_ACTIONS", "EventBus", "EventBusArgs"]
-
-# Key administration without a bare `kms:*`: the account keeps control of the key.
-KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:GenerateDataKey*",
-]
+__all__ = ["EventBus", "EventBusArgs"]
 
 
 @dataclass(frozen=True)
@@ -73,30 +52,19 @@ class EventBus(pulumi.ComponentResource):
             for contract in args.contracts
             for number in (v.number for v in contract.versions)
         ]
-        self.topic_key = aws.kms.Key(
+        self.topic_key = service_key(
+            self,
             f"{name}-topic-key",
-            description="Encrypts the fork topics; EventBridge may use it to publish",
-            enable_key_rotation=True,
-            policy=policy_json(
-                [
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                        "Action": KEY_ADMIN_ACTIONS,
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "EventBridgePublishes",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                    },
-                ]
-            ),
-            opts=child,
+            "Encrypts the fork topics; EventBridge may use it to publish",
+            args.account_id,
+            {
+                "Sid": "EventBridgePublishes",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+            },
         )
         self.topic_key_alias = aws.kms.Alias(
             f"{name}-topic-key-alias",

@@ -22,8 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import event_rule, physical_name, policy_json, rule_target
-from components.event_bus import KEY_ADMIN_ACTIONS
+from components.common import event_rule, physical_name, policy_json, rule_target, service_key
 from registry.model import EventContract, Retry
 
 __all__ = ["EVERY_EVENT", "EventLog", "EventLogArgs", "log_group_name", "producer_buses", "producer_pattern"]
@@ -83,30 +82,19 @@ class EventLog(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         group = log_group_name(args.prefix)
         group_arn = pulumi.Output.concat("arn:aws:logs:", args.region, ":", args.account_id, ":log-group:", group)
-        self.key = aws.kms.Key(
+        self.key = service_key(
+            self,
             f"{name}-key",
-            description="Encrypts the central event log; CloudWatch Logs may use it for that log group only",
-            enable_key_rotation=True,
-            policy=policy_json(
-                [
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                        "Action": KEY_ADMIN_ACTIONS,
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "CloudWatchLogsEncryptsTheEventLog",
-                        "Effect": "Allow",
-                        "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-                        "Action": _LOGS_KEY_ACTIONS,
-                        "Resource": "*",
-                        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arn}},
-                    },
-                ]
-            ),
-            opts=child,
+            "Encrypts the central event log; CloudWatch Logs may use it for that log group only",
+            args.account_id,
+            {
+                "Sid": "CloudWatchLogsEncryptsTheEventLog",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
+                "Action": _LOGS_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arn}},
+            },
         )
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-group",

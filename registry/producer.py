@@ -251,7 +251,7 @@ def _send(
             return []
         return chunk
     retry = []
-    for entry, answer in zip(chunk, response.get("Entries", [])):
+    for entry, answer in zip(chunk, response.get("Entries", []), strict=False):
         if answer.get("EventId") and not answer.get("ErrorCode"):
             result.sent.append(Sent(entry.index, answer["EventId"], entry.key))
             continue

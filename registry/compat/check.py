@@ -49,7 +49,7 @@ def load(schema: Any, file: str) -> Document:
     return document
 
 
-def diff_schemas(old: Mapping, new: Mapping) -> list[Change]:
+def diff_schemas(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Every difference Confluent's compare(old, new) reports, compatible or not."""
     return _diff(load(old, "old"), load(new, "new"), "old", "new")
 
@@ -85,7 +85,7 @@ def validate(document: Document, file: str) -> None:
 
 
 def check_compatibility(
-    old: Mapping, new: Mapping, mode: str, *, old_file: str = "old", new_file: str = "new"
+    old: Mapping[str, Any], new: Mapping[str, Any], mode: str, *, old_file: str = "old", new_file: str = "new"
 ) -> list[Finding]:
     """Incompatible changes of NEW against OLD under `mode`, as error findings pointing into NEW's file."""
     wanted = directions(mode)
@@ -104,7 +104,7 @@ def check_compatibility(
     return findings
 
 
-def check_history(history: Sequence[tuple[str, Mapping]], mode: str) -> list[Finding]:
+def check_history(history: Sequence[tuple[str, Mapping[str, Any]]], mode: str) -> list[Finding]:
     """Check the last version against the previous one, or every earlier one when the mode is transitive."""
     directions(mode)
     if len(history) < 2:

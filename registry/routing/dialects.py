@@ -7,6 +7,7 @@ branching on the service name.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["EVENTBRIDGE", "SNS", "Dialect"]
@@ -38,7 +39,7 @@ class Dialect:
         event-ruler's ComparableNumber: shift by the limit, scale, truncate, in
         double arithmetic, so 1.0000001 and 1.0000002 compare equal as on AWS.
         """
-        if number != number or number < -self.numeric_limit or number > self.numeric_limit:
+        if math.isnan(number) or number < -self.numeric_limit or number > self.numeric_limit:
             return None
         return int(10.0**self.decimals * (self.numeric_limit + number))
 

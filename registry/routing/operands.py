@@ -148,7 +148,7 @@ def numeric_bounds(operand: Any, pointer: str, dialect: Dialect) -> tuple[int | 
         raise PatternError(f"Value of {op2} must be numeric", child(pointer, 3))
     _check_number(value2, child(pointer, 3), dialect)
     n2 = dialect.canon(value2)
-    if n2 <= n:
+    if n is not None and n2 is not None and n2 <= n:  # both in range: _check_number ran
         raise PatternError(f"Bottom must be less than top: {value} is not below {value2}", pointer)
     return (n, op == ">=", n2, op2 == "<=")
 

@@ -149,6 +149,8 @@ def _attribute_value(attr: Any) -> Any:
     if base == "Number":
         if is_number(raw):
             return raw
+        if not isinstance(raw, str):
+            return _IGNORED
         try:
             number = float(raw)
         except (TypeError, ValueError):

@@ -135,8 +135,8 @@ class _Refused(Exception):
 def _xray_sdk_header() -> str:
     """The active segment's header when the AWS X-Ray SDK is installed and recording (it is optional)."""
     try:
-        from aws_xray_sdk.core import xray_recorder  # type: ignore[import-not-found]
-        from aws_xray_sdk.core.exceptions.exceptions import (  # type: ignore[import-not-found]
+        from aws_xray_sdk.core import xray_recorder  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        from aws_xray_sdk.core.exceptions.exceptions import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
             SegmentNotFoundException,
         )
     except ImportError:

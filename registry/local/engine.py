@@ -409,9 +409,7 @@ class Engine:
                         body,
                         trace.label,
                         f"{trace.event_id}-{sub.name}-dlq"[:128],
-                        None,
-                        None,
-                        trace.trace_header,
+                        trace_header=trace.trace_header,
                     )
                     trace.steps.append(Step("dlq", sub.dlq, False, "subscription redrive"))
                 continue

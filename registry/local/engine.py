@@ -218,6 +218,7 @@ class Engine:
         self.handler_log_lines = 0
         self.handler_logs: list[dict[str, Any]] = []  # the handlers' JSON log lines, as CloudWatch Logs would keep them
         self.event_log: list[tuple[str, str]] = []  # (log group, message): what the central event log received
+        self.traced: dict[str, int] = {}  # queue -> messages sent to it carrying an X-Ray trace header
         self.credentials: dict[str, Credentials] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # destination -> (tokens, when)
         self._tokens: dict[str, str] = {}
@@ -352,6 +353,7 @@ class Engine:
         args: dict[str, Any] = {"QueueUrl": self.dep.queue_urls[queue], "MessageBody": body}
         if trace_header:  # as EventBridge and SNS pass X-Ray context to SQS: the AWSTraceHeader system attribute
             args["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+            self.traced[queue] = self.traced.get(queue, 0) + 1
         spec = self.topology.queues[queue]
         if spec.fifo:
             args["MessageGroupId"] = group or "default"

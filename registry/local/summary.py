@@ -110,6 +110,7 @@ def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
                 "visible": v,
                 "in_flight": f,
                 "delivered": len(engine.delivered.get(name, [])),
+                "traced": engine.traced.get(name, 0),  # of those, carrying the producer's X-Ray header
                 "is_dlq": name in engine.topology.dlqs,
             }
             for name, (v, f) in run.depths.items()

@@ -39,6 +39,7 @@ from registry.loader import MAX_ENTRY_BYTES, entry_size, schema_validator
 from registry.model import EventContract, Registry
 
 __all__ = [
+    "ENDPOINT_ENV",
     "MAX_ENTRIES_PER_REQUEST",
     "MAX_REQUEST_BYTES",
     "Event",
@@ -53,6 +54,7 @@ MAX_ENTRIES_PER_REQUEST = 10
 MAX_REQUEST_BYTES = 256 * 1024
 IDEMPOTENCY_PATH = "detail.metadata.idempotency-key"
 TRACE_ENV = "_X_AMZN_TRACE_ID"  # where Lambda puts the invocation's trace header
+ENDPOINT_ENV = "EVENTPLANE_ENDPOINT_ID"  # a global endpoint's id (stack output globalEndpointId)
 MAX_TRACE_HEADER = 500  # PutEventsRequestEntry.TraceHeader length limit
 # Per-entry and per-call codes that retrying cannot fix; every other failure is retried.
 _PERMANENT = frozenset(
@@ -277,16 +279,19 @@ def publish(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     trace_header: str | None = None,
-    endpoint_id: str = "",
+    endpoint_id: str | None = None,
 ) -> PublishResult:
     """Send every valid event once; `result.unsent` holds each one that could not be sent and why.
 
     `trace_header` overrides the caller's X-Ray context (`current_trace_header()`; "" sends none).
-    `endpoint_id` publishes through a global endpoint (the stack output `globalEndpointId`): PutEvents
-    then goes to the endpoint, which routes to the healthy region's bus of the same name (boto3 signs
-    such calls with SigV4a, which needs the AWS CRT: `pip install botocore[crt]`)."""
+    `endpoint_id` publishes through a global endpoint (the stack output `globalEndpointId`; by default
+    the `EVENTPLANE_ENDPOINT_ID` environment variable, so a producer's function is switched by its
+    configuration; "" puts straight on the bus): PutEvents then goes to the endpoint, which routes to the
+    healthy region's bus of the same name (boto3 signs such calls with SigV4a, which needs the AWS CRT:
+    `pip install botocore[crt]`)."""
     result = PublishResult()
     header = current_trace_header() if trace_header is None else trace_header
+    endpoint = os.environ.get(ENDPOINT_ENV, "").strip() if endpoint_id is None else endpoint_id
     pending: list[_Entry] = []
     for index, item in enumerate(events):
         event = _as_event(item)
@@ -299,7 +304,7 @@ def publish(
         pending = [
             entry
             for chunk in _chunks(pending)
-            for entry in _send(chunk, client, bus_name, result, trace_header=header, endpoint_id=endpoint_id)
+            for entry in _send(chunk, client, bus_name, result, trace_header=header, endpoint_id=endpoint)
         ]
         if not pending:
             break

@@ -255,3 +255,19 @@ def test_publishing_through_a_global_endpoint_names_its_id_on_every_call():
 
     go([checkout(f"o{i}") for i in range(11)], Endpoint(), endpoint_id="abcde.veo")
     assert calls == [{"EndpointId": "abcde.veo"}, {"EndpointId": "abcde.veo"}]
+
+
+def test_the_endpoint_id_comes_from_the_environment_unless_given(monkeypatch):
+    calls: list[dict[str, Any]] = []
+
+    class Endpoint(FakeEvents):
+        def put_events(self, Entries: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            return super().put_events(Entries)
+
+    monkeypatch.delenv("EVENTPLANE_ENDPOINT_ID", raising=False)
+    go([checkout("a")], Endpoint())
+    monkeypatch.setenv("EVENTPLANE_ENDPOINT_ID", "fghij.xyz")
+    go([checkout("b")], Endpoint())
+    go([checkout("c")], Endpoint(), endpoint_id="")  # explicitly straight onto the bus
+    assert calls == [{}, {"EndpointId": "fghij.xyz"}, {}]

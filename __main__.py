@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
-from components.common import RouteContext
+from components.common import RouteContext, physical_name
 from components.dashboard import Dashboards, DashboardsArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.event_log import EventLog, EventLogArgs, log_group_name, producer_buses
@@ -221,7 +221,7 @@ def declare(
         "dashboards",
         DashboardsArgs(
             config.name_prefix,
-            bus.physical,
+            physical_name(config.name_prefix, "bus"),
             tuple((s, events[s.event]) for s in subs),
             config.regions,
             {name: (arn, *([copies[name]] if name in copies else [])) for name, arn in config.functions.items()},
@@ -262,7 +262,7 @@ def global_endpoint(
             config.name_prefix,
             ge,
             config.region,
-            bus.physical,
+            physical_name(config.name_prefix, "bus"),
             bus.bus.arn,
             account_id,
             lambda opts: declare(registry, copy_config, copy_subs, opts=opts, shared_table=table),

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import RouteContext, events_role, physical_name, rule_target, subscription_rule
+from components.common import RouteContext, physical_name, policy_json, rule_target, subscription_rule
 from registry.model import EventContract, Subscription
 from registry.stack_config import ApiAuth, ApiDestinationConfig
 
@@ -52,12 +52,28 @@ class ApiDestination(pulumi.ComponentResource):
             invocation_rate_limit_per_second=dest.rate_limit_per_second,
             opts=child,
         )
-        self.role, role_policy = events_role(
-            self,
-            (f"{name}-invoke-role", f"{name}-invoke-policy"),
-            route.global_name(physical, "invoke"),
-            args.account_id,
-            [{"Effect": "Allow", "Action": "events:InvokeApiDestination", "Resource": self.destination.arn}],
+        self.role = aws.iam.Role(
+            f"{name}-invoke-role",
+            name=route.global_name(physical, "invoke"),  # IAM is account-wide: a secondary region's copy differs
+            assume_role_policy=policy_json(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                    }
+                ]
+            ),
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-invoke-policy",
+            role=self.role.id,
+            policy=policy_json(
+                [{"Effect": "Allow", "Action": "events:InvokeApiDestination", "Resource": self.destination.arn}]
+            ),
+            opts=child,
         )
         self.rules = [
             self._route(f"{name}-{sub.team}-{sub.name}", route, sub, contract, role_policy)

@@ -99,20 +99,18 @@ def service_key(
     )
 
 
-def events_role(
-    parent: pulumi.Resource,
-    names: tuple[str, str],
-    physical: str,
-    account_id: pulumi.Input[str],
-    statements: list[dict[str, Any]],
-) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-    """A role only EventBridge may assume, for this account only, with one inline policy.
+def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
+    """An IAM policy document; statements may hold Outputs (ARNs)."""
+    return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(
+        lambda doc: json.dumps(doc, separators=(",", ":"), sort_keys=True)
+    )
 
-    `names` are the logical names of the role and of its policy."""
-    opts = pulumi.ResourceOptions(parent=parent)
-    role = aws.iam.Role(
-        names[0],
-        name=physical,
+
+def events_role(parent: pulumi.Resource, name: str, role_name: str, account_id: pulumi.Input[str]) -> aws.iam.Role:
+    """A role only EventBridge may assume, and only for `account_id`'s rules: a rule target's `role_arn`."""
+    return aws.iam.Role(
+        name,
+        name=role_name,
         assume_role_policy=policy_json(
             [
                 {
@@ -123,15 +121,7 @@ def events_role(
                 }
             ]
         ),
-        opts=opts,
-    )
-    return role, aws.iam.RolePolicy(names[1], role=role.id, policy=policy_json(statements), opts=opts)
-
-
-def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
-    """An IAM policy document; statements may hold Outputs (ARNs)."""
-    return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(
-        lambda doc: json.dumps(doc, separators=(",", ":"), sort_keys=True)
+        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 

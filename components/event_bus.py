@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import physical_name, service_key
+from components.common import KEY_ADMIN_ACTIONS, physical_name, policy_json
 from components.draft4 import to_draft4
 from registry.model import EventContract
 
@@ -31,8 +31,7 @@ class EventBus(pulumi.ComponentResource):
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{TOKEN_PREFIX}EventBus", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.physical = physical_name(args.prefix, "bus")  # the same in every region (a global endpoint needs it)
-        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=self.physical, opts=child)
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=physical_name(args.prefix, "bus"), opts=child)
         self.archive = aws.cloudwatch.EventArchive(
             f"{name}-archive",
             name=physical_name(args.prefix, "archive", limit=48),
@@ -52,19 +51,30 @@ class EventBus(pulumi.ComponentResource):
             for contract in args.contracts
             for number in (v.number for v in contract.versions)
         ]
-        self.topic_key = service_key(
-            self,
+        self.topic_key = aws.kms.Key(
             f"{name}-topic-key",
-            "Encrypts the fork topics; EventBridge may use it to publish",
-            args.account_id,
-            {
-                "Sid": "EventBridgePublishes",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-            },
+            description="Encrypts the fork topics; EventBridge may use it to publish",
+            enable_key_rotation=True,
+            policy=policy_json(
+                [
+                    {
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
+                        "Action": KEY_ADMIN_ACTIONS,
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "EventBridgePublishes",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                    },
+                ]
+            ),
+            opts=child,
         )
         self.topic_key_alias = aws.kms.Alias(
             f"{name}-topic-key-alias",

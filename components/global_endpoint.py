@@ -31,7 +31,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import events_role, physical_name
+from components.common import events_role, physical_name, policy_json
 from registry.errors import InputError
 from registry.model import EventContract, Subscription
 from registry.ops_config import GlobalEndpointConfig
@@ -129,19 +129,23 @@ class GlobalEndpoint(pulumi.ComponentResource):
         )
         extra: dict[str, Any] = {}
         if cfg.replication:
-            self.role, policy = events_role(
-                self,
-                (f"{name}-replication-role", f"{name}-replication-policy"),
-                physical_name(args.prefix, "endpoint-replication"),
-                args.account_id,
-                [
-                    {
-                        "Sid": "ReplicateBetweenTheTwoBuses",
-                        "Effect": "Allow",
-                        "Action": "events:PutEvents",
-                        "Resource": [args.bus_arn, secondary_bus_arn],
-                    }
-                ],
+            self.role = events_role(
+                self, f"{name}-replication-role", physical_name(args.prefix, "endpoint-replication"), args.account_id
+            )
+            policy = aws.iam.RolePolicy(
+                f"{name}-replication-policy",
+                role=self.role.id,
+                policy=policy_json(
+                    [
+                        {
+                            "Sid": "ReplicateBetweenTheTwoBuses",
+                            "Effect": "Allow",
+                            "Action": "events:PutEvents",
+                            "Resource": [args.bus_arn, secondary_bus_arn],
+                        }
+                    ]
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             extra = {"role_arn": self.role.arn}
             child = pulumi.ResourceOptions(parent=self, depends_on=[policy])

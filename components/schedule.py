@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import BusRule, events_role, physical_name, rule_target
+from components.common import BusRule, physical_name, policy_json, rule_target
 from registry.model import Retry
 from registry.stack_config import Schedule as ScheduleConfig
 
@@ -57,14 +57,29 @@ class Schedule(pulumi.ComponentResource):
             )
         else:
             target_arn = args.bus_arn
-            role, policy = events_role(
-                self,
-                (f"{name}-role", f"{name}-role-policy"),
-                physical_name(physical, "put"),
-                args.account_id,
-                [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": args.bus_arn}],
+            role = aws.iam.Role(
+                f"{name}-role",
+                name=physical_name(physical, "put"),
+                assume_role_policy=policy_json(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                        }
+                    ]
+                ),
+                opts=child,
             )
-            depends.append(policy)
+            depends.append(
+                aws.iam.RolePolicy(
+                    f"{name}-role-policy",
+                    role=role.id,
+                    policy=policy_json([{"Effect": "Allow", "Action": "events:PutEvents", "Resource": args.bus_arn}]),
+                    opts=child,
+                )
+            )
             extra["role_arn"] = role.arn
         rule_target(
             self,

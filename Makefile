@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: demo check plan test lint bench catalog clean
+.PHONY: demo check plan test lint bench catalog codegen codegen-ts clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ lint: $(STAMP)  ## ruff (lint and format) and mypy --strict, configured in pypro
 
 catalog: $(STAMP)  ## regenerate docs/catalog (Markdown + one self-contained HTML page)
 	$(PY) -m registry catalog
+
+codegen: $(STAMP)  ## regenerate contracts_py/ (typed Python bindings) from contracts/
+	$(PY) -m registry codegen
+
+codegen-ts:  ## regenerate contracts_ts/ (TypeScript declarations; needs Node.js and npm)
+	cd contracts_ts && npm ci --silent --no-audit --no-fund && node generate.mjs && npx tsc -p .
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(PY) $$b | tail -1; done

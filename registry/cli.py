@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("registry.commands.plan", "run the Pulumi program offline and list what it would create"),
     "local": ("registry.commands.local", "run the whole platform end to end on an embedded AWS"),
     "catalog": ("registry.commands.catalog", "generate the event catalog (Markdown and HTML)"),
+    "codegen": ("registry.commands.codegen", "typed Python bindings of the contracts (TypedDict models, parse)"),
 }
 
 

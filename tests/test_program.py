@@ -287,6 +287,7 @@ def test_metrics_pipeline_shape(dev: Plan) -> None:
     (role_policy,) = [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == function.parent]
     scoped = {s["Sid"]: s["Resource"] for s in statements(role_policy.inputs["policy"])}
     assert scoped["WriteItsTable"] == f"arn:aws:dynamodb:us-east-1:123456789012:table/{table.inputs['name']}"
+    assert function.inputs["tracingConfig"] == {"mode": "Active"} and scoped["SendTraces"] == "*"  # X-Ray
     assert sorted(scoped["ConsumeItsQueues"]) == sorted(m.inputs["eventSourceArn"] for m in mappings)
 
 

@@ -26,6 +26,7 @@ from registry.patterns import rule_pattern, to_aws_json
 __all__ = [
     "DLQ_RETENTION_SECONDS",
     "KEY_ADMIN_ACTIONS",
+    "XRAY_ACTIONS",
     "BusRule",
     "QueuePair",
     "QueueSpec",
@@ -43,6 +44,7 @@ __all__ = [
     "service_key",
     "service_only_statements",
     "subscription_rule",
+    "xray_statement",
 ]
 
 # Key administration without a bare `kms:*`: the account keeps control of the key.
@@ -65,6 +67,7 @@ KEY_ADMIN_ACTIONS = [
     "kms:Decrypt",
     "kms:GenerateDataKey*",
 ]
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]  # what a traced Lambda function sends
 DLQ_RETENTION_SECONDS = 1209600  # 14 days, SQS's maximum: time to inspect and redrive
 
 
@@ -104,6 +107,15 @@ def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
     return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(
         lambda doc: json.dumps(doc, separators=(",", ":"), sort_keys=True)
     )
+
+
+def xray_statement() -> dict[str, Any]:
+    """What a Lambda function with active tracing needs in its role.
+
+    The one documented exception to "no Resource *": X-Ray's PutTraceSegments and PutTelemetryRecords
+    support no resource-level permissions (AWS's managed AWSXRayDaemonWriteAccess grants them on "*" too).
+    The actions stay exact, and the plan audit allows "*" for exactly these two."""
+    return {"Sid": "SendTraces", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"}
 
 
 def events_role(parent: pulumi.Resource, name: str, role_name: str, account_id: pulumi.Input[str]) -> aws.iam.Role:

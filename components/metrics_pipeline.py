@@ -24,15 +24,15 @@ from components.common import (
     queue_pair,
     rule_target,
     subscription_rule,
+    xray_statement,
 )
 from registry.model import EventContract, Subscription
 
-__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "XRAY_ACTIONS", "MetricsPipeline", "MetricsPipelineArgs", "SharedTable"]
+__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "MetricsPipeline", "MetricsPipelineArgs", "SharedTable"]
 
 KEY_ATTRIBUTES = ("pk", "sk")  # handlers/metrics/store.py writes these
 TTL_ATTRIBUTE = "expires_at"  # the idempotency records expire through DynamoDB TTL
 _SQS_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]  # what active tracing needs
 _TABLE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
 
 
@@ -104,10 +104,7 @@ class MetricsPipeline(pulumi.ComponentResource):
                         "Resource": [q.arn for q in self.queues.values()],
                     },
                     {"Sid": "WriteItsTable", "Effect": "Allow", "Action": _TABLE_ACTIONS, "Resource": self.table.arn},
-                    # The one documented exception to "no Resource *": X-Ray's PutTraceSegments and
-                    # PutTelemetryRecords support no resource-level permissions (the AWS managed policy
-                    # AWSXRayDaemonWriteAccess grants them on "*" too). The actions stay exact.
-                    {"Sid": "SendTraces", "Effect": "Allow", "Action": XRAY_ACTIONS, "Resource": "*"},
+                    xray_statement(),
                     {
                         "Sid": "WriteItsLogs",
                         "Effect": "Allow",

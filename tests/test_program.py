@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from components import TOKEN_PREFIX
-from components.common import physical_name
-from components.metrics_pipeline import XRAY_ACTIONS
+from components.common import XRAY_ACTIONS, physical_name
 from registry.gate import version_key
 from registry.loader import load_registry
 from registry.model import Registry

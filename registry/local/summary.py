@@ -272,7 +272,7 @@ def render_text(result: LocalRun) -> str:
             failed = sum(i.failed for i in invocations)
             lines.append(
                 f"Lambda: {len(invocations)} invocation(s), {sum(i.records for i in invocations)} record(s), "
-                f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (CloudWatch's, not shown)"
+                f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (those carrying a trace id under their events; all in --json)"
             )
         lines += ["Metrics", *_metrics_text(run)]
         lines += [f"warning: {w}" for w in run.warnings]

@@ -12,7 +12,8 @@ import pytest
 from components.dashboard import DashboardsArgs, flow_bodies
 from registry.dashboards import dashboard_name
 from registry.loader import load_registry
-from registry.offline_plan import Plan, plan_stack
+from registry.offline_plan import Plan
+from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
@@ -20,7 +21,7 @@ DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return plan_stack("dev", ROOT)
+    return planned("dev")
 
 
 def _bodies(plan: Plan) -> dict[str, dict[str, Any]]:

@@ -11,9 +11,10 @@ import pytest
 from components.event_log import EVERY_EVENT, log_group_name, producer_buses, producer_pattern
 from registry.errors import InputError
 from registry.loader import load_registry
-from registry.offline_plan import Plan, plan_stack
+from registry.offline_plan import Plan
 from registry.routing import compile_pattern
 from registry.stack_config import load_stack_config, parse_stack_config
+from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -23,7 +24,7 @@ TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return plan_stack("dev", ROOT)
+    return planned("dev")
 
 
 def _log(plan: Plan) -> tuple[Any, list[Any], list[Any]]:

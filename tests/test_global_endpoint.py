@@ -13,9 +13,10 @@ from components.global_endpoint import endpoint_id, replicated_subscriptions
 from registry.errors import InputError
 from registry.loader import load_registry
 from registry.local.topology import build_topology
-from registry.offline_plan import Plan, PlannedResource, plan_stack
+from registry.offline_plan import Plan, PlannedResource
 from registry.ops_config import GlobalEndpointConfig, stack_regions
 from registry.stack_config import load_stack_config, parse_stack_config
+from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -24,7 +25,7 @@ TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return plan_stack("prod", ROOT)
+    return planned("prod")
 
 
 def _split(plan: Plan) -> tuple[list[PlannedResource], list[PlannedResource]]:

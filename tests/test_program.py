@@ -21,6 +21,7 @@ from registry.loader import load_registry
 from registry.model import Registry
 from registry.offline_plan import SECRET, Plan, PlannedResource, plan_stack
 from registry.patterns import fork_policy, rule_pattern, to_aws_json
+from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = "aws:sqs/queue:Queue"
@@ -49,12 +50,12 @@ def registry() -> Registry:
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return plan_stack("dev", ROOT)
+    return planned("dev")
 
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return plan_stack("prod", ROOT)
+    return planned("prod")
 
 
 def by_input(plan: Plan, type_: str, key: str, value: Any) -> list[PlannedResource]:

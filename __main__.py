@@ -24,7 +24,7 @@ from components.api_destination import ApiDestination, ApiDestinationArgs
 from components.common import RouteContext, physical_name
 from components.dashboard import Dashboards, DashboardsArgs
 from components.event_bus import EventBus, EventBusArgs
-from components.event_log import EventLog, EventLogArgs, log_group_name, producer_buses
+from components.event_log import EventLog, EventLogArgs
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.global_endpoint import GlobalEndpoint, GlobalEndpointArgs, replicated_subscriptions
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
@@ -36,6 +36,7 @@ from registry.errors import EventplaneError, InputError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
 from registry.model import EventContract, Registry, Subscription
+from registry.ops_config import log_group_name, producer_buses
 from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
 
 ROOT = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()

@@ -15,7 +15,7 @@ to: the rest of their traffic is not ours to keep.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -24,11 +24,10 @@ import pulumi_aws as aws
 from components import TOKEN_PREFIX
 from components.common import event_rule, physical_name, policy_json, rule_target, service_key
 from registry.model import EventContract, Retry
+from registry.ops_config import EVERY_EVENT, log_group_name, producer_pattern
 
-__all__ = ["EVERY_EVENT", "EventLog", "EventLogArgs", "log_group_name", "producer_buses", "producer_pattern"]
+__all__ = ["EventLog", "EventLogArgs"]
 
-# Matches every event: every event has a `source`, and every string starts with "".
-EVERY_EVENT = {"source": [{"prefix": ""}]}
 # What CloudWatch Logs needs from the key (the expansion of AWS's documented `kms:Encrypt*`-style list).
 _LOGS_KEY_ACTIONS = [
     "kms:Encrypt",
@@ -41,28 +40,6 @@ _LOGS_KEY_ACTIONS = [
 ]
 # A log target retries like any other; a day covers a Logs throttling episode.
 _RETRY = Retry(maximum_event_age_seconds=86400, maximum_retry_attempts=185)
-
-
-def log_group_name(prefix: str) -> str:
-    """EventBridge only targets log groups named under `/aws/events/`."""
-    return f"/aws/events/{prefix}/event-log"
-
-
-def producer_pattern(contracts: tuple[EventContract, ...]) -> dict[str, object]:
-    """Exactly the (source, detail-type) pairs we subscribe to on one producer's bus, sorted."""
-    pairs = sorted({(c.source, c.detail_type) for c in contracts})
-    if len(pairs) == 1:
-        return {"source": [pairs[0][0]], "detail-type": [pairs[0][1]]}
-    return {"$or": [{"source": [s], "detail-type": [d]} for s, d in pairs]}
-
-
-def producer_buses(contracts: Iterable[EventContract]) -> dict[str, tuple[EventContract, ...]]:
-    """Producer bus -> the contracts put there that we subscribe to (ours excluded), each once, sorted by key."""
-    found: dict[str, dict[str, EventContract]] = {}
-    for contract in contracts:
-        if contract.bus:
-            found.setdefault(contract.bus, {})[contract.key] = contract
-    return {bus: tuple(c for _, c in sorted(by_key.items())) for bus, by_key in sorted(found.items())}
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,25 @@ to", for the gate, the quotas check and the plan.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from registry.model import EventContract
+
 __all__ = [
+    "EVERY_EVENT",
     "LOG_RETENTION_DAYS",
     "TREAT_MISSING_DATA",
     "EventLogConfig",
     "GlobalEndpointConfig",
     "HealthCheckConfig",
+    "event_log_patterns",
+    "log_group_name",
     "parse_event_log",
     "parse_global_endpoint",
+    "producer_buses",
+    "producer_pattern",
     "stack_regions",
 ]
 
@@ -54,6 +61,8 @@ _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _FUNCTION_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
 
 Fail = Callable[[str, str, str], NoReturn]
+# Matches every event: every event has a `source`, and every string starts with "".
+EVERY_EVENT = {"source": [{"prefix": ""}]}
 
 
 @dataclass(frozen=True)
@@ -203,3 +212,42 @@ def parse_global_endpoint(
         replication=replication,
         functions=dict(sorted(copies.items())),
     )
+
+
+# -- the event log's rules (the component declares them; a quotas check counts them) --------------------
+
+
+def log_group_name(prefix: str) -> str:
+    """EventBridge only targets log groups named under `/aws/events/`."""
+    return f"/aws/events/{prefix}/event-log"
+
+
+def producer_pattern(contracts: tuple[EventContract, ...]) -> dict[str, object]:
+    """Exactly the (source, detail-type) pairs we subscribe to on one producer's bus, sorted."""
+    pairs = sorted({(c.source, c.detail_type) for c in contracts})
+    if len(pairs) == 1:
+        return {"source": [pairs[0][0]], "detail-type": [pairs[0][1]]}
+    return {"$or": [{"source": [s], "detail-type": [d]} for s, d in pairs]}
+
+
+def producer_buses(contracts: Iterable[EventContract]) -> dict[str, tuple[EventContract, ...]]:
+    """Producer bus -> the contracts put there that we subscribe to (ours excluded), each once, sorted by key."""
+    found: dict[str, dict[str, EventContract]] = {}
+    for contract in contracts:
+        if contract.bus:
+            found.setdefault(contract.bus, {})[contract.key] = contract
+    return {bus: tuple(c for _, c in sorted(by_key.items())) for bus, by_key in sorted(found.items())}
+
+
+def event_log_patterns(
+    event_log: EventLogConfig | None, our_bus: str, subscribed: Iterable[EventContract]
+) -> dict[str, dict[str, Any]]:
+    """Bus -> the pattern of the one event-log rule on it: one rule on our bus, and one on each producer's
+    bus we subscribe on when `producerBuses` is set; none without an event log. A rules-per-bus quota
+    check adds these to the subscriptions' rules."""
+    if event_log is None:
+        return {}
+    patterns: dict[str, dict[str, Any]] = {our_bus: dict(EVERY_EVENT)}
+    if event_log.producer_buses:
+        patterns.update({bus: producer_pattern(c) for bus, c in producer_buses(subscribed).items()})
+    return patterns

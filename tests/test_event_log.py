@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from components.event_log import EVERY_EVENT, log_group_name, producer_buses, producer_pattern
 from registry.errors import InputError
 from registry.loader import load_registry
 from registry.offline_plan import Plan
+from registry.ops_config import EVERY_EVENT, event_log_patterns, log_group_name, producer_buses, producer_pattern
 from registry.routing import compile_pattern
 from registry.stack_config import load_stack_config, parse_stack_config
 from tests.plans import planned
@@ -133,3 +133,15 @@ def test_no_event_log_key_means_no_event_log_and_a_json_string_parses() -> None:
     parsed = parse_stack_config(_config(**{"eventplane:eventLog": '{"retentionDays": 7}'}), stack="t", source="x")
     assert parsed.event_log is not None and parsed.event_log.retention_days == 7
     assert parsed.event_log.producer_buses is False
+
+
+def test_event_log_patterns_say_which_rules_the_plan_puts_on_each_bus(dev: Plan) -> None:
+    """The quotas check counts these: one event-log rule per bus, with exactly the pattern the plan declares."""
+    registry = load_registry(ROOT / "contracts")
+    config = load_stack_config(ROOT, "dev")
+    expected = event_log_patterns(
+        config.event_log, "ep-dev-bus", (registry.events[s.event] for s in registry.subscriptions)
+    )
+    _, rules, _ = _log(dev)
+    assert {r.inputs["eventBusName"]: json.loads(r.inputs["eventPattern"]) for r in rules} == expected
+    assert event_log_patterns(None, "ep-dev-bus", ()) == {}

@@ -282,6 +282,8 @@ def main() -> None:
         config = read_config()
         registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"))
         subs = enabled_subscriptions(registry, config)
+        if config.global_endpoint is not None:  # a copy it cannot make is refused before anything is declared
+            replicated_subscriptions(subs, registry.events, config.global_endpoint, config.source)
     except EventplaneError as exc:
         raise pulumi.RunError(str(exc)) from exc
 

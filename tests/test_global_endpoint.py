@@ -13,7 +13,7 @@ from components.global_endpoint import endpoint_id, replicated_subscriptions
 from registry.errors import InputError
 from registry.loader import load_registry
 from registry.local.topology import build_topology
-from registry.offline_plan import Plan, PlannedResource
+from registry.offline_plan import Plan, PlannedResource, plan_stack
 from registry.ops_config import GlobalEndpointConfig, stack_regions
 from registry.stack_config import load_stack_config, parse_stack_config
 from tests.plans import planned
@@ -203,3 +203,37 @@ def test_a_lambda_delivery_without_a_secondary_copy_of_its_function_is_refused()
     assert caught.value.pointer == "/config/eventplane:globalEndpoint/functions/audit"
     copied = GlobalEndpointConfig("us-west-2", functions={"audit": "arn:aws:lambda:us-west-2:1:function:a"})
     assert replicated_subscriptions([lambda_sub], registry.events, copied, "x") == [lambda_sub]  # type: ignore[list-item]
+
+
+def _tiny_stack(tmp_path: Path, functions: dict[str, str]) -> Path:
+    from tests.test_program_gate import write_registry, write_stack
+
+    contracts = tmp_path / "contracts"
+    write_registry(
+        contracts,
+        [{"name": "audit", "event": "tiny/ThingHappened", "delivery": {"type": "lambda", "function": "order-audit"}}],
+    )
+    spec = {"secondaryRegion": "us-west-2", "functions": functions}
+    write_stack(
+        tmp_path, "ge", lambda c: c.update({"eventplane:namePrefix": "ep-ge", "eventplane:globalEndpoint": spec})
+    )
+    return contracts
+
+
+def test_a_lambda_delivery_is_copied_to_its_functions_secondary_region_copy(tmp_path: Path) -> None:
+    copy = "arn:aws:lambda:us-west-2:123456789012:function:order-audit-dr"
+    contracts = _tiny_stack(tmp_path, {"order-audit": copy})
+    plan = plan_stack("ge", tmp_path, contracts=contracts, program=ROOT / "__main__.py")
+    targets = {t.inputs["arn"] for t in plan.of_type(TARGET)}
+    assert {copy, "arn:aws:lambda:us-east-1:123456789012:function:order-audit-dev"} <= targets
+    permissions = {
+        p.inputs["function"]: p.inputs["sourceArn"] for p in plan.of_type("aws:lambda/permission:Permission")
+    }
+    assert permissions[copy] == "arn:aws:events:us-west-2:123456789012:rule/ep-ge-bus/ep-ge-tiny-audit"
+
+
+def test_without_that_copy_the_program_declares_nothing_and_names_the_key(tmp_path: Path) -> None:
+    contracts = _tiny_stack(tmp_path, {})
+    with pytest.raises(InputError) as caught:
+        plan_stack("ge", tmp_path, contracts=contracts, program=ROOT / "__main__.py")
+    assert caught.value.pointer == "/config/eventplane:globalEndpoint/functions/order-audit"

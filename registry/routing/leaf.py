@@ -211,11 +211,12 @@ def _anything_but_test(operand: Any, pointer: str, dialect: Dialect) -> Callable
     if isinstance(operand, dict):
         ((op, value),) = operand.items()
         values = value if isinstance(value, list) else [value]
+        affixes = tuple(values)  # str.startswith/endswith take a tuple: any of the listed prefixes (suffixes)
         excluded: Callable[[str], bool]
         if op == "prefix":
-            excluded = lambda s: s.startswith(value)  # noqa: E731
+            excluded = lambda s: s.startswith(affixes)  # noqa: E731
         elif op == "suffix":
-            excluded = lambda s: s.endswith(value)  # noqa: E731
+            excluded = lambda s: s.endswith(affixes)  # noqa: E731
         elif op == "equals-ignore-case":
             lowered = frozenset(v.lower() for v in values)
             excluded = lambda s: s.lower() in lowered  # noqa: E731

@@ -78,8 +78,10 @@ def test_every_subscription_rule_and_every_delivery_dlq_is_on_its_flows_dashboar
     shown_rules = {_dims(line).get("RuleName") for body in _bodies(dev).values() for line in _lines(body)}
     shown_queues = {_dims(line).get("QueueName") for body in _bodies(dev).values() for line in _lines(body)}
     plumbing = {
-        c.urn for c in dev.resources if c.type in ("eventplane:index:EventLog", "eventplane:index:Schedule")
-    }  # the event log's and the schedule's own rules and DLQs are not a flow's
+        c.urn
+        for c in dev.resources
+        if c.type in ("eventplane:index:EventLog", "eventplane:index:Schedule", "eventplane:index:ContractMonitor")
+    }  # the event log's, the schedule's and the contract monitor's own rules and DLQs are not a flow's
     rules = {r.inputs["name"] for r in dev.of_type("aws:cloudwatch/eventRule:EventRule") if r.parent not in plumbing}
     dlqs = {
         q.inputs["name"]

@@ -21,11 +21,12 @@ __all__ = ["LAYOUT", "NAME_RULE", "layout_findings", "valid_name"]
 
 LAYOUT = (
     "contracts/events/<domain>/<Event>/event.json and v<N>.json, "
-    "contracts/subscriptions/<team>.json, contracts/registry.lock.json"
+    "contracts/subscriptions/<team>.json, contracts/registry.lock.json, "
+    "contracts/evidence/<domain>/<Event>/*.jsonl (recorded events)"
 )
 NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_TOP = {"events", "subscriptions", "registry.lock.json"}
+_TOP = {"events", "subscriptions", "registry.lock.json", "evidence"}  # evidence: read by conform and replay
 _VERSION_OR_EVENT = re.compile(r"^(event|v[0-9]+)\.json$", re.IGNORECASE)
 
 

@@ -382,7 +382,7 @@ def _cell(value: Any, limit: int = 0) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
     if limit and len(text) > limit:
         text = text[: limit - 3] + "..."
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # `<domain>/<Event>` is not a tag
+    text = text.replace("&", "&amp;").replace("<", "&lt;")  # `<domain>/<Event>` is not a tag; a lone ">" opens none
     return text.replace("|", "\\|").replace("\n", " ") or " "
 
 

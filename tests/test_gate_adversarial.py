@@ -497,7 +497,7 @@ def test_route_and_catalog_print_the_report_without_a_doubled_error_prefix(
 def test_the_pr_report_escapes_angle_brackets() -> None:
     from registry.pr_report import _cell
 
-    assert _cell("use <domain>/<Event>") == "use &lt;domain&gt;/&lt;Event&gt;"
+    assert _cell("use <domain>/<Event>") == "use &lt;domain>/&lt;Event>"
 
 
 def test_a_secret_with_an_extra_key_is_not_called_plain_text() -> None:

@@ -79,6 +79,27 @@ def test_dev_failing_api_is_retried_then_dead_lettered(dev_run):
     assert api[-2:] == ["api", "dlq"]
 
 
+def test_every_event_put_reaches_the_central_event_log(dev_run):
+    for scenario in dev_run[1]["scenarios"]:
+        for event in scenario["events"]:
+            logged = [s for s in event["steps"] if s["kind"] == "log"]  # at least once: a redelivery logs twice
+            assert logged and all(s["ok"] for s in logged), (scenario["scenario"], event["label"])
+        logged_ids = {json.loads(e["message"])["id"] for e in scenario["event_log"]}
+        assert logged_ids == {e["id"] for e in scenario["events"]}
+
+
+def test_the_producers_trace_reaches_the_metrics_handlers_log_line(dev_run):
+    """X-Ray end to end: PutEvents' TraceHeader -> EventBridge -> SQS AWSTraceHeader -> the handler's JSON log."""
+    coffee = _scenario(dev_run[1], "coffee-shop-metrics")
+    roots = {e["label"]: e["trace_header"].split(";")[0].removeprefix("Root=") for e in coffee["events"]}
+    assert all(root.startswith("1-") for root in roots.values())
+    counted = [line for line in coffee["handler_logs"] if line.get("message") == "events counted"]
+    logged = {t for line in counted for t in line["traceIds"]}
+    dedupe_keys = {k for line in counted for k in line["dedupeKeys"]}
+    assert logged and logged <= set(roots.values())
+    assert all(k.startswith("IDEMPOTENCY#") for k in dedupe_keys) and len(dedupe_keys) == len(logged)
+
+
 def _fixture_plan(monkeypatch):
     class Pending:
         process = types.SimpleNamespace(poll=lambda: 0)

@@ -144,6 +144,10 @@ def _flows(catalog: Catalog) -> str:
         ]
         out += [
             f'<h3 id="flow-{escape(flow.slug)}">{escape(flow.title)}</h3>',
+            (
+                f"<p>Dashboard: CloudWatch <code>{escape(flow.dashboard)}</code> in each stack "
+                "(<code>namePrefix</code> from <code>Pulumi.&lt;stack&gt;.yaml</code>).</p>"
+            ),
             _table(["service", "team", "listens to", "does", "emits"], rows, "design"),
             f'<div class="figure">{to_svg(flow.graph, f"svg-flow-{flow.slug}")}</div>',
         ]

@@ -102,6 +102,8 @@ def render_index(catalog: Catalog) -> str:
         out += [
             f"### {flow.title}",
             "",
+            f"Dashboard: CloudWatch `{flow.dashboard}` in each stack (`namePrefix` from `Pulumi.<stack>.yaml`).",
+            "",
             table(
                 ["service", "team", "listens to", "does", "emits"],
                 (

@@ -11,7 +11,8 @@ Nothing is declared before both gates pass:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +21,30 @@ import pulumi_aws as aws
 
 from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
-from components.common import BundledCode, RouteContext
+from components.common import BundledCode, RouteContext, physical_name
+from components.dashboard import Dashboards, DashboardsArgs
+from components.event_bus import EventBus, EventBusArgs
+from components.event_log import EventLog, EventLogArgs
 from components.fork_topic import ForkTopic, ForkTopicArgs
+from components.global_endpoint import GlobalEndpoint, GlobalEndpointArgs, replicated_subscriptions
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
-from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
+from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs, SharedTable
 from components.monitor import ContractMonitor, ContractMonitorArgs
 from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
-from components.stack_roles import CORE_OUTPUTS, declare_forwarding, stack_bus
+from components.stack_roles import CORE_OUTPUTS, StackBus, declare_forwarding, stack_bus
 from registry import bundle
 from registry.environment import StackSpec, is_cross_account, load_stacks, related_stacks
 from registry.errors import EventplaneError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
-from registry.model import EventContract, Registry
+from registry.model import EventContract, Registry, Subscription
+from registry.monitoring import MonitoredBus
+from registry.ops_config import log_group_name, producer_buses
 from registry.org_config import ORG_KEYS, parse_org_config
 from registry.quotas import quota_findings
-from registry.stack_config import CONFIG_KEYS, NAMESPACE, known_stacks, parse_stack_config
-from registry.stack_layout import StackLayout, environment_layouts
+from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, known_stacks, parse_stack_config
+from registry.stack_layout import StackLayout, build_layout, environment_layouts
 
 ROOT = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 FINGERPRINTS_OUTPUT = "contractFingerprints"
@@ -104,29 +111,80 @@ async def core_outputs(me: StackSpec, specs: list[StackSpec]) -> dict[str, Any]:
 
 
 def declare(
-    registry: Registry, me: StackSpec, specs: list[StackSpec], layout: StackLayout, core: Mapping[str, Any]
+    registry: Registry,
+    config: StackConfig,
+    subs: list[Subscription],
+    watched: Sequence[MonitoredBus] = (),
+    *,
+    opts: pulumi.ResourceOptions | None = None,
+    shared_table: SharedTable | None = None,
+    roles: tuple[StackSpec, list[StackSpec], StackLayout, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Every resource of the stack, grouped as `layout` (the quota check's count) says; returns the outputs."""
-    config = me.config
+    """Every resource of the stack, grouped as its layout (the quota check's count) says; returns the outputs.
+
+    `roles` (this stack, the stacks it relates to, its layout, its core's outputs) decides whose bus it routes
+    on and what a core forwards (`components.stack_roles`); a replica has none: it copies a stack of its own.
+
+    Declared again for a global endpoint's secondary region with `opts` (parent: the region's replica,
+    whose provider the children inherit) and the primary's metrics table: there without the dashboards,
+    the schedule, the contract monitor and the endpoint itself."""
+    replica = opts is not None
+    tag = f"{config.region}-" if replica else ""  # logical names (and so URNs) of the copy differ from the primary's
     account_id = aws.get_caller_identity_output().account_id
     events: Mapping[str, EventContract] = registry.events
-    bus = stack_bus(registry, me, specs, core, account_id)
+    if roles is None:
+        owned = EventBus(
+            f"{tag}events",
+            EventBusArgs(
+                prefix=config.name_prefix,
+                archive_retention_days=config.archive_retention_days,
+                contracts=tuple(events[k] for k in sorted(events)),
+                account_id=account_id,
+            ),
+            opts=opts,
+        )
+        bus = StackBus(
+            owned.bus.name, owned.bus.arn, owned.topic_key.arn, {"busName": owned.bus.name, "busArn": owned.bus.arn}
+        )
+        layout = build_layout(registry, config, subs)
+    else:
+        me, specs, layout, core = roles
+        bus = stack_bus(registry, me, specs, core, account_id)
     route = RouteContext(
         prefix=config.name_prefix,
         bus_name=bus.name,
         alarm_threshold_seconds=config.alarms.dlq_oldest_message_age_seconds,
+        replica_region=config.region if replica else "",
     )
-    declare_forwarding(registry, me, specs, layout, route, account_id)
+    if roles is not None:
+        declare_forwarding(registry, roles[0], roles[1], layout, route, account_id)
+    if config.event_log is not None:
+        subscribed = producer_buses(events[s.event] for s in subs) if config.event_log.producer_buses else {}
+        EventLog(
+            f"{tag}event-log",
+            EventLogArgs(
+                config.name_prefix,
+                bus.name,
+                subscribed,
+                config.event_log.retention_days,
+                config.region,
+                account_id,
+                config.alarms.dlq_oldest_message_age_seconds,
+            ),
+            opts=opts,
+        )
     queue_urls: dict[str, pulumi.Output[str]] = {}
     topic_arns: dict[str, pulumi.Output[str]] = {}
     for sub in layout.queue:
         queue_urls[sub.id] = QueueDelivery(
-            f"queue-{sub.team}-{sub.name}", QueueDeliveryArgs(route, sub, events[sub.event])
+            f"{tag}queue-{sub.team}-{sub.name}", QueueDeliveryArgs(route, sub, events[sub.event]), opts
         ).queue.url
     for key, forks in layout.forks.items():
         contract = events[key]
         fork = ForkTopic(
-            f"fork-{contract.domain}-{contract.name}", ForkTopicArgs(route, contract, forks, bus.topic_key_arn)
+            f"{tag}fork-{contract.domain}-{contract.name}",
+            ForkTopicArgs(route, contract, forks, bus.topic_key_arn),
+            opts,
         )
         topic_arns[key] = fork.topic.arn
         queue_urls.update({sub_id: q.url for sub_id, q in fork.queues.items()})
@@ -134,21 +192,23 @@ def declare(
         dest = config.api_destinations[dest_name]
         routes = tuple((s, events[s.event]) for s in api_subs)
         ApiDestination(
-            f"api-{dest_name}",
+            f"{tag}api-{dest_name}",
             ApiDestinationArgs(
                 route, dest, pulumi.Config(NAMESPACE).require_secret(dest.auth.secret_key), routes, account_id
             ),
+            opts,
         )
     for sub in layout.lambdas:
         LambdaDelivery(
-            f"lambda-{sub.team}-{sub.name}",
+            f"{tag}lambda-{sub.team}-{sub.name}",
             LambdaDeliveryArgs(route, sub, events[sub.event], config.functions[sub.delivery.options["function"]]),
+            opts,
         )
     outputs: dict[str, Any] = dict(bus.outputs)
     if layout.metrics:
         zip_path = bundle.build_bundle_from_registry(registry, ROOT / "build" / config.stack)
         metrics = MetricsPipeline(
-            "metrics",
+            f"{tag}metrics",
             MetricsPipelineArgs(
                 route,
                 tuple((s, events[s.event]) for s in layout.metrics),
@@ -156,12 +216,14 @@ def declare(
                 bundle.source_code_hash(zip_path),
                 bundle.METRICS_HANDLER,
                 bundle.LAMBDA_RUNTIME,
+                shared_table,
             ),
+            opts,
         )
         queue_urls.update({sub_id: q.url for sub_id, q in metrics.queues.items()})
         outputs["metricsTableName"] = metrics.table.name
-    if layout.watched:
-        watched = layout.watched
+        shared_table = SharedTable(metrics.table.name, metrics.table.arn, config.region)
+    if watched:
         zip_path = bundle.build_monitor_bundle([c for b in watched for c in b.contracts], ROOT / "build" / config.stack)
         code = BundledCode(zip_path, bundle.source_code_hash(zip_path), bundle.MONITOR_HANDLER, bundle.LAMBDA_RUNTIME)
         monitor = ContractMonitor(
@@ -180,14 +242,69 @@ def declare(
                 account_id,
             ),
         )
-    outputs.update(
-        {
-            "queueUrls": dict(sorted(queue_urls.items())),
-            "topicArns": topic_arns,
-            FINGERPRINTS_OUTPUT: fingerprints(registry),
-        }
+    outputs.update({"queueUrls": dict(sorted(queue_urls.items())), "topicArns": topic_arns})
+    if replica:
+        return outputs
+    copies = config.global_endpoint.functions if config.global_endpoint else {}
+    dashboards = Dashboards(
+        "dashboards",
+        DashboardsArgs(
+            config.name_prefix,
+            physical_name(config.name_prefix, "bus"),
+            tuple((s, events[s.event]) for s in subs),
+            config.regions,
+            {name: (arn, *([copies[name]] if name in copies else [])) for name, arn in config.functions.items()},
+            log_group_name(config.name_prefix) if config.event_log else "",
+        ),
     )
+    outputs["dashboards"] = {team: d.dashboard_name for team, d in dashboards.dashboards.items()}
+    if config.global_endpoint is not None:
+        outputs.update(
+            global_endpoint(registry, config, subs, bus_arn=bus.arn, account_id=account_id, table=shared_table)
+        )
+    outputs[FINGERPRINTS_OUTPUT] = fingerprints(registry)
     return outputs
+
+
+def global_endpoint(
+    registry: Registry,
+    config: StackConfig,
+    subs: list[Subscription],
+    *,
+    bus_arn: pulumi.Input[str],
+    account_id: pulumi.Output[str],
+    table: SharedTable | None,
+) -> dict[str, Any]:
+    """The secondary region's copy of the stack behind a global endpoint; returns the outputs producers need."""
+    ge = config.global_endpoint
+    assert ge is not None
+    copy_config = dataclasses.replace(
+        config,
+        region=ge.secondary_region,
+        functions=dict(ge.functions),
+        schedule=None,
+        global_endpoint=None,
+        event_log=dataclasses.replace(config.event_log, producer_buses=False) if config.event_log else None,
+    )
+    copy_subs = replicated_subscriptions(subs, registry.events, ge, config.source)
+    endpoint = GlobalEndpoint(
+        "global-endpoint",
+        GlobalEndpointArgs(
+            config.name_prefix,
+            ge,
+            config.region,
+            physical_name(config.name_prefix, "bus"),
+            bus_arn,
+            account_id,
+            lambda opts: declare(registry, copy_config, copy_subs, opts=opts, shared_table=table),
+        ),
+    )
+    return {
+        "globalEndpointId": endpoint.endpoint_id,
+        "globalEndpointUrl": endpoint.endpoint.endpoint_url,
+        "secondaryRegion": ge.secondary_region,
+        "secondaryQueueUrls": endpoint.replica_outputs["queueUrls"],
+    }
 
 
 def main() -> None:
@@ -197,6 +314,9 @@ def main() -> None:
         registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"), me)
         specs = project_stacks(me)
         layout = gate_quotas(registry, specs, config.stack)
+        subs = list(layout.subscriptions)
+        if config.global_endpoint is not None:  # a copy it cannot make is refused before anything is declared
+            replicated_subscriptions(subs, registry.events, config.global_endpoint, config.source)
     except EventplaneError as exc:
         raise pulumi.RunError(str(exc)) from exc
 
@@ -207,7 +327,8 @@ def main() -> None:
             raise GateRejected(
                 report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed."
             )
-        return declare(registry, me, specs, layout, await core_outputs(me, specs))
+        roles = (me, specs, layout, await core_outputs(me, specs))
+        return declare(registry, config, subs, layout.watched, roles=roles)
 
     pulumi.run(deploy)
 

@@ -52,7 +52,9 @@ class ApiDestination(pulumi.ComponentResource):
             invocation_rate_limit_per_second=dest.rate_limit_per_second,
             opts=child,
         )
-        self.role = events_role(self, f"{name}-invoke-role", physical_name(physical, "invoke"), args.account_id)
+        self.role = events_role(  # IAM is account-wide: a secondary region's copy has its own name
+            self, f"{name}-invoke-role", route.global_name(physical, "invoke"), args.account_id
+        )
         role_policy = aws.iam.RolePolicy(
             f"{name}-invoke-policy",
             role=self.role.id,

@@ -13,30 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.common import policy_json
+from components.common import service_key
 
-__all__ = ["KEY_ADMIN_ACTIONS", "TopicKey", "topic_key"]
-
-# Key administration without a bare `kms:*`: the account keeps control of the key.
-KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:GenerateDataKey*",
-]
+__all__ = ["TopicKey", "topic_key"]
 
 
 @dataclass(frozen=True)
@@ -47,33 +26,24 @@ class TopicKey:
 
 def topic_key(parent: pulumi.Resource, name: str, prefix: str, account_id: pulumi.Input[str]) -> TopicKey:
     """`{name}-topic-key` and its alias `alias/<prefix>-topics`, children of `parent`."""
-    child = pulumi.ResourceOptions(parent=parent)
-    key = aws.kms.Key(
+    key = service_key(
+        parent,
         f"{name}-topic-key",
-        description="Encrypts the fork topics; EventBridge may use it to publish",
-        enable_key_rotation=True,
-        policy=policy_json(
-            [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
-                    "Action": KEY_ADMIN_ACTIONS,
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "EventBridgePublishes",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                },
-            ]
-        ),
-        opts=child,
+        "Encrypts the fork topics; EventBridge may use it to publish",
+        account_id,
+        {
+            "Sid": "EventBridgePublishes",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
     )
     alias = aws.kms.Alias(
-        f"{name}-topic-key-alias", name=f"alias/{prefix}-topics", target_key_id=key.key_id, opts=child
+        f"{name}-topic-key-alias",
+        name=f"alias/{prefix}-topics",
+        target_key_id=key.key_id,
+        opts=pulumi.ResourceOptions(parent=parent),
     )
     return TopicKey(key, alias)

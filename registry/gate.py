@@ -17,14 +17,17 @@ from pathlib import Path
 
 from registry import strict
 from registry.compat import check_history
+from registry.correction import Corrected, judge_corrections
 from registry.deploy_checks import delivery_findings, stacks_findings
 from registry.errors import UsageError
+from registry.evidence import check_evidence, read_evidence
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
 from registry.mode_changes import mode_findings
 from registry.model import Registry, SchemaVersion, Subscription
 from registry.quotas import check_quotas
+from registry.reads import check_reads, spare_unread
 from registry.routing.contract_checks import check_subscription
 from registry.routing.deliveries import SubscriptionRoutes
 
@@ -73,7 +76,13 @@ def run_gate(
         report.extend(_against_baseline(registry, current, baseline))
     if deployed:
         report.extend(check_deployed(registry, deployed))
-    report.extend(_compatibility(registry, baseline))
+    evidence = read_evidence(registry)  # producers' real events: the latest version must accept them
+    report.extend(check_evidence(registry, evidence))
+    # A correction is news in the change that adds it: against a base branch, what the base has; else the lock.
+    news_base = set(baseline.lock) | set(baseline.fingerprints) if baseline else set(registry.lock)
+    correction_findings, corrected = judge_corrections(registry, evidence, news_base)
+    report.extend(correction_findings)
+    report.extend(_compatibility(registry, baseline, corrected))
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     report.extend(mode_findings(registry, registry.lock_modes, "the lock", published))
     if baseline is not None:
@@ -83,6 +92,7 @@ def run_gate(
         if subscriptions is None or subscriptions(sub):
             report.extend(check_subscription(sub, registry.events[sub.event], routes))
             report.extend(delivery_findings(sub))
+            report.extend(check_reads(sub, registry.events[sub.event]))
     return report
 
 
@@ -203,16 +213,22 @@ def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Find
     return findings
 
 
-def _compatibility(registry: Registry, baseline: Baseline | None) -> list[Finding]:
-    """Each version not yet published, checked against its history under the event's mode."""
+def _compatibility(registry: Registry, baseline: Baseline | None, corrected: Corrected) -> list[Finding]:
+    """Each version not yet published, checked against its history under the event's mode.
+
+    A proven correction's corrected versions are left out of its history (registry.correction).
+    """
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     findings: list[Finding] = []
     for event in registry.events.values():
         for version in event.versions[1:]:
             if version_key(event.key, version.number) in published:
                 continue
-            history = [(v.path, v.schema) for v in event.versions[: version.number]]
-            findings.extend(check_history(history, event.compatibility))
+            skipped = corrected.get((event.key, version.number), frozenset())
+            history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
+            findings.extend(
+                spare_unread(registry.subscriptions_of(event.key), check_history(history, event.compatibility))
+            )
     return findings
 
 

@@ -10,6 +10,7 @@ use, and the bus a rule sits on follows the same rule as `RouteContext.bus_for`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from registry.environment import StackSpec, account_of, is_cross_account
 from registry.errors import InputError
 from registry.model import EventContract, Registry, Subscription
 from registry.monitoring import OUR_BUS, MonitoredBus, monitored_buses
+from registry.ops_config import EVERY_EVENT, producer_buses, producer_pattern
 from registry.org_config import OrgConfig
 from registry.patterns import fork_policy, rule_pattern, to_aws_json, topic_rule_pattern
 from registry.stack_config import NAMESPACE, StackConfig
@@ -82,6 +84,7 @@ class StackLayout:
     topics: tuple[TopicUse, ...]
     forwards: tuple[Forward, ...] = ()
     watched: tuple[MonitoredBus, ...] = ()  # the contract monitor's buses (`eventplane:monitor`)
+    subscriptions: tuple[Subscription, ...] = ()  # every one the stack deploys, in registry order
 
     @property
     def api_destinations(self) -> tuple[str, ...]:
@@ -165,6 +168,13 @@ def build_layout(
                     f"/config/{NAMESPACE}:monitor",
                 )
             )
+    if config.event_log is not None:  # one rule per bus it logs, with the patterns components.event_log sends
+        where = (config.source, f"/config/{NAMESPACE}:eventLog")
+        rules.append(RuleUse(OWN_BUS, json.dumps(EVERY_EVENT), 1, "event log", *where))
+        if config.event_log.producer_buses:
+            for logged, put in producer_buses(events[s.event] for s in subs).items():
+                pattern = json.dumps(producer_pattern(put), sort_keys=True)
+                rules.append(RuleUse(logged, pattern, 1, "event log", *where))
     if config.schedule is not None:
         rules.append(
             RuleUse(
@@ -187,6 +197,7 @@ def build_layout(
         topics=tuple(TopicUse(key, forked) for key, forked in forks.items()),
         forwards=forwards,
         watched=watched,
+        subscriptions=tuple(subs),
     )
 
 

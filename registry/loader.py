@@ -13,13 +13,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 
-from registry import file_schemas
+from registry import drafts, file_schemas
 from registry.errors import EventplaneError, InputError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
@@ -48,12 +47,6 @@ __all__ = [
 MAX_ENTRY_BYTES = 256 * 1024
 LOCK_FILE_NAME = "registry.lock.json"
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")
-_DRAFT_07 = {
-    "http://json-schema.org/draft-07/schema#",
-    "http://json-schema.org/draft-07/schema",
-    "https://json-schema.org/draft-07/schema#",
-    "https://json-schema.org/draft-07/schema",
-}
 _ENVELOPE_FIELDS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
 _UNREADABLE = {"JSON_SYNTAX_ERROR"}
 
@@ -90,13 +83,7 @@ def schema_validator(schema: Any) -> Callable[[Any], Any]:
     data it validates: checked against the metaschema, a contract would gain
     `"definitions": {}` and the like before its fingerprint is taken.
     """
-    return fastjsonschema.compile(schema, use_default=False)
-
-
-@cache
-def _metaschema_validator() -> Callable[[Any], Any]:
-    path = Path(__file__).with_name("metaschemas") / "draft-07.json"
-    return schema_validator(json.loads(path.read_text()))
+    return drafts.compile_validator(schema)  # fastjsonschema up to draft-07, jsonschema-rs for 2019-09 / 2020-12
 
 
 _FORMAT_VALIDATORS = {
@@ -243,18 +230,18 @@ class _Loader:
             self.add("SCHEMA_INVALID", path, "", "a version file must be a JSON Schema object")
             return None
         declared = schema.get("$schema")
-        if declared is not None and declared not in _DRAFT_07:
+        if declared is not None and drafts.draft_of_or_none(schema) not in drafts.CONTRACT_DRAFTS:
             self.add(
                 "SCHEMA_DRAFT_UNSUPPORTED",
                 path,
                 "/$schema",
-                f"unsupported $schema {declared!r}",
+                f"unsupported $schema {declared!r} (contracts are draft-07, 2019-09 or 2020-12)",
                 old=declared,
                 new="http://json-schema.org/draft-07/schema#",
             )
             return None
         try:
-            _metaschema_validator()(schema)
+            drafts.metaschema_errors(schema)
             validate = schema_validator(schema)
         except fastjsonschema.JsonSchemaValueException as exc:
             self.add("SCHEMA_INVALID", path, _pointer(exc.path), _value_error_message(exc))

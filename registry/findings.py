@@ -63,6 +63,15 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _verdict_summary(verdicts: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        kind = str(v["verdict"]).split(",")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return f"compatibility: {len(verdicts)} version pair(s) compared: {parts}"
+
+
 def _joined(names: Iterable[str]) -> str:
     items = list(names)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -109,6 +118,8 @@ class Report:
     """The sorted, deduplicated findings of one run."""
 
     findings: list[Finding] = field(default_factory=list)
+    # Compatibility verdict of every version pair compared (PairVerdict.to_json), shown by --json.
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
 
     def extend(self, items: Iterable[Finding]) -> None:
         self.findings.extend(items)
@@ -130,6 +141,7 @@ class Report:
             "ok": self.ok,
             "errors": len(self.errors),
             "findings": [f.to_json() for f in self.sorted()],
+            **({"compatibility": self.verdicts} if self.verdicts else {}),
         }
 
     def render(self, title: str = "") -> str:
@@ -138,6 +150,8 @@ class Report:
         lines += [f.render() for f in items]
         n_err = len(self.errors)
         n_warn = len(items) - n_err
+        if self.verdicts:
+            lines.append(_verdict_summary(self.verdicts))
         verdict = "REJECTED" if n_err else "OK"
         lines.append(f"{verdict}: {n_err} error(s), {n_warn} warning(s)")
         return "\n".join(lines)

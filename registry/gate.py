@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.compat import check_history
+from registry.compat.check import PairVerdict, compare_history
+from registry.compat.semantic import Cache, Semantic, default_cache_dir
 from registry.errors import UsageError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
@@ -30,6 +31,7 @@ __all__ = [
     "baseline_from_git",
     "check_deployed",
     "checkout_to",
+    "default_semantic",
     "evaluate",
     "run_gate",
     "version_key",
@@ -51,9 +53,13 @@ class Baseline:
 
 
 def run_gate(
-    registry: Registry, *, deployed: Mapping[str, str] | None = None, baseline: Baseline | None = None
+    registry: Registry,
+    *,
+    deployed: Mapping[str, str] | None = None,
+    baseline: Baseline | None = None,
+    semantic: Semantic | None = None,
 ) -> Report:
-    """Every finding against a loaded (valid) registry; `report.ok` decides."""
+    """Every finding against a loaded (valid) registry; `report.ok` decides (`semantic`: counterexamples too)."""
     current = versions_by_key(registry)
     report = Report()
     report.extend(_immutability(registry, current))
@@ -61,7 +67,9 @@ def run_gate(
         report.extend(_against_baseline(registry, current, baseline))
     if deployed:
         report.extend(check_deployed(registry, deployed))
-    report.extend(_compatibility(registry, baseline))
+    findings, verdicts = _compatibility(registry, baseline, semantic)
+    report.extend(findings)
+    report.verdicts.extend(v.to_json() for v in verdicts)
     for sub in registry.subscriptions:
         report.extend(check_subscription(sub, registry.events[sub.event]))
     return report
@@ -184,17 +192,27 @@ def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Find
     return findings
 
 
-def _compatibility(registry: Registry, baseline: Baseline | None) -> list[Finding]:
+def _compatibility(
+    registry: Registry, baseline: Baseline | None, semantic: Semantic | None
+) -> tuple[list[Finding], list[PairVerdict]]:
     """Each version not yet published, checked against its history under the event's mode."""
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     findings: list[Finding] = []
+    verdicts: list[PairVerdict] = []
     for event in registry.events.values():
         for version in event.versions[1:]:
             if version_key(event.key, version.number) in published:
                 continue
             history = [(v.path, v.schema) for v in event.versions[: version.number]]
-            findings.extend(check_history(history, event.compatibility))
-    return findings
+            found, judged = compare_history(history, event.compatibility, semantic=semantic)
+            findings.extend(found)
+            verdicts.extend(judged)
+    return findings, verdicts
+
+
+def default_semantic() -> Semantic:
+    """The semantic layer as `check`, `lock` and the program run it: default budget, cache under build/."""
+    return Semantic(cache=Cache(default_cache_dir()))
 
 
 def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
@@ -255,14 +273,18 @@ class GateResult:
 
 
 def evaluate(
-    contracts_dir: Path, *, against: str | None = None, deployed: Mapping[str, str] | None = None
+    contracts_dir: Path,
+    *,
+    against: str | None = None,
+    deployed: Mapping[str, str] | None = None,
+    semantic: bool = True,
 ) -> GateResult:
-    """Load, then gate: the one entry point of `check`, `lock` and the PR report."""
+    """Load, then gate: the one entry point of `check`, `lock` and the PR report (`semantic=False`: rules only)."""
     registry, load_findings = load_with_findings(contracts_dir)
     loaded = Report(load_findings)
     if not loaded.ok:
         return GateResult(None, loaded, RegistryInvalid(loaded).exit_code)
     baseline = baseline_from_git(against, contracts_dir) if against else None
-    report = run_gate(registry, deployed=deployed, baseline=baseline)
+    report = run_gate(registry, deployed=deployed, baseline=baseline, semantic=default_semantic() if semantic else None)
     report.extend(load_findings)
     return GateResult(registry, report, 0 if report.ok else 1)

@@ -23,6 +23,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(
+        "--no-semantic",
+        action="store_true",
+        help="compatibility by Confluent's rules only: no counterexample search, no subschema proof",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "markdown"),
         default="text",
@@ -34,7 +39,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.json and args.format == "markdown":
         raise UsageError("choose one of --json and --format markdown")
-    result = evaluate(args.contracts, against=args.against)
+    result = evaluate(args.contracts, against=args.against, semantic=not args.no_semantic)
     if args.format == "markdown":
         from registry.pr_report import markdown_report  # plans import pulumi: only when asked
 

@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from registry import drafts
+
 __all__ = ["Document", "Node", "SchemaError", "canonical", "is_map", "load_document"]
 
 _OBJECT_KEYS = (
@@ -35,6 +37,9 @@ _OBJECT_KEYS = (
 _ARRAY_KEYS = ("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains")
 _NUMBER_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _STRING_KEYS = ("minLength", "maxLength", "pattern", "format")
+# 2019-09 / 2020-12 keywords that also make a schema without `type` an object or array schema
+_NEWER_OBJECT_KEYS = (*_OBJECT_KEYS, "dependentRequired", "dependentSchemas", "unevaluatedProperties")
+_NEWER_ARRAY_KEYS = (*_ARRAY_KEYS, "prefixItems", "minContains", "maxContains", "unevaluatedItems")
 _TYPES = ("string", "number", "integer", "boolean", "null", "object", "array")
 _COMBINERS = ("allOf", "anyOf", "oneOf")
 
@@ -264,6 +269,16 @@ class Node:
                 names[name] = frozenset(dep)
             else:
                 schemas[name] = self.doc.load(dep, f"{self.pointer}/dependencies/{_escape(name)}")
+        if self.doc.newer:  # 2019-09 split `dependencies` in two; Confluent maps them back onto it
+            for keyword, is_names in (("dependentRequired", True), ("dependentSchemas", False)):
+                split = self.raw.get(keyword, {})
+                if not is_map(split):
+                    raise SchemaError(self.pointer + "/" + keyword, f"{keyword} must be an object", "map names")
+                for name, dep in split.items():
+                    if is_names and isinstance(dep, list):
+                        names[name] = frozenset(dep)
+                    elif not is_names:
+                        schemas[name] = self.doc.load(dep, f"{self.pointer}/{keyword}/{_escape(name)}")
         return names, schemas
 
     @property
@@ -275,25 +290,56 @@ class Node:
         return self._dependencies[1]
 
     # --- array --------------------------------------------------------------------------------
+    @property
+    def _tuple_keywords(self) -> tuple[str, str]:
+        """(tuple keyword, keyword for items after it): 2020-12 spells `items`/`additionalItems` as
+        `prefixItems`/`items`, which Confluent's translator maps back onto the draft-07 pair."""
+        if self.doc.draft == "2020-12":
+            return "prefixItems", "items" if "prefixItems" in self.raw else "additionalItems-ignored"
+        return "items", "additionalItems"
+
     @cached_property
     def all_items(self) -> Node | None:
         items = self.raw.get("items")
+        if self.doc.draft == "2020-12" and "prefixItems" in self.raw:
+            return None
         return None if items is None or isinstance(items, list) else self.doc.load(items, self.pointer + "/items")
 
     @cached_property
     def item_schemas(self) -> tuple[Node, ...]:
-        items = self.raw.get("items")
+        keyword = self._tuple_keywords[0]
+        items = self.raw.get(keyword)
         if not isinstance(items, list):
             return ()
-        return tuple(self.doc.load(s, f"{self.pointer}/items/{i}") for i, s in enumerate(items))
+        return tuple(self.doc.load(s, f"{self.pointer}/{keyword}/{i}") for i, s in enumerate(items))
 
     @property
     def permits_additional_items(self) -> bool:
-        return self.raw.get("additionalItems", True) is not False
+        return self.raw.get(self._tuple_keywords[1], True) is not False
 
     @cached_property
     def additional_items_schema(self) -> Node | None:
-        return self._optional_child("additionalItems")
+        return self._optional_child(self._tuple_keywords[1])
+
+    @cached_property
+    def min_contains(self) -> Any:
+        """2019-09+: Confluent's translator records minContains (default 1) wherever `contains` is."""
+        if not self.doc.newer or "contains" not in self.raw:
+            return None
+        value = _number(self.raw, "minContains", self.pointer)
+        return 1 if value is None else value
+
+    @cached_property
+    def max_contains(self) -> Any:
+        if not self.doc.newer or "contains" not in self.raw:
+            return None
+        return _number(self.raw, "maxContains", self.pointer)
+
+    def unevaluated(self, keyword: str) -> Node | None:
+        """`unevaluatedProperties` / `unevaluatedItems` (2019-09+) as a node (true/false ones too), or None."""
+        if not self.doc.newer or keyword not in self.raw:
+            return None
+        return self.doc.load(self.raw[keyword], f"{self.pointer}/{keyword}")
 
     # --- enum / const / combined / not / ref ------------------------------------------------------
     @cached_property
@@ -333,9 +379,11 @@ class Node:
                 *(n for _, n in self.pattern_properties),
                 *self.schema_dependencies.values(),
             ]
-            return out + ([self.additional_schema] if self.additional_schema else [])
+            extra = [self.additional_schema, self.unevaluated("unevaluatedProperties")]
+            return out + [n for n in extra if n is not None]
         if self.kind == "array":
-            return [*self.item_schemas, *(n for n in (self.all_items, self.additional_items_schema) if n)]
+            extra = [self.all_items, self.additional_items_schema, self.unevaluated("unevaluatedItems")]
+            return [*self.item_schemas, *(n for n in extra if n is not None)]
         if self.kind == "combined":
             return list(self.subschemas)
         if self.kind == "not":
@@ -345,7 +393,7 @@ class Node:
 
 _SCALARS = {
     "object": ("required", "min_properties", "max_properties"),
-    "array": ("min_items", "max_items"),
+    "array": ("min_items", "max_items", "min_contains", "max_contains"),
     "string": ("min_length", "max_length", "pattern"),
     "number": ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of"),
 }
@@ -356,6 +404,8 @@ class Document:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self.draft = (drafts.draft_of_or_none(raw) if is_map(raw) else None) or "draft-07"
+        self.newer = self.draft not in drafts.FAST_DRAFTS  # 2019-09 or 2020-12 keywords apply
         self.ref_holders: set[int] = set()
         _collect_ref_holders(raw, self.ref_holders)
         self._by_pointer: dict[str, Node] = {}
@@ -377,8 +427,8 @@ class Document:
             return None
         target: Any = self.raw
         pointer = ""
-        for token in ref[2:].split("/"):
-            token = _unescape(token)
+        for escaped in ref[2:].split("/"):
+            token = _unescape(escaped)
             if is_map(target) and token in target:
                 target = target[token]
             elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
@@ -471,7 +521,7 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
         parts.append(Node("not", pointer, raw, doc, "not"))
     if "const" in raw:
         parts.append(Node("const", pointer, raw, doc, "const"))
-    parts.extend(_typed_parts(doc, raw, pointer))
+    parts.extend(_typed_parts(doc, raw, pointer, doc.newer))
     if not parts:
         return Node("empty", pointer, raw, doc)
     if len(parts) == 1:
@@ -480,7 +530,7 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
     return Node("combined", pointer, raw, doc, criterion="allOf", subschemas=tuple(parts))
 
 
-def _typed_parts(doc: Document, raw: Mapping, pointer: str) -> list[Node]:
+def _typed_parts(doc: Document, raw: Mapping, pointer: str, newer: bool) -> list[Node]:
     if "type" in raw:
         declared = raw["type"]
         if isinstance(declared, str):
@@ -496,8 +546,8 @@ def _typed_parts(doc: Document, raw: Mapping, pointer: str) -> list[Node]:
     return [
         _typed(doc, raw, pointer, kind)
         for kind, keys in (
-            ("object", _OBJECT_KEYS),
-            ("array", _ARRAY_KEYS),
+            ("object", _NEWER_OBJECT_KEYS if newer else _OBJECT_KEYS),
+            ("array", _NEWER_ARRAY_KEYS if newer else _ARRAY_KEYS),
             ("number", _NUMBER_KEYS),
             ("string", _STRING_KEYS),
         )

@@ -209,7 +209,7 @@ def _search(writer: Any, reader: Any, budget: Budget) -> tuple[Counterexample | 
         return None, 0, "the writer accepts nothing"
     try:
         with _quiet():
-            strategy = from_schema(_generation_schema(writer))
+            strategy = from_schema(_generation_schema(writer), codec="utf-8")
     except Exception as exc:  # noqa: BLE001 - hypothesis-jsonschema raises many kinds for schemas it cannot generate from
         return None, 0, f"events cannot be generated from the writer's schema ({type(exc).__name__})"
     deadline = time.monotonic() + budget.seconds
@@ -217,11 +217,13 @@ def _search(writer: Any, reader: Any, budget: Budget) -> tuple[Counterexample | 
     found: list[Any] = []
 
     def rejected_by_reader(event: Any) -> bool:
-        nonlocal tries
+        nonlocal tries, deadline
         if time.monotonic() > deadline:
             raise _OutOfTime
         tries += 1
         if writer_accepts(event) and not reader_accepts(event):
+            if not found:  # shrinking the first hit gets a budget of its own: a minimal event is the point
+                deadline = time.monotonic() + budget.seconds
             found.append(event)
             return True
         return False
@@ -249,11 +251,66 @@ def _search(writer: Any, reader: Any, budget: Budget) -> tuple[Counterexample | 
         note = f"generation failed ({type(exc).__name__})"
     if not found:
         return None, tries, note
-    event = found[-1]
+
+    def breaks(event: Any) -> bool:
+        return writer_accepts(event) and not reader_accepts(event)
+
+    event = _minimise(found[-1], breaks)
     where = drafts.rejection(reader, event)
     if where is None:  # the reader's own validator rejected it; jsonschema-rs could not say where
         where = drafts.Rejection("", "", "rejected by the reader's validator")
     return Counterexample(event, where.instance_pointer, where.schema_pointer, where.message), tries, note
+
+
+def _minimise(event: Any, breaks: Callable[[Any], bool], budget: int = 2000) -> Any:
+    """Greedy JSON minimisation after Hypothesis's own shrinking (which a time budget may cut short): drop
+    keys and items, then simplify leaves, keeping only steps after which the event still breaks the pair."""
+    checks = 0
+
+    def attempt(candidate: Any) -> bool:
+        nonlocal checks
+        if checks >= budget:
+            return False
+        checks += 1
+        return breaks(candidate)
+
+    def simpler(value: Any, rebuild: Callable[[Any], Any]) -> Any:
+        if isinstance(value, dict):
+            current = dict(value)
+            for key in sorted(current, key=lambda k: (-len(json.dumps(current[k], default=str)), k)):
+                trial = {k: v for k, v in current.items() if k != key}
+                if attempt(rebuild(trial)):
+                    current = trial
+            for key in sorted(current):
+                current[key] = simpler(current[key], lambda v, k=key, c=current: rebuild({**c, k: v}))
+            return current
+        if isinstance(value, list):
+            items = list(value)
+            index = len(items) - 1
+            while index >= 0:
+                trial = items[:index] + items[index + 1 :]
+                if attempt(rebuild(trial)):
+                    items = trial
+                index -= 1
+            for index in range(len(items)):
+                items[index] = simpler(items[index], lambda v, i=index, c=items: rebuild([*c[:i], v, *c[i + 1 :]]))
+            return items
+        for candidate in _leaf_candidates(value):
+            if attempt(rebuild(candidate)):
+                return candidate
+        return value
+
+    return simpler(event, lambda v: v) if breaks(event) else event
+
+
+def _leaf_candidates(value: Any) -> list[Any]:
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, str):
+        return [c for c in ("", "a", value[:8]) if c != value and len(c) < len(value)]
+    if isinstance(value, (int, float)):
+        return [c for c in (0, 1, -1, int(value) if abs(value) < 1e15 else 0) if c != value]
+    return []
 
 
 @contextlib.contextmanager

@@ -54,11 +54,11 @@ def _partial_schema(node: Node, name: str) -> Node | None:
 def compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
     _compare_required(ctx, o, u)
     o_props, u_props = o.raw_properties, u.raw_properties
-    o_refs, u_refs = o.doc.ref_holders, u.doc.ref_holders
+    o_refs = o.doc.ref_holders_in(o_props)  # one walk of the properties; each lookup below is then a get
     for name in sorted(o_props.keys() | u_props.keys()):
         if name in o_props and name in u_props:
             a_raw, b_raw = o_props[name], u_props[name]
-            if a_raw == b_raw and id(a_raw) not in o_refs and id(b_raw) not in u_refs:
+            if a_raw == b_raw and not o_refs.get(id(a_raw)):  # equal JSON: both hold a `$ref` or neither does
                 continue  # unchanged and free of references: skip without loading it
         here = ctx.sub("properties", name)
         a, b = o.property_schema(name), u.property_schema(name)
@@ -170,7 +170,7 @@ def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
 
 
 def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
-    if not any(k in n.raw for n in (o, u) for k in ("dependencies", "dependentRequired", "dependentSchemas")):
+    if "dependencies" not in o.raw and "dependencies" not in u.raw and not (o.doc.newer or u.doc.newer):
         return
     here = ctx.sub("dependencies")
     od, ud = o.property_dependencies, u.property_dependencies

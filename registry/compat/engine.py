@@ -29,6 +29,11 @@ from registry.compat.nodes import Node
 __all__ = ["Change", "diff_documents"]
 
 
+_MEMO_LIMIT = 100_000
+_MEMO_KINDS = frozenset({"object", "array", "combined"})  # leaves compare faster than their key is built
+_COMPATIBLE_PAIRS: set[tuple[str, str, str, str]] = set()
+
+
 def diff_documents(original: Node, update: Node, *, incompatible_only: bool = False) -> list[Change]:
     """Every difference Confluent's compare(original, update) reports (or only its incompatible ones)."""
     ctx = _Ctx(_Shared(keep_compatible=not incompatible_only, compare=_compare))
@@ -70,16 +75,28 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
             u.raw.get("$ref") if ru is None else None,
         )
         return
-    if ro.kind == ru.kind and ro.part == ru.part and not ro.has_ref and not ru.has_ref and ro.raw == ru.raw:
+    if ro.kind == ru.kind and ro.part == ru.part and ro.raw == ru.raw and not ro.has_ref and not ru.has_ref:
         return  # the same JSON without references loads to the same schema: nothing can differ
+    memo = None
+    if ro.kind in _MEMO_KINDS and not ctx.shared.keep_compatible and not ro.has_ref and not ru.has_ref:
+        # A ref-free pair's verdict depends on its JSON (and drafts) only: one found compatible once
+        # (no incompatible change) is compatible wherever it recurs, in this comparison or a later one.
+        memo = (ro.doc.draft, ru.doc.draft, ro.key, ru.key)
+        if memo in _COMPATIBLE_PAIRS:
+            return
     key = (id(ro), id(ru))
     if key in ctx.shared.in_progress:
         return  # recursion: assume compatible while the outer comparison of this pair decides
     ctx.shared.in_progress.add(key)
+    before = len(ctx.changes)
     try:
         _compare_resolved(ctx, ro, ru)
     finally:
         ctx.shared.in_progress.discard(key)
+    if memo is not None and len(ctx.changes) == before:
+        if len(_COMPATIBLE_PAIRS) >= _MEMO_LIMIT:
+            _COMPATIBLE_PAIRS.clear()
+        _COMPATIBLE_PAIRS.add(memo)
 
 
 def _first_compatible(ctx: _Ctx, pairs: list[tuple[Node, Node]]) -> bool:

@@ -41,6 +41,8 @@ _STRING_KEYS = ("minLength", "maxLength", "pattern", "format")
 _NEWER_OBJECT_KEYS = (*_OBJECT_KEYS, "dependentRequired", "dependentSchemas", "unevaluatedProperties")
 _NEWER_ARRAY_KEYS = (*_ARRAY_KEYS, "prefixItems", "minContains", "maxContains", "unevaluatedItems")
 _TYPES = ("string", "number", "integer", "boolean", "null", "object", "array")
+# keys that make everit split one JSON object into several schemas (or a reference)
+_SPLITTING_KEYS = frozenset({"$ref", "enum", "allOf", "anyOf", "oneOf", "not", "const"})
 _COMBINERS = ("allOf", "anyOf", "oneOf")
 
 
@@ -69,6 +71,8 @@ def _escape(token: str) -> str:
 
 def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
+
+
 
 
 class cached_property:
@@ -119,10 +123,10 @@ class Node:
         """everit's `instanceof EmptySchema` (TrueSchema extends EmptySchema)."""
         return self.kind in ("empty", "true")
 
-    @property
+    @cached_property
     def has_ref(self) -> bool:
         """Whether a `$ref` sits anywhere below (equal JSON may then still mean different schemas)."""
-        return id(self.raw) in self.doc.ref_holders
+        return self.doc.holds_ref(self.raw)
 
     @cached_property
     def key(self) -> str:
@@ -210,10 +214,18 @@ class Node:
         return props
 
     def property_schema(self, name: str) -> Node | None:
+        cache = self.__dict__.get("_property_nodes")
+        if cache is None:
+            cache = self.__dict__["_property_nodes"] = {}
+        elif name in cache:
+            return cache[name]  # type: ignore[no-any-return]
         raw = self.raw_properties.get(name)
         if raw is None and name not in self.raw_properties:
-            return None
-        return self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
+            node = None
+        else:
+            node = self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
+        cache[name] = node
+        return node
 
     @property
     def properties(self) -> dict[str, Node]:
@@ -406,9 +418,9 @@ class Document:
         self.raw = raw
         self.draft = (drafts.draft_of_or_none(raw) if is_map(raw) else None) or "draft-07"
         self.newer = self.draft not in drafts.FAST_DRAFTS  # 2019-09 or 2020-12 keywords apply
-        self.ref_holders: set[int] = set()
-        _collect_ref_holders(raw, self.ref_holders)
+        self._holds_ref: dict[int, bool] = {}  # id of a JSON container -> whether a `$ref` sits inside
         self._by_pointer: dict[str, Node] = {}
+        self._resolved: dict[str, Node | None] = {}
         self.root = self.load(raw, "")
 
     def load(self, raw: Any, pointer: str) -> Node:
@@ -419,8 +431,30 @@ class Document:
         self._by_pointer[pointer] = node
         return node
 
+    def ref_holders_in(self, raw: Any) -> dict[int, bool]:
+        """Walk `raw` once (if not yet walked) and return the id -> holds-a-`$ref` map for its containers."""
+        self.holds_ref(raw)
+        return self._holds_ref
+
+    def holds_ref(self, raw: Any) -> bool:
+        """Whether a `$ref` sits anywhere in `raw` (a part of this document), worked out on first ask: a
+        comparison asks only about the subtrees it meets, so most of a large document is never walked."""
+        if raw.__class__ is bool:
+            return False
+        known = self._holds_ref.get(id(raw))
+        if known is None:
+            known = _collect_ref_holders(raw, self._holds_ref)
+        return known
+
     def resolve(self, ref: str) -> Node | None:
         """The node a local `$ref` names, or None when it points outside this document or nowhere."""
+        if ref in self._resolved:
+            return self._resolved[ref]
+        node = self._resolve(ref)
+        self._resolved[ref] = node
+        return node
+
+    def _resolve(self, ref: str) -> Node | None:
         if ref == "#":
             return self.root
         if not ref.startswith("#/"):
@@ -462,9 +496,9 @@ def load_document(raw: Any) -> Document:
     return Document(raw)
 
 
-def _collect_ref_holders(raw: Any, holders: set[int]) -> bool:
-    """Record the id of every JSON container with a `$ref` somewhere inside; returns whether `raw` has one."""
-    if is_map(raw):
+def _collect_ref_holders(raw: Any, memo: dict[int, bool]) -> bool:
+    """Whether `raw` holds a `$ref`, recording the answer for `raw` and every container inside it."""
+    if raw.__class__ is dict or isinstance(raw, Mapping):
         found = "$ref" in raw
         values = raw.values()
     elif raw.__class__ is list or isinstance(raw, list):
@@ -473,17 +507,13 @@ def _collect_ref_holders(raw: Any, holders: set[int]) -> bool:
         return False
     for value in values:
         cls = value.__class__
-        if (
-            cls is not str
-            and cls is not int
-            and cls is not float
-            and cls is not bool
-            and value is not None
-            and _collect_ref_holders(value, holders)
-        ):
-            found = True
-    if found:
-        holders.add(id(raw))
+        if cls is str or cls is int or cls is float or cls is bool or value is None:
+            continue
+        known = memo.get(id(value))
+        if known is None:
+            known = _collect_ref_holders(value, memo)
+        found = found or known
+    memo[id(raw)] = found
     return found
 
 
@@ -498,6 +528,9 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
             f"expected a schema (object or boolean), found {canonical(raw)[:60]}",
             'use an object such as {"type": "string"}',
         )
+    declared = raw.get("type")
+    if declared.__class__ is str and raw.keys().isdisjoint(_SPLITTING_KEYS):
+        return _typed(doc, raw, pointer, declared, "")  # the common case: one typed schema, nothing to split
     if "$ref" in raw:
         if not isinstance(raw["$ref"], str):
             raise SchemaError(pointer + "/$ref", "$ref must be a string", 'write "$ref": "#/definitions/Name"')
@@ -555,12 +588,12 @@ def _typed_parts(doc: Document, raw: Mapping, pointer: str, newer: bool) -> list
     ]
 
 
-def _typed(doc: Document, raw: Mapping, pointer: str, kind: str) -> Node:
+def _typed(doc: Document, raw: Mapping, pointer: str, kind: str, part: str | None = None) -> Node:
     if kind not in _TYPES:
         raise SchemaError(pointer + "/type", f"unknown type {kind!r}", f"use one of {', '.join(_TYPES)}")
     if kind == "integer":
-        return Node("number", pointer, raw, doc, "integer", integer=True)
-    return Node(kind, pointer, raw, doc, kind)
+        return Node("number", pointer, raw, doc, "integer" if part is None else part, integer=True)
+    return Node(kind, pointer, raw, doc, kind if part is None else part)
 
 
 def _number(raw: Mapping, key: str, pointer: str) -> Any:

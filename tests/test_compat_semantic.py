@@ -88,7 +88,9 @@ def test_false_alarms_stay_visible_as_warnings_only_where_a_proof_exists():
 def test_judgements_are_cached_by_fingerprint_pair_and_survive_a_corrupt_or_racing_entry(tmp_path):
     cache = Cache(tmp_path / "cache")
     old, new, _ = _load("required_name_without_property")
+    before = json.dumps([old, new], sort_keys=True)
     first = judge(old, new, BUDGET, cache)
+    assert json.dumps([old, new], sort_keys=True) == before  # the generator and the prover work on copies
     files = list((tmp_path / "cache").rglob("*.json"))
     assert len(files) == 1 and first.counterexample is not None
     assert judge(json.loads(json.dumps(old)), new, BUDGET, cache) == first  # equal JSON, same entry

@@ -19,6 +19,7 @@ pair, written atomically), so re-checking an unchanged registry is free.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import json
@@ -44,8 +45,8 @@ _VERSION = "1"  # part of every cache key: bump when the search or the proof cha
 class Budget:
     """How hard to look for a counterexample per pair (and direction)."""
 
-    examples: int = 100
-    seconds: float = 2.0
+    examples: int = 60
+    seconds: float = 1.0  # generating from open content models is slow: most clean pairs end on this budget
     proof_seconds: float = 2.0
 
 
@@ -209,7 +210,8 @@ def _search(writer: Any, reader: Any, budget: Budget) -> tuple[Counterexample | 
         return None, 0, "the writer accepts nothing"
     try:
         with _quiet():
-            strategy = from_schema(_generation_schema(writer), codec="utf-8")
+            # deep copies: hypothesis-jsonschema and jsonsubschema rewrite the schemas they are given in place
+            strategy = from_schema(copy.deepcopy(_generation_schema(writer)), codec="utf-8")
     except Exception as exc:  # noqa: BLE001 - hypothesis-jsonschema raises many kinds for schemas it cannot generate from
         return None, 0, f"events cannot be generated from the writer's schema ({type(exc).__name__})"
     deadline = time.monotonic() + budget.seconds
@@ -495,7 +497,7 @@ def _prove(writer: Any, reader: Any, seconds: float) -> tuple[bool, str]:
         pair.append(_as_draft04(schema, numeric_exclusive=draft != "draft-04"))
     try:
         with _quiet(), _time_limit(seconds):
-            proved = bool(isSubschema(pair[0], pair[1]))
+            proved = bool(isSubschema(copy.deepcopy(pair[0]), copy.deepcopy(pair[1])))
     except _OutOfTime:
         return False, f"no subschema proof within {seconds:g} s"
     except Exception as exc:  # noqa: BLE001 - jsonsubschema raises plain exceptions for what it does not handle

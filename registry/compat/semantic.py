@@ -45,8 +45,8 @@ _VERSION = "1"  # part of every cache key: bump when the search or the proof cha
 class Budget:
     """How hard to look for a counterexample per pair (and direction)."""
 
-    examples: int = 60
-    seconds: float = 1.0  # generating from open content models is slow: most clean pairs end on this budget
+    examples: int = 100
+    seconds: float = 2.0  # generating from open content models is slow: most clean pairs end on this budget
     proof_seconds: float = 2.0
 
 

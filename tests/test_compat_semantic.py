@@ -22,7 +22,7 @@ from registry.findings import Report, Severity
 
 FIXTURES = Path(__file__).parent / "compat_semantic"
 CLASSES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-BUDGET = Budget(examples=15, seconds=60.0, proof_seconds=30.0)  # bounded by examples: no timing in tests
+BUDGET = Budget(examples=25, seconds=60.0, proof_seconds=30.0)  # bounded by examples: no timing in tests
 
 
 def _load(name: str) -> tuple[dict, dict, dict]:

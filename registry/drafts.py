@@ -95,7 +95,7 @@ class ValidationFailure(fastjsonschema.JsonSchemaValueException):
         self._path = ["data", *path]
 
     @property
-    def path(self) -> list[Any]:  # type: ignore[override]
+    def path(self) -> list[Any]:
         return self._path
 
 

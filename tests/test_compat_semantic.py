@@ -128,4 +128,4 @@ def test_one_finding_per_change_across_version_pairs_keeps_every_pair():
     assert "v1.json and v2.json" in grouped[0].message
     assert grouped[0].example["event"] == {"status": "PAID"}
     assert report.to_json()["findings"][0]["pairs"] == ["v1.json", "v2.json"]
-    assert "counterexample: {\"status\": \"PAID\"}" in report.render()
+    assert 'counterexample: {"status": "PAID"}' in report.render()

@@ -211,6 +211,7 @@ def test_check_finds_a_break_no_rule_names_and_no_semantic_turns_the_layer_off(t
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "EVENTPLANE_COMPAT_CACHE": str(tmp_path / "c")},
+        check=False,
     )
     assert semantic.returncode == 1, semantic.stdout + semantic.stderr
     report = json.loads(semantic.stdout)

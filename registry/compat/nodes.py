@@ -73,8 +73,6 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-
-
 class cached_property:
     """Compute an attribute on first read and store it on the instance (which then shadows this)."""
 

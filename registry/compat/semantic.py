@@ -278,31 +278,46 @@ def _minimise(event: Any, breaks: Callable[[Any], bool], budget: int = 2000) -> 
 
     def simpler(value: Any, rebuild: Callable[[Any], Any]) -> Any:
         if isinstance(value, dict):
-            current = dict(value)
-            for key in sorted(current, key=lambda k: (-len(json.dumps(current[k], default=str)), k)):
-                trial = {k: v for k, v in current.items() if k != key}
-                if attempt(rebuild(trial)):
-                    current = trial
-            for key in sorted(current):
-                current[key] = simpler(current[key], lambda v, k=key, c=current: rebuild({**c, k: v}))
-            return current
+            return simpler_object(value, rebuild)
         if isinstance(value, list):
-            items = list(value)
-            index = len(items) - 1
-            while index >= 0:
-                trial = items[:index] + items[index + 1 :]
-                if attempt(rebuild(trial)):
-                    items = trial
-                index -= 1
-            for index in range(len(items)):
-                items[index] = simpler(items[index], lambda v, i=index, c=items: rebuild([*c[:i], v, *c[i + 1 :]]))
-            return items
+            return simpler_array(value, rebuild)
         for candidate in _leaf_candidates(value):
             if attempt(rebuild(candidate)):
                 return candidate
         return value
 
-    return simpler(event, lambda v: v) if breaks(event) else event
+    def simpler_object(value: dict[str, Any], rebuild: Callable[[Any], Any]) -> dict[str, Any]:
+        current = dict(value)
+        for key in sorted(current, key=lambda k: (-len(json.dumps(current[k], default=str)), k)):
+            trial = {k: v for k, v in current.items() if k != key}
+            if attempt(rebuild(trial)):
+                current = trial
+        for key in sorted(current):
+
+            def put(v: Any, k: str = key, c: dict[str, Any] = current) -> Any:
+                return rebuild({**c, k: v})
+
+            current[key] = simpler(current[key], put)
+        return current
+
+    def simpler_array(value: list[Any], rebuild: Callable[[Any], Any]) -> list[Any]:
+        items = list(value)
+        for index in range(len(items) - 1, -1, -1):
+            trial = items[:index] + items[index + 1 :]
+            if attempt(rebuild(trial)):
+                items = trial
+        for index in range(len(items)):
+
+            def put(v: Any, i: int = index, c: list[Any] = items) -> Any:
+                return rebuild([*c[:i], v, *c[i + 1 :]])
+
+            items[index] = simpler(items[index], put)
+        return items
+
+    def identity(v: Any) -> Any:
+        return v
+
+    return simpler(event, identity) if breaks(event) else event
 
 
 def _leaf_candidates(value: Any) -> list[Any]:
@@ -438,7 +453,7 @@ def _outside_fragment(schema: Any) -> str | None:
             return "a non-schema value"
         for key, value in node.items():
             if key not in _PROVABLE:
-                return key
+                return str(key)
             if key in ("properties", "definitions") and isinstance(value, dict):
                 stack.extend(value.values())
             elif (key in ("allOf", "anyOf", "oneOf") and isinstance(value, list)) or (
@@ -466,15 +481,12 @@ def _as_draft04(schema: Any, numeric_exclusive: bool) -> Any:
     if isinstance(schema.get("definitions"), dict):
         out["definitions"] = {k: _as_draft04(v, numeric_exclusive) for k, v in schema["definitions"].items()}
     if numeric_exclusive:
-        for exclusive, inclusive, stronger in (
-            ("exclusiveMinimum", "minimum", lambda x, m: x >= m),
-            ("exclusiveMaximum", "maximum", lambda x, m: x <= m),
-        ):
+        for exclusive, inclusive, sign in (("exclusiveMinimum", "minimum", 1), ("exclusiveMaximum", "maximum", -1)):
             limit = out.pop(exclusive, None)
             if not isinstance(limit, (int, float)) or isinstance(limit, bool):
                 continue
             bound = out.get(inclusive)
-            if not isinstance(bound, (int, float)) or stronger(limit, bound):
+            if not isinstance(bound, (int, float)) or sign * (limit - bound) >= 0:
                 out[inclusive], out[exclusive] = limit, True  # the one bound that binds, in draft-04 spelling
     return out
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: demo check plan test bench catalog clean
+.PHONY: demo check plan test lint bench catalog codegen codegen-ts clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,22 @@ check: $(STAMP)  ## the PR gate over contracts/
 plan: $(STAMP)  ## what `pulumi up` would create for the dev stack, offline
 	$(PY) -m registry plan --stack dev
 
-test: $(STAMP)
+test: lint  ## lint and type checks, then the test suite
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider
+
+lint: $(STAMP)  ## ruff (lint and format) and mypy --strict, configured in pyproject.toml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 catalog: $(STAMP)  ## regenerate docs/catalog (Markdown + one self-contained HTML page)
 	$(PY) -m registry catalog
+
+codegen: $(STAMP)  ## regenerate contracts_py/ (typed Python bindings) from contracts/
+	$(PY) -m registry codegen
+
+codegen-ts:  ## regenerate contracts_ts/ (TypeScript declarations; needs Node.js and npm)
+	cd contracts_ts && npm ci --silent --no-audit --no-fund && node generate.mjs && npx tsc -p .
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(PY) $$b | tail -1; done

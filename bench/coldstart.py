@@ -9,12 +9,17 @@ would), byte-compiled as the bundle ships them.
   type needs (the handler loads validators lazily, per detail-type);
 - compile: import the handler and `fastjsonschema.compile` every contract
   schema at import, the usual way to validate in a Lambda;
-- eager (shown, not in the ratio): import every generated module up front.
+- eager (shown, not in the ratio): import every generated module up front;
+- models: ours, plus importing the first event's generated TypedDict bindings
+  (`contracts_py`), as a handler importing its models at run time would;
+- pydantic: ours, plus the same event's models generated as pydantic v2
+  classes (the generator's other output) and one `model_validate`: what
+  choosing pydantic for the bindings would add to every cold start.
 Interpreter start-up is the same for all and left out. Runs alternate; the
 best of each is reported (noise only ever adds time), medians alongside.
 Children write no bytecode, as on Lambda's read-only /var/task.
 
-Last line: BENCH coldstart ours_ms=<x> compile_ms=<y> ratio=<y/x>
+Last line: BENCH coldstart ours_ms=<x> compile_ms=<y> ratio=<y/x> models_ms=<m> pydantic_ms=<p>
 """
 
 from __future__ import annotations
@@ -62,6 +67,21 @@ for contract in CONTRACTS.values():
 print((time.perf_counter() - start) * 1000)
 """
 )
+MODELS = (
+    OURS
+    + """
+import contracts_py.coffeeshop.waiting_completion
+print((time.perf_counter() - start) * 1000)
+"""
+)
+PYDANTIC = (
+    OURS
+    + """
+import waiting_pydantic
+waiting_pydantic.Model.model_validate(json.loads({example!r}))
+print((time.perf_counter() - start) * 1000)
+"""
+)
 COMPILE = (
     PRELUDE
     + """
@@ -75,7 +95,7 @@ print((time.perf_counter() - start) * 1000)
 def run(code: str) -> float:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/", env=env)
-    return float(out.stdout.strip())
+    return float(out.stdout.split()[-1])  # the last figure: variants extend `ours` and print after it
 
 
 def bundle_with_every_contract(site: Path, out: Path) -> list[str]:
@@ -90,17 +110,46 @@ def bundle_with_every_contract(site: Path, out: Path) -> list[str]:
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(validators)], check=True
     )
+    shutil.copytree(REPO / "contracts_py", site / "contracts_py", ignore=shutil.ignore_patterns("__pycache__"))
     return [str(REPO / v.path) for e in registry.events.values() for v in e.versions]
+
+
+def pydantic_models(site: Path) -> str:
+    """The first event's latest version as pydantic v2 models (module `waiting_pydantic`); returns an example."""
+    import json
+
+    from datamodel_code_generator import generate
+    from datamodel_code_generator._format_types import Formatter, PythonVersion
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+
+    contract = next(
+        c for c in load_registry(REPO / "contracts").events.values() if (c.source, c.detail_type) == FIRST_EVENT
+    )
+    schema = {k: v for k, v in contract.latest.schema.items() if k != "examples"}
+    source = generate(
+        json.dumps(schema),
+        input_file_type=InputFileType.JsonSchema,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_311,
+        class_name="Model",
+        disable_timestamp=True,
+        formatters=[Formatter.BUILTIN],
+    )
+    (site / "waiting_pydantic.py").write_text(str(source))
+    return json.dumps(contract.latest.examples[0])
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         paths = bundle_with_every_contract(site, Path(tmp) / "out")
+        example = pydantic_models(site)
         codes = {
             "ours": OURS.format(site=str(site), first=FIRST_EVENT),
             "eager": EAGER.format(site=str(site)),
             "compile": COMPILE.format(site=str(site), paths=paths),
+            "models": MODELS.format(site=str(site), first=FIRST_EVENT),
+            "pydantic": PYDANTIC.format(site=str(site), first=FIRST_EVENT, example=example),
         }
         for code in codes.values():
             run(code)  # warm the OS file cache
@@ -113,6 +162,7 @@ def main() -> None:
     print(f"contract_versions={len(paths)} runs={RUNS} {medians} eager_ms={best['eager']:.1f}")
     print(
         f"BENCH coldstart ours_ms={best['ours']:.1f} compile_ms={best['compile']:.1f} ratio={best['compile'] / best['ours']:.2f}"
+        f" models_ms={best['models']:.1f} pydantic_ms={best['pydantic']:.1f}"
     )
 
 

@@ -132,7 +132,7 @@ def main() -> None:
     moto_verdicts = [moto(e) for e in subset]
     moto_s = time.perf_counter() - start
 
-    disagreements = sum(1 for e, m in zip(subset, moto_verdicts) if ours(e) != m)
+    disagreements = sum(1 for e, m in zip(subset, moto_verdicts, strict=True) if ours(e) != m)
     ours_per_s = EVENTS / ours_s
     moto_per_s = len(subset) / moto_s
     print(f"subscriptions=200 (160 rules, 40 fork policies) events={EVENTS} deliveries={delivered}")

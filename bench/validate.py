@@ -81,7 +81,7 @@ def main() -> None:
     their_seconds, their_verdicts = measure(
         {k: Draft7Validator(s, format_checker=checker).is_valid for k, s in schemas.items()}, events
     )
-    disagreements = sum(a != b for a, b in zip(our_verdicts, their_verdicts))
+    disagreements = sum(a != b for a, b in zip(our_verdicts, their_verdicts, strict=True))
     invalid = our_verdicts.count(False)
     print(
         f"{len(events)} events over {len(schemas)} contract versions, {invalid} invalid; verdicts differ on {disagreements}"

@@ -121,13 +121,13 @@ def queue_pair(parent: pulumi.Resource, name: str, spec: QueueSpec) -> QueuePair
     other queue can dump its failures here and hide them among ours."""
     opts = pulumi.ResourceOptions(parent=parent)
     suffix = ".fifo" if spec.fifo else ""
-    fifo = {"fifo_queue": True} if spec.fifo else {}
+    fifo = True if spec.fifo else None  # None: the input is not sent at all
     dlq = aws.sqs.Queue(
         f"{name}-dlq",
         name=physical_name(spec.physical, "dlq", limit=80, suffix=suffix),
         message_retention_seconds=DLQ_RETENTION_SECONDS,
         sqs_managed_sse_enabled=True,
-        **fifo,
+        fifo_queue=fifo,
         opts=opts,
     )
     queue = aws.sqs.Queue(
@@ -139,8 +139,8 @@ def queue_pair(parent: pulumi.Resource, name: str, spec: QueueSpec) -> QueuePair
         redrive_policy=dlq.arn.apply(
             lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": spec.max_receive_count})
         ),
-        **fifo,
-        **({"content_based_deduplication": spec.content_based_deduplication} if spec.fifo else {}),
+        fifo_queue=fifo,
+        content_based_deduplication=spec.content_based_deduplication if spec.fifo else None,
         opts=opts,
     )
     redrive_allow = aws.sqs.RedriveAllowPolicy(

@@ -105,7 +105,8 @@ class ForkTopic(pulumi.ComponentResource):
             endpoint=pair.queue.arn,
             raw_message_delivery=True,
             redrive_policy=pair.dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
-            **({"filter_policy": to_aws_json(policy), "filter_policy_scope": "MessageBody"} if policy else {}),
+            filter_policy=to_aws_json(policy) if policy else None,
+            filter_policy_scope="MessageBody" if policy else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy, dlq_policy]),
         )
         return pair.queue

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -21,7 +23,7 @@ class QueueDeliveryArgs:
     contract: EventContract
 
 
-def queue_spec(physical: str, options: dict, alarm_threshold_seconds: int) -> QueueSpec:
+def queue_spec(physical: str, options: Mapping[str, Any], alarm_threshold_seconds: int) -> QueueSpec:
     fifo = bool(options.get("fifo", False))
     return QueueSpec(
         physical=physical,

@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from registry.errors import EventplaneError
 
@@ -27,19 +29,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("registry.commands.plan", "run the Pulumi program offline and list what it would create"),
     "local": ("registry.commands.local", "run the whole platform end to end on an embedded AWS"),
     "catalog": ("registry.commands.catalog", "generate the event catalog (Markdown and HTML)"),
+    "codegen": ("registry.commands.codegen", "typed Python bindings of the contracts (TypedDict models, parse)"),
 }
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its usage line
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its usage line
         self.print_usage(sys.stderr)
         sys.stderr.write(f"error: {message}\n")
         raise SystemExit(2)
 
 
+def _prog() -> str:
+    """Usage lines name the command the user typed: the `eventplane` script or `python -m registry`."""
+    return "eventplane" if Path(sys.argv[0]).name == "eventplane" else "python -m registry"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _Parser(prog="python -m registry", description="Eventplane contract registry")
+    parser = _Parser(prog=_prog(), description="Eventplane contract registry")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     name = next((a for a in argv if not a.startswith("-")), None)

@@ -244,7 +244,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.reads: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # Pulumi's MockMonitor is untyped
         if request.type != "pulumi:pulumi:Stack":
             parent = request.parent or None
             if parent and "::pulumi:pulumi:Stack::" in parent:
@@ -256,7 +256,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
     def ReadResource(self, request: Any) -> Any:
-        response = super().ReadResource(request)
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]  # Pulumi's MockMonitor is untyped
         self.reads.append(response.urn)
         return response
 

@@ -37,17 +37,23 @@ __all__ = [
 
 
 class _Resource(Protocol):
-    urn: str
-    type: str
-    name: str
-    inputs: Mapping[str, Any]
+    @property
+    def urn(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
 
 
 class _Plan(Protocol):
-    """What `registry.offline_plan.Plan` carries that the report reads."""
+    """What `registry.offline_plan.Plan` carries that the report reads (read-only: plans are frozen)."""
 
-    stack: str
-    resources: Sequence[_Resource]
+    @property
+    def stack(self) -> str: ...
+    @property
+    def resources(self) -> Sequence[_Resource]: ...
 
 
 @dataclass(frozen=True)
@@ -286,7 +292,9 @@ def stack_plans(
     gate rejects, bad config) is None and the report says so.
     """
     if planner is None:
-        from registry.offline_plan import plan_stack as planner  # imports pulumi: only when plans are asked for
+        from registry.offline_plan import plan_stack  # imports pulumi: only when plans are asked for
+
+        planner = plan_stack
 
     def plan(stack: str, contracts: Path | None) -> _Plan | None:
         if contracts is None:
@@ -425,8 +433,10 @@ def render_pr_report(
         ]
     else:
         out += [
-            f"**Not safe to merge**: the gate rejects this change with {len(errors)} error(s). "
-            "Every finding is listed below with its fix.",
+            (
+                f"**Not safe to merge**: the gate rejects this change with {len(errors)} error(s). "
+                "Every finding is listed below with its fix."
+            ),
             "",
         ]
     out += ["### Events", ""]
@@ -497,9 +507,12 @@ def _plans(plans: Mapping[str, tuple[_Plan | None, _Plan | None]] | None) -> lis
         note = " (no base plan: everything is new)" if base is None else ""
         out.append(f"{counts['add']} to add, {counts['change']} to change, {counts['remove']} to remove{note}.")
         if changes:
-            out += [""] + _table(
-                ["action", "type", "name", "inputs changed"],
-                ([c.action, c.type, c.name, ", ".join(c.inputs) or "-"] for c in changes),
-            )
+            out += [
+                "",
+                *_table(
+                    ["action", "type", "name", "inputs changed"],
+                    ([c.action, c.type, c.name, ", ".join(c.inputs) or "-"] for c in changes),
+                ),
+            ]
         out.append("")
     return out

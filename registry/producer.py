@@ -22,13 +22,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import fastjsonschema
 from botocore.exceptions import ClientError
 
 from registry.loader import MAX_ENTRY_BYTES, entry_size, schema_validator
-from registry.model import EventContract, Registry
+from registry.model import EventContract, Registry, SchemaVersion
+
+if TYPE_CHECKING:
+    from contracts_py._runtime import Binding
+
+D = TypeVar("D")
 
 __all__ = [
     "MAX_ENTRIES_PER_REQUEST",
@@ -38,6 +43,7 @@ __all__ = [
     "Sent",
     "Unsent",
     "publish",
+    "typed_event",
 ]
 
 MAX_ENTRIES_PER_REQUEST = 10
@@ -65,6 +71,19 @@ class Event:
     contract: str | tuple[str, str]
     detail: Any
     resources: tuple[str, ...] = ()
+    # Set by `typed_event`: the version the detail was written for and that version's fingerprint
+    # in the generated bindings; the detail is validated against that version, not the latest.
+    version: int | None = None
+    fingerprint: str = ""
+
+
+def typed_event(binding: Binding[D], detail: D, resources: tuple[str, ...] = ()) -> Event:
+    """An event from a generated model: mypy checks `detail` against the version's TypedDict.
+
+    `publish` validates it against that very version (with `metadata` filled in for
+    full-state events) and refuses it when the bindings are stale.
+    """
+    return Event(binding.key, detail, resources, version=binding.version, fingerprint=binding.fingerprint)
 
 
 @dataclass(frozen=True)
@@ -104,7 +123,7 @@ class _Entry:
     last_error: tuple[str, str] = ("", "")  # (code, message)
 
     def request_entry(self, bus_name: str) -> dict[str, Any]:
-        entry = {
+        entry: dict[str, Any] = {
             "Source": self.contract.source,
             "DetailType": self.contract.detail_type,
             "Detail": self.detail_text,
@@ -136,14 +155,29 @@ def _resolve(registry: Registry, ref: str | tuple[str, str]) -> EventContract:
     return found[0]
 
 
-def _validator(contract: EventContract) -> Callable[[Any], Any]:
-    latest = contract.latest
-    if latest.fingerprint not in _VALIDATORS:
-        _VALIDATORS[latest.fingerprint] = schema_validator(dict(latest.schema))
-    return _VALIDATORS[latest.fingerprint]
+def _validator(version: SchemaVersion) -> Callable[[Any], Any]:
+    if version.fingerprint not in _VALIDATORS:
+        _VALIDATORS[version.fingerprint] = schema_validator(dict(version.schema))
+    return _VALIDATORS[version.fingerprint]
 
 
-def _stamp(contract: EventContract, detail: Any) -> tuple[Any, str | None]:
+def _target_version(contract: EventContract, event: Event) -> SchemaVersion:
+    """The latest version, or the one a typed event was written for, if its bindings are current."""
+    if event.version is None:
+        return contract.latest
+    numbers = [v.number for v in contract.versions]
+    if event.version not in numbers:
+        raise _Refused(f"{contract.key} has no v{event.version} (it has v{', v'.join(map(str, numbers))})")
+    version = contract.version(event.version)
+    if event.fingerprint and event.fingerprint != version.fingerprint:
+        raise _Refused(
+            f"the bindings of {contract.key} v{event.version} are stale (the contract changed since they were "
+            "generated): run `python -m registry codegen`"
+        )
+    return version
+
+
+def _stamp(contract: EventContract, version: SchemaVersion, detail: Any) -> tuple[Any, str | None]:
     """Full-state events get an idempotency key and the version when absent; the input is not mutated."""
     if IDEMPOTENCY_PATH not in contract.dedupe_key or not isinstance(detail, dict):
         return detail, None
@@ -152,7 +186,7 @@ def _stamp(contract: EventContract, detail: Any) -> tuple[Any, str | None]:
         return detail, None  # validation reports it
     metadata = {**metadata}
     metadata.setdefault("idempotency-key", str(uuid.uuid4()))
-    metadata.setdefault("version", str(contract.latest.number))
+    metadata.setdefault("version", str(version.number))
     return {**detail, "metadata": metadata}, metadata["idempotency-key"]
 
 
@@ -160,19 +194,21 @@ def _prepare(index: int, event: Event, registry: Registry) -> _Entry:
     contract = _resolve(registry, event.contract)
     if contract.external:
         raise _Refused(f"{contract.key} is an external contract: its producer is not ours, so we never publish it")
-    detail, key = _stamp(contract, event.detail)
+    version = _target_version(contract, event)
+    detail, key = _stamp(contract, version, event.detail)
     try:
-        _validator(contract)(detail)
+        _validator(version)(detail)
     except fastjsonschema.JsonSchemaValueException as exc:
         pointer = "/" + "/".join(str(p) for p in exc.path[1:])
-        raise _Refused(f"detail does not match {contract.latest.path} at {pointer}: {exc.message}") from None
+        raise _Refused(f"detail does not match {version.path} at {pointer}: {exc.message}") from None
     text = json.dumps(detail, separators=(",", ":"), ensure_ascii=False)
     size = entry_size(contract.source, contract.detail_type, detail, event.resources)
     if size > MAX_ENTRY_BYTES:
         raise _Refused(
             f"entry is {size} bytes, over EventBridge's {MAX_ENTRY_BYTES}: send a reference (claim check) instead"
         )
-    return _Entry(index, Event(contract.key, detail, event.resources), contract, text, size, key)
+    stamped = Event(contract.key, detail, event.resources, event.version, event.fingerprint)
+    return _Entry(index, stamped, contract, text, size, key)
 
 
 def _chunks(entries: list[_Entry]) -> Iterator[list[_Entry]]:
@@ -205,7 +241,7 @@ def _send(chunk: list[_Entry], client: Any, bus_name: str, result: PublishResult
             return []
         return chunk
     retry = []
-    for entry, answer in zip(chunk, response.get("Entries", [])):
+    for entry, answer in zip(chunk, response.get("Entries", []), strict=False):
         if answer.get("EventId") and not answer.get("ErrorCode"):
             result.sent.append(Sent(entry.index, answer["EventId"], entry.key))
             continue

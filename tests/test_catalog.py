@@ -393,7 +393,7 @@ def test_output_is_deterministic_whatever_the_load_order(tmp_path: Path) -> None
 
 def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "registry", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "registry", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
     )
 
 

@@ -76,6 +76,7 @@ def _render(page: Path) -> tuple[str, list[str]]:
             text=True,
             timeout=90,
             env={**os.environ, "HOME": profile},
+            check=False,
         )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout, [line for line in result.stderr.splitlines() if ":CONSOLE" in line]

@@ -55,7 +55,12 @@ def test_json_output_has_verdict_findings_and_changes(capsys):
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "registry", "diff", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "registry", "diff", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -154,7 +154,7 @@ def test_dedupe_key_points_at_fields_every_version_requires(key: str) -> None:
     for path in meta["dedupe-key"]:
         parts = path.split(".")
         if parts[0] != "detail":
-            assert parts == ["id"] or parts == ["detail-type"], f"{key}: {path} is not an envelope field we use"
+            assert parts in (["id"], ["detail-type"]), f"{key}: {path} is not an envelope field we use"
             continue
         for n, schema in enumerate(versions, 1):
             node = schema
@@ -248,7 +248,7 @@ def test_the_whole_saga_is_declared() -> None:
     assert len(SAGA_KEYS) == 13
 
 
-@pytest.mark.parametrize("key", SAGA_KEYS + ["checkout/CheckoutPlaced"])
+@pytest.mark.parametrize("key", [*SAGA_KEYS, "checkout/CheckoutPlaced"])
 def test_full_state_events_require_an_idempotency_key(key: str) -> None:
     meta, versions = CONTRACTS[key]
     assert meta["external"] is False
@@ -526,7 +526,7 @@ def _matches_one(rule: Any, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         checks = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq}
-        return all(checks[o](value, n) for o, n in zip(arg[::2], arg[1::2]))
+        return all(checks[o](value, n) for o, n in zip(arg[::2], arg[1::2], strict=True))
     raise AssertionError(f"operator {op!r} not covered by this test's matcher")
 
 
@@ -577,7 +577,7 @@ def test_expectations_hold_under_the_filter(file: str, sub: dict[str, Any]) -> N
         )
 
 
-@pytest.mark.parametrize("file,sub", [x for x in ALL_SUBS if "filter" in x[1]], ids=lambda x: str(x))
+@pytest.mark.parametrize("file,sub", [x for x in ALL_SUBS if "filter" in x[1]], ids=str)
 def test_filter_fields_exist_in_every_version_read(file: str, sub: dict[str, Any]) -> None:
     _, versions = CONTRACTS[sub["event"]]
 

@@ -92,7 +92,7 @@ def test_an_unmet_expectation_prints_mismatch_and_exits_1(tmp_path, monkeypatch,
     assert main(["local", "--events", str(tmp_path / "wrong.json")]) == 1
     out = capsys.readouterr().out
     assert "MISMATCH deliveries to checkout-analytics: expected 0, got 1" in out
-    assert "checkout-backup" not in "".join(l for l in out.splitlines() if l.startswith("MISMATCH"))
+    assert "checkout-backup" not in "".join(line for line in out.splitlines() if line.startswith("MISMATCH"))
 
 
 def test_default_run_publishes_every_contract_example(monkeypatch, capsys):

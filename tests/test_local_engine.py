@@ -377,7 +377,7 @@ def test_an_external_event_is_seen_only_on_its_producers_bus(registry, result):
     theirs = _run(result, "coffee")  # the same kind of event, put on Serverlesspresso as the shop does
     assert "latte-2" in theirs.engine.delivered["metrics-queue"]
     (trace,) = [t for t in theirs.engine.traces if t.label == "latte-2"]
-    assert [(s.kind, s.name, s.ok) for s in trace.steps][0] == ("rule", "metrics-rule", True)
+    assert next((s.kind, s.name, s.ok) for s in trace.steps) == ("rule", "metrics-rule", True)
 
 
 def test_a_run_leaves_no_module_of_its_deleted_bundle_behind(result):

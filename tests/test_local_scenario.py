@@ -111,7 +111,7 @@ def test_directory_runs_every_json_sorted_and_empty_directory_is_refused(registr
     assert [s.name for s in load_scenarios(tmp_path, registry)] == ["a", "b"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(InputError, match="no \\*.json scenario files"):
+    with pytest.raises(InputError, match=r"no \*\.json scenario files"):
         load_scenarios(empty, registry)
 
 

@@ -102,7 +102,7 @@ def test_existing_idempotency_key_and_version_are_kept_and_stamped_ones_are_uniq
     assert details[0]["metadata"] == {"idempotency-key": "k-1", "version": 1}
     assert details[1]["metadata"]["version"] == "2"  # the latest version
     assert len({d["metadata"]["idempotency-key"] for d in details}) == 3
-    assert [s.idempotency_key for s in result.sent][0] == "k-1"
+    assert next(s.idempotency_key for s in result.sent) == "k-1"
 
 
 def test_batches_by_ten_entries():

@@ -190,7 +190,7 @@ def test_disabled_subscription_is_not_deployed(tmp_path: Path) -> None:
 
 def test_unknown_subscription_in_stack_config_is_an_error(tmp_path: Path, contracts: Path) -> None:
     write_stack(tmp_path, "test", lambda c: c.update({"eventplane:subscriptions": {"enabled": ["nobody.nothing"]}}))
-    with pytest.raises(InputError, match="unknown subscription 'nobody.nothing'") as caught:
+    with pytest.raises(InputError, match=r"unknown subscription 'nobody\.nothing'") as caught:
         plan_stack("test", tmp_path, contracts=contracts, program=PROGRAM)
     assert caught.value.file == "Pulumi.test.yaml"
 

@@ -53,7 +53,11 @@ def run_route(event: object, tmp_path: Path, *args: str) -> subprocess.Completed
     path = tmp_path / "event.json"
     path.write_text(event if isinstance(event, str) else json.dumps(event))
     return subprocess.run(
-        [sys.executable, "-m", "registry", "route", str(path), *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "registry", "route", str(path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

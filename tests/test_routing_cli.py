@@ -35,6 +35,7 @@ def test_batch_as_a_subprocess_from_the_repo_root() -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert done.returncode == 0
     assert done.stdout == (FIXTURES / "batch.expected").read_text()
@@ -64,7 +65,7 @@ def test_malformed_line_exits_2_naming_the_line(
 
 
 def test_unreadable_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(["match", "--batch", str(tmp_path / "missing.jsonl")], capsys)
+    code, _out, err = run_cli(["match", "--batch", str(tmp_path / "missing.jsonl")], capsys)
     assert code == 2
     assert "cannot read the batch file" in err
 

@@ -267,9 +267,10 @@ def test_invalid_filter_is_reported_at_its_pointer_without_other_checks() -> Non
 
 
 def test_fork_filters_are_sns_message_body_policies() -> None:
-    # wildcard is EventBridge-only: invalid in the SNS policy of a fork delivery
-    findings = check_subscription(sub({"data": {"orderId": [{"wildcard": "o*"}]}}, delivery="fork"), contract(V1))
-    assert rules(findings) == [("FILTER_INVALID", "/subscriptions/0/filter/data/orderId/0/wildcard")]
+    # anything-but with equals-ignore-case is EventBridge-only: invalid in the SNS policy of a fork delivery
+    flt = {"data": {"orderId": [{"anything-but": {"equals-ignore-case": "o-1"}}]}}
+    findings = check_subscription(sub(flt, delivery="fork"), contract(V1))
+    assert rules(findings) == [("FILTER_INVALID", "/subscriptions/0/filter/data/orderId/0/anything-but")]
     ok = sub(
         {"data": {"amount": [{"numeric": [">=", 100]}]}},
         delivery="fork",

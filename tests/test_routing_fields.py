@@ -36,7 +36,7 @@ def test_fields_of_a_policy() -> None:
 
 def test_fields_validate_first() -> None:
     with pytest.raises(PatternError):
-        pattern_fields({"a": [{"wildcard": "x"}]}, "sns")
+        pattern_fields({"a": [{"prefix": {"equals-ignore-case": "x"}}]}, "sns")
     with pytest.raises(PatternError, match="unknown pattern kind"):
         pattern_fields({"a": ["x"]}, "sqs")
 

@@ -46,7 +46,7 @@ def ref_condition(cond: Any, v: Any, sns: bool) -> bool:
         if not number(v):
             return False
         ok = True
-        for sign, bound in zip(x[0::2], x[1::2]):
+        for sign, bound in zip(x[0::2], x[1::2], strict=True):
             ok = ok and {"<": v < bound, "<=": v <= bound, "=": v == bound, ">": v > bound, ">=": v >= bound}[sign]
         return ok
     raise AssertionError(op)
@@ -95,7 +95,7 @@ scalars = st.one_of(st.sampled_from(WORDS), st.sampled_from(NUMBERS), st.sampled
 values = st.one_of(scalars, st.lists(scalars, max_size=3))
 leaf_event = st.dictionaries(st.sampled_from(FIELDS), values, max_size=3)
 events = st.dictionaries(
-    st.sampled_from(FIELDS + ["o"]),
+    st.sampled_from([*FIELDS, "o"]),
     st.one_of(values, leaf_event, st.lists(leaf_event, min_size=1, max_size=2)),
     max_size=4,
 )
@@ -129,7 +129,7 @@ flat_patterns = st.dictionaries(st.sampled_from(FIELDS), leaf_rules, min_size=1,
 patterns = st.recursive(
     flat_patterns,
     lambda inner: st.one_of(
-        st.dictionaries(st.sampled_from(FIELDS + ["o"]), st.one_of(leaf_rules, inner), min_size=1, max_size=3),
+        st.dictionaries(st.sampled_from([*FIELDS, "o"]), st.one_of(leaf_rules, inner), min_size=1, max_size=3),
         st.builds(lambda a, b, rest: {**rest, "$or": [a, b]}, inner, inner, flat_patterns),
     ),
     max_leaves=6,

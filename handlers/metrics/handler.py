@@ -82,9 +82,10 @@ def _culprits(tx: Transaction, codes: tuple[str, ...]) -> tuple[set[str], set[st
     """Keys of duplicates (their idempotency Put failed its condition) and of events that can
     never be written (a non-retryable reason on their Put or on a counter item they touch)."""
     fine = {"None", "ConditionalCheckFailed"} | _RETRYABLE_REASONS
-    dupes = {e.key for e, code in zip(tx.events, codes) if code == "ConditionalCheckFailed"}
-    bad = {e.key for e, code in zip(tx.events, codes) if code not in fine}
-    bad_items = {(u.pk, u.sk) for u, code in zip(tx.updates, codes[len(tx.events) :]) if code not in fine}
+    # `codes` holds the events' reasons, then the updates': zip stops at the events on purpose.
+    dupes = {e.key for e, code in zip(tx.events, codes, strict=False) if code == "ConditionalCheckFailed"}
+    bad = {e.key for e, code in zip(tx.events, codes, strict=False) if code not in fine}
+    bad_items = {(u.pk, u.sk) for u, code in zip(tx.updates, codes[len(tx.events) :], strict=True) if code not in fine}
     bad |= {e.key for e in tx.events if any((i.pk, i.sk) in bad_items for i in e.increments)}
     return dupes, bad
 
@@ -183,7 +184,7 @@ _store: DynamoMetricsStore | None = None  # the client survives warm starts; not
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
-    global _store
+    global _store  # noqa: PLW0603 - the one client kept across warm starts, created on first use
     if _store is None:
         _store = DynamoMetricsStore.from_env()
     return process(list(event.get("Records", [])), _store, bundled_contracts())

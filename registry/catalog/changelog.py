@@ -8,6 +8,7 @@ changes behind them, so an author sees why a mode accepted or refused a step.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ class Step:
 
 def changelog(event: EventContract) -> list[Step]:
     steps: list[Step] = []
-    for before, after in zip(event.versions, event.versions[1:]):
+    for before, after in itertools.pairwise(event.versions):
         backward = diff_schemas(before.schema, after.schema)
         forward = diff_schemas(after.schema, before.schema)
         rows = [ChangeRow("backward", c.rule_id, c.path, c.old, c.new, c.compatible) for c in backward]

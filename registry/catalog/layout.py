@@ -53,8 +53,8 @@ def layout(graph: Graph) -> Layout:
     height = content + (BACK_EDGE_ROOM + BACK_LABEL_HEIGHT * (max(per_target) - 1) if per_target else 0)
     gaps = _gaps(graph, layers, len(order))
     boxes: dict[str, Box] = {}
-    x = PADDING
-    for column, width, gap in zip(order, widths, gaps):
+    x: float = PADDING
+    for column, width, gap in zip(order, widths, gaps, strict=True):
         column_height = len(column) * (NODE_HEIGHT + ROW_GAP) - ROW_GAP
         y = (content - column_height) / 2
         for node_id in column:
@@ -134,7 +134,7 @@ def _order(graph: Graph, layers: dict[str, int]) -> list[list[str]]:
             fixed = order[i - 1] if sweep % 2 == 0 else order[i + 1]
             position = {n: p for p, n in enumerate(fixed)}
 
-            def barycenter(node: str, current: int) -> float:
+            def barycenter(node: str, current: int, position: dict[str, int] = position) -> float:
                 linked = [position[m] for m in neighbours[node] if m in position]
                 return sum(linked) / len(linked) if linked else float(current)
 

@@ -50,8 +50,10 @@ def render_index(catalog: Catalog) -> str:
         _HEADER,
         "# Event catalog",
         "",
-        f"{len(catalog.events)} events, {len(catalog.registry.subscriptions)} subscriptions, {len(catalog.flows)} flows. "
-        "The same catalog as one self-contained page: [index.html](index.html).",
+        (
+            f"{len(catalog.events)} events, {len(catalog.registry.subscriptions)} subscriptions, {len(catalog.flows)} flows. "
+            "The same catalog as one self-contained page: [index.html](index.html)."
+        ),
         "",
     ]
     out += [
@@ -187,8 +189,10 @@ def _steps(steps: list[Step], mode: str) -> str:
         out += [
             f"### v{step.old} -> v{step.new}",
             "",
-            f"Backward (new readers, old data): {'compatible' if step.backward else 'INCOMPATIBLE'}; "
-            f"forward (old readers, new data): {'compatible' if step.forward else 'INCOMPATIBLE'}; mode {mode}.",
+            (
+                f"Backward (new readers, old data): {'compatible' if step.backward else 'INCOMPATIBLE'}; "
+                f"forward (old readers, new data): {'compatible' if step.forward else 'INCOMPATIBLE'}; mode {mode}."
+            ),
             "",
         ]
         rows = [

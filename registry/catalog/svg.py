@@ -28,11 +28,15 @@ def to_svg(graph: Graph, element_id: str) -> str:
     placed = layout(graph)
     marker = f"{element_id}-arrow"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id={quoteattr(element_id)} class="diagram" role="img" '
-        f'width="{placed.width:.0f}" height="{placed.height:.0f}" viewBox="0 0 {placed.width:.0f} {placed.height:.0f}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" id={quoteattr(element_id)} class="diagram" role="img" '
+            f'width="{placed.width:.0f}" height="{placed.height:.0f}" viewBox="0 0 {placed.width:.0f} {placed.height:.0f}">'
+        ),
         f"<title>{escape(graph.title)}</title>",
-        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#475569"/></marker></defs>',
+        (
+            f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+            '<path d="M0,0 L10,5 L0,10 z" fill="#475569"/></marker></defs>'
+        ),
     ]
     stacked: dict[str, int] = {}  # back-edge labels already placed under each target
     for edge in graph.edges:

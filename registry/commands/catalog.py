@@ -10,23 +10,17 @@ import argparse
 from pathlib import Path
 
 from registry.catalog import build_catalog, render_site
+from registry.commands.options import add_contracts_option
 from registry.errors import InputError
 from registry.loader import load_registry
 
 __all__ = ["DEFAULT_OUT", "register", "run", "write_site"]
 
-DEFAULT_CONTRACTS = Path("contracts")
 DEFAULT_OUT = Path("docs/catalog")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: docs/catalog)"
     )

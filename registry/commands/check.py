@@ -6,20 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
+from registry.commands.options import add_contracts_option
 from registry.errors import UsageError
 from registry.gate import GateResult, evaluate
 
-DEFAULT_CONTRACTS = Path("contracts")
-
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(

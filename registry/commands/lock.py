@@ -10,29 +10,22 @@ import argparse
 import json
 from pathlib import Path
 
-from registry.commands.check import DEFAULT_CONTRACTS
-from registry.gate import evaluate, versions_by_key
+from registry.commands.options import add_contracts_option, gated_registry
+from registry.gate import versions_by_key
 from registry.loader import LOCK_FILE_NAME
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--contracts",
-        type=Path,
-        default=DEFAULT_CONTRACTS,
-        metavar="DIR",
-        help="contracts directory (default: contracts)",
-    )
+    add_contracts_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate(args.contracts)
-    if result.registry is None or not result.report.ok:
-        print(result.report.render("Not locked: the gate rejects the registry"))
-        return result.exit_code
-    published = dict(result.registry.lock)
-    versions = versions_by_key(result.registry)
+    registry, refused = gated_registry(args.contracts, "Not locked: the gate rejects the registry")
+    if registry is None:
+        return refused
+    published = dict(registry.lock)
+    versions = versions_by_key(registry)
     added = [key for key in versions if key not in published]
     published.update((key, versions[key].fingerprint) for key in added)
     path = Path(args.contracts) / LOCK_FILE_NAME

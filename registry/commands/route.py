@@ -14,7 +14,7 @@ from typing import Any
 
 import fastjsonschema
 
-from registry.commands.check import DEFAULT_CONTRACTS
+from registry.commands.options import add_contracts_option
 from registry.errors import InputError
 from registry.jsonfile import read_json_file
 from registry.loader import load_registry, schema_validator
@@ -44,7 +44,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="an EventBridge event (envelope with detail), as producers send it",
     )
     parser.add_argument("--stack", default="dev", help="stack whose enabled subscriptions count (default: dev)")
-    parser.add_argument("--contracts", type=Path, default=DEFAULT_CONTRACTS, metavar="DIR")
+    add_contracts_option(parser)
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=run)
 

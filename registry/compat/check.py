@@ -73,7 +73,7 @@ def load(schema: Any, file: str) -> Document:
     return document
 
 
-def diff_schemas(old: Mapping, new: Mapping) -> list[Change]:
+def diff_schemas(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Every difference Confluent's compare(old, new) reports, compatible or not."""
     return _diff(load(old, "old"), load(new, "new"), "old", "new")
 
@@ -134,8 +134,8 @@ class PairVerdict:
 
 
 def check_compatibility(
-    old: Mapping,
-    new: Mapping,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
     mode: str,
     *,
     old_file: str = "old",
@@ -147,8 +147,8 @@ def check_compatibility(
 
 
 def compare_versions(
-    old: Mapping,
-    new: Mapping,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
     mode: str,
     *,
     old_file: str = "old",
@@ -240,14 +240,14 @@ def _semantic_finding(
 
 
 def check_history(
-    history: Sequence[tuple[str, Mapping]], mode: str, *, semantic: Semantic | None = None
+    history: Sequence[tuple[str, Mapping[str, Any]]], mode: str, *, semantic: Semantic | None = None
 ) -> list[Finding]:
     """Check the last version against the previous one, or every earlier one when the mode is transitive."""
     return compare_history(history, mode, semantic=semantic)[0]
 
 
 def compare_history(
-    history: Sequence[tuple[str, Mapping]], mode: str, *, semantic: Semantic | None = None
+    history: Sequence[tuple[str, Mapping[str, Any]]], mode: str, *, semantic: Semantic | None = None
 ) -> tuple[list[Finding], list[PairVerdict]]:
     """check_history's findings plus every pair's verdict."""
     directions(mode)

@@ -65,6 +65,7 @@ def compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
         if a is not None and b is not None:
             here.compare(a, b)
         elif b is None:
+            assert a is not None  # the name is in one of the two models
             _property_removed(here, a, u, name)
         else:
             _property_added(here, o, b, u, name)
@@ -106,9 +107,10 @@ def _compare_required(ctx: _Ctx, o: Node, u: Node) -> None:
                 name,
             )
         elif now and not was:
+            added = u.property_schema(name)  # None: required without a `properties` entry
             rule = (
                 "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED"
-                if u.property_schema(name).has_default
+                if added is not None and added.has_default
                 else "REQUIRED_ATTRIBUTE_ADDED"
             )
             here.add(rule, _at(o, "properties", name), _at(u, "required"), "optional", "required", name)
@@ -198,14 +200,15 @@ def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
         )
     os_, us = o.schema_dependencies, u.schema_dependencies
     for name in sorted(os_.keys() | us.keys()):
-        a, b = os_.get(name), us.get(name)
-        if b is None:
-            here.add("DEPENDENCY_SCHEMA_REMOVED", a.pointer, None, a.raw, None, name)
-        elif a is None:
-            here.add("DEPENDENCY_SCHEMA_ADDED", None, b.pointer, None, b.raw, name)
+        was_schema, now_schema = os_.get(name), us.get(name)
+        if now_schema is None:
+            assert was_schema is not None
+            here.add("DEPENDENCY_SCHEMA_REMOVED", was_schema.pointer, None, was_schema.raw, None, name)
+        elif was_schema is None:
+            here.add("DEPENDENCY_SCHEMA_ADDED", None, now_schema.pointer, None, now_schema.raw, name)
         else:
             inner = here.sub(name)
-            inner.compare(a, b)
+            inner.compare(was_schema, now_schema)
             here.changes.extend(inner.changes)
     ctx.changes.extend(here.changes)
 

@@ -81,7 +81,7 @@ class Ctx:
         """Record a change at the current path (plus `attr`), with its pointer in each file (None: absent)."""
         if rule_id in COMPATIBLE and not self.shared.keep_compatible:
             return
-        segments = self.path + (attr,) if attr else self.path
+        segments = (*self.path, attr) if attr else self.path
         self.changes.append(Change(rule_id, "#/" + "/".join(segments), original, update, old, new))
 
 

@@ -59,6 +59,7 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
     if o is None and u is None:
         return
     if o is None:
+        assert u is not None
         ctx.add("SCHEMA_ADDED", None, u.pointer, None, u.raw)
         return
     if u is None:
@@ -123,10 +124,9 @@ def _compare_resolved(ctx: _Ctx, o: Node, u: Node) -> None:
         if len(o.subschemas) == 1:
             if _first_compatible(ctx, [(o.subschemas[0], u)]):
                 return
-        elif o.criterion == "allOf":
-            if _first_compatible(ctx, [(member, u) for member in o.subschemas]):
-                ctx.add("PRODUCT_TYPE_NARROWED", o.pointer, u.pointer, _kind_name(o), _kind_name(u))
-                return
+        elif o.criterion == "allOf" and _first_compatible(ctx, [(member, u) for member in o.subschemas]):
+            ctx.add("PRODUCT_TYPE_NARROWED", o.pointer, u.pointer, _kind_name(o), _kind_name(u))
+            return
 
     if o.kind != u.kind:
         if o.kind != "false" and not u.is_empty:
@@ -135,7 +135,10 @@ def _compare_resolved(ctx: _Ctx, o: Node, u: Node) -> None:
 
     if o.annotations != u.annotations:
         for rule, a, b in zip(
-            ("ID_CHANGED", "TITLE_CHANGED", "DESCRIPTION_CHANGED", "DEFAULT_CHANGED"), o.annotations, u.annotations
+            ("ID_CHANGED", "TITLE_CHANGED", "DESCRIPTION_CHANGED", "DEFAULT_CHANGED"),
+            o.annotations,
+            u.annotations,
+            strict=True,
         ):
             if a != b:
                 if rule == "DEFAULT_CHANGED":
@@ -274,7 +277,7 @@ def _compare_combined(ctx: _Ctx, o: Node, u: Node) -> None:
         )
 
 
-def _distinct(nodes: tuple) -> list[Node]:
+def _distinct(nodes: tuple[Node, ...]) -> list[Node]:
     """Subschemas with structural duplicates collapsed (Confluent uses a set of JsonSchema)."""
     seen: dict[str, Node] = {}
     for node in nodes:
@@ -282,7 +285,7 @@ def _distinct(nodes: tuple) -> list[Node]:
     return list(seen.values())
 
 
-def _max_matching(edges: dict[int, dict[int, list]], n_left: int) -> dict[int, int]:
+def _max_matching(edges: dict[int, dict[int, list[Any]]], n_left: int) -> dict[int, int]:
     """Maximum bipartite matching by augmenting paths; returns left -> right."""
     match_right: dict[int, int] = {}
 

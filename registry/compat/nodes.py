@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar, overload
 
 from registry import drafts
+
+_T = TypeVar("_T")
 
 __all__ = ["Document", "Node", "SchemaError", "canonical", "is_map", "load_document"]
 
@@ -73,14 +75,20 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-class cached_property:
-    """Compute an attribute on first read and store it on the instance (which then shadows this)."""
+class cached_property(Generic[_T]):
+    """Compute an attribute on first read and store it on the instance (which then shadows this).
 
-    def __init__(self, fn: Any) -> None:
+    Python 3.11's functools.cached_property takes a lock on every first read; this does not."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
         self.fn = fn
         self.name = fn.__name__
 
-    def __get__(self, node: Any, owner: Any = None) -> Any:
+    @overload
+    def __get__(self, node: None, owner: Any = None) -> cached_property[_T]: ...
+    @overload
+    def __get__(self, node: object, owner: Any = None) -> _T: ...
+    def __get__(self, node: object | None, owner: Any = None) -> _T | cached_property[_T]:
         if node is None:
             return self
         value = node.__dict__[self.name] = self.fn(node)
@@ -102,7 +110,7 @@ class Node:
         *,
         criterion: str = "",
         integer: bool = False,
-        subschemas: tuple = (),
+        subschemas: tuple[Node, ...] = (),
     ) -> None:
         self.kind = kind
         self.pointer = pointer
@@ -133,7 +141,7 @@ class Node:
 
     # --- annotations ------------------------------------------------------------------------
     @cached_property
-    def annotations(self) -> tuple:
+    def annotations(self) -> tuple[Any, Any, Any, Any]:
         """(id, title, description, default): everit keeps them on the schema itself, not its parts."""
         raw = self.raw
         if self.part or not is_map(raw):
@@ -209,7 +217,8 @@ class Node:
                 "properties must be an object of schemas",
                 "map each property name to its schema",
             )
-        return props
+        checked: Mapping[str, Any] = props
+        return checked
 
     def property_schema(self, name: str) -> Node | None:
         cache = self.__dict__.get("_property_nodes")
@@ -227,7 +236,10 @@ class Node:
 
     @property
     def properties(self) -> dict[str, Node]:
-        return {name: self.property_schema(name) for name in self.raw_properties}
+        return {
+            name: self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
+            for name, raw in self.raw_properties.items()
+        }
 
     @cached_property
     def required(self) -> frozenset[str]:
@@ -249,7 +261,7 @@ class Node:
         return self._optional_child("additionalProperties")
 
     @cached_property
-    def pattern_properties(self) -> tuple[tuple[re.Pattern, Node], ...]:
+    def pattern_properties(self) -> tuple[tuple[re.Pattern[str], Node], ...]:
         patterns = self.raw.get("patternProperties", {})
         if not is_map(patterns):
             raise SchemaError(
@@ -264,7 +276,7 @@ class Node:
         return tuple(compiled)
 
     @cached_property
-    def _dependencies(self) -> tuple[dict[str, frozenset], dict[str, Node]]:
+    def _dependencies(self) -> tuple[dict[str, frozenset[str]], dict[str, Node]]:
         dependencies = self.raw.get("dependencies", {})
         if not is_map(dependencies):
             raise SchemaError(
@@ -272,7 +284,7 @@ class Node:
                 "dependencies must be an object",
                 "map each property to an array of names or a schema",
             )
-        names: dict[str, frozenset] = {}
+        names: dict[str, frozenset[str]] = {}
         schemas: dict[str, Node] = {}
         for name, dep in dependencies.items():
             if isinstance(dep, list):
@@ -292,7 +304,7 @@ class Node:
         return names, schemas
 
     @property
-    def property_dependencies(self) -> dict[str, frozenset]:
+    def property_dependencies(self) -> dict[str, frozenset[str]]:
         return self._dependencies[0]
 
     @property
@@ -373,7 +385,8 @@ class Node:
 
     @property
     def ref(self) -> str:
-        return self.raw["$ref"]
+        ref: str = self.raw["$ref"]
+        return ref
 
     def _optional_child(self, keyword: str) -> Node | None:
         value = self.raw.get(keyword, True)
@@ -496,6 +509,7 @@ def load_document(raw: Any) -> Document:
 
 def _collect_ref_holders(raw: Any, memo: dict[int, bool]) -> bool:
     """Whether `raw` holds a `$ref`, recording the answer for `raw` and every container inside it."""
+    values: Iterable[Any]
     if raw.__class__ is dict or isinstance(raw, Mapping):
         found = "$ref" in raw
         values = raw.values()
@@ -561,7 +575,7 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
     return Node("combined", pointer, raw, doc, criterion="allOf", subschemas=tuple(parts))
 
 
-def _typed_parts(doc: Document, raw: Mapping, pointer: str, newer: bool) -> list[Node]:
+def _typed_parts(doc: Document, raw: Mapping[str, Any], pointer: str, newer: bool) -> list[Node]:
     if "type" in raw:
         declared = raw["type"]
         if isinstance(declared, str):
@@ -586,7 +600,7 @@ def _typed_parts(doc: Document, raw: Mapping, pointer: str, newer: bool) -> list
     ]
 
 
-def _typed(doc: Document, raw: Mapping, pointer: str, kind: str, part: str | None = None) -> Node:
+def _typed(doc: Document, raw: Mapping[str, Any], pointer: str, kind: str, part: str | None = None) -> Node:
     if kind not in _TYPES:
         raise SchemaError(pointer + "/type", f"unknown type {kind!r}", f"use one of {', '.join(_TYPES)}")
     if kind == "integer":
@@ -594,27 +608,27 @@ def _typed(doc: Document, raw: Mapping, pointer: str, kind: str, part: str | Non
     return Node(kind, pointer, raw, doc, kind if part is None else part)
 
 
-def _number(raw: Mapping, key: str, pointer: str) -> Any:
+def _number(raw: Mapping[str, Any], key: str, pointer: str) -> Any:
     value = raw.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise SchemaError(f"{pointer}/{key}", f"{key} must be a number", f'write a number, e.g. "{key}": 1')
     return value
 
 
-def _limit(raw: Mapping, key: str, pointer: str) -> Any:
+def _limit(raw: Mapping[str, Any], key: str, pointer: str) -> Any:
     """Draft-07 numeric exclusive limit; draft-04's boolean flag carries no limit of its own."""
     value = raw.get(key)
     return None if isinstance(value, bool) else _number(raw, key, pointer)
 
 
-def _compile(regex: str, where: str) -> re.Pattern:
+def _compile(regex: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(regex)
     except re.error as exc:
         raise SchemaError(where, f"invalid regular expression: {exc}", "fix the pattern") from exc
 
 
-def _regex_string(raw: Mapping, key: str, pointer: str) -> Any:
+def _regex_string(raw: Mapping[str, Any], key: str, pointer: str) -> Any:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
         raise SchemaError(f"{pointer}/{key}", f"{key} must be a string", f"write a string for {key}")

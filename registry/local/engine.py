@@ -105,9 +105,10 @@ def import_handler(function: Function) -> Handler | None:
             module = __import__(candidate, fromlist=[attr])
         except ImportError:
             continue
-        found = getattr(module, attr, None)
+        found: Any = getattr(module, attr, None)
         if callable(found):
-            return found
+            handler: Handler = found
+            return handler
     return None
 
 
@@ -414,7 +415,7 @@ class Engine:
             with contextlib.redirect_stdout(out):
                 result = handler(event, _Context(function))
             return "", result
-        except Exception as exc:  # a handler's crash is a failed invocation, as on Lambda
+        except Exception as exc:  # noqa: BLE001 - a handler's crash is a failed invocation, as on Lambda
             return f"{type(exc).__name__}: {exc}", None
         finally:
             self.handler_log_lines += out.getvalue().count("\n")
@@ -484,7 +485,7 @@ class Engine:
         """Poll every event source mapping until its queue is empty (failures end in the DLQ)."""
         mappings = [m for m in self.topology.mappings if m.enabled]
         for _ in range(_MAX_POLLS):
-            if not any([self._poll(m) for m in mappings]):
+            if not any(self._poll(m) for m in mappings):
                 return
 
     def _poll(self, mapping: Any) -> bool:

@@ -96,7 +96,8 @@ class BundledHandlers:
         self._packages.add(top)
         sys.path.insert(0, str(target))
         try:
-            return getattr(importlib.import_module(module_name), attr)
+            handler: Handler = getattr(importlib.import_module(module_name), attr)
+            return handler
         finally:
             sys.path.remove(str(target))
 
@@ -210,7 +211,7 @@ def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def _depths(dep: Deployment, touched: set[str]) -> dict[str, tuple[int, int]]:

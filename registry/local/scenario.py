@@ -153,7 +153,7 @@ def _event(reader: _Reader, registry: Registry, raw: Any, pointer: str, index: i
     time = item.get("time")
     if time is not None:
         try:
-            datetime.fromisoformat(reader.text(time, f"{pointer}/time").replace("Z", "+00:00"))
+            datetime.fromisoformat(reader.text(time, f"{pointer}/time"))
         except ValueError:
             raise reader.fail(
                 f"{pointer}/time", f"{time!r} is not an ISO 8601 time", 'write e.g. "2026-11-23T10:00:00Z"'
@@ -237,7 +237,7 @@ def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
         )
     events = tuple(_event(reader, registry, e, f"/events/{i}", i) for i, e in enumerate(raw_events))
     labels = [e.label for e in events]
-    duplicate = next((l for l in labels if labels.count(l) > 1), None)
+    duplicate = next((label for label in labels if labels.count(label) > 1), None)
     if duplicate is not None:
         raise reader.fail("/events", f"label {duplicate!r} is used twice", "give every event its own label")
     api_raw = top.get("api", {})

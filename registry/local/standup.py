@@ -42,7 +42,10 @@ class Deployment:
 
 def connect(session: Any) -> Deployment:
     """Clients of the embedded AWS (made once: creating a botocore client costs ~0.1 s)."""
-    make = lambda service: session.client(service, region_name=REGION)  # noqa: E731
+
+    def make(service: str) -> Any:
+        return session.client(service, region_name=REGION)
+
     return Deployment(make("sqs"), make("sns"), make("events"), make("dynamodb"))
 
 
@@ -145,7 +148,7 @@ def _api(topology: Topology, dep: Deployment) -> None:
         conn = dest.connection
         if conn is None:
             continue
-        params = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "placeholder"}}
+        params: dict[str, Any] = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "placeholder"}}
         auth_type = conn.auth_type if conn.auth_type in ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS") else "API_KEY"
         if auth_type == "BASIC":
             params = {"BasicAuthParameters": {"Username": "placeholder", "Password": "placeholder"}}

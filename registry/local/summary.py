@@ -73,14 +73,14 @@ def mismatches(run: ScenarioRun) -> list[str]:
                 f"api_calls: no API destination {name!r} (known: {', '.join(sorted(run.engine.topology.api_destinations))})"
             )
             continue
-        got = statuses.get(dest, [])
-        if len(got) != calls:
-            problems.append(f"API calls to {name}: expected {calls}, got {len(got)} {got}")
-        elif want_statuses is not None and list(want_statuses) != got:
-            problems.append(f"API statuses from {name}: expected {list(want_statuses)}, got {got}")
-    for day, want in sorted(expect.metrics.items()):
+        got_statuses = statuses.get(dest, [])
+        if len(got_statuses) != calls:
+            problems.append(f"API calls to {name}: expected {calls}, got {len(got_statuses)} {got_statuses}")
+        elif want_statuses is not None and list(want_statuses) != got_statuses:
+            problems.append(f"API statuses from {name}: expected {list(want_statuses)}, got {got_statuses}")
+    for day, want_day in sorted(expect.metrics.items()):
         have = run.metrics.get(day, {"orders": 0, "completed": 0, "cancelled": 0, "drinks": {}})
-        for key, value in sorted(want.items()):
+        for key, value in sorted(want_day.items()):
             if have.get(key) != value:
                 problems.append(f"metrics {day} {key}: expected {value}, got {have.get(key)}")
     problems += [f"not sent: {reason}" for reason in run.unsent]
@@ -239,9 +239,9 @@ def render_text(result: LocalRun) -> str:
         lines.append(f"  scheduled rules are not fired locally: {', '.join(scheduled)}")
     for run in result.runs:
         lines += ["", f"== {run.scenario.name}" + (f" ({run.scenario.file})" if run.scenario.file else "")]
-        lines += [f"Events ({len(run.engine.traces)} put on their buses)"] + _steps_text(run)
-        lines += ["Queues"] + _queues_text(run)
-        lines += ["API calls"] + _api_text(run)
+        lines += [f"Events ({len(run.engine.traces)} put on their buses)", *_steps_text(run)]
+        lines += ["Queues", *_queues_text(run)]
+        lines += ["API calls", *_api_text(run)]
         invocations = run.engine.invocations
         if invocations:
             failed = sum(i.failed for i in invocations)
@@ -249,7 +249,7 @@ def render_text(result: LocalRun) -> str:
                 f"Lambda: {len(invocations)} invocation(s), {sum(i.records for i in invocations)} record(s), "
                 f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (CloudWatch's, not shown)"
             )
-        lines += ["Metrics"] + _metrics_text(run)
+        lines += ["Metrics", *_metrics_text(run)]
         lines += [f"warning: {w}" for w in run.warnings]
         problems = mismatches(run)
         if run.scenario.expect is not None:

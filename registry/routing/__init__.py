@@ -1,7 +1,8 @@
 """Routing semantics: AWS-exact EventBridge event patterns and SNS filter policies.
 
-Validate once (`PatternError` with a JSON pointer), compile into closures,
-match many events; `Router` matches one event against many subscriptions;
+Validate once (`PatternError` with a JSON pointer; the services' limits
+included, event-ruler's wildcard complexity in `complexity`), compile into
+closures, match many events; `Router` matches one event against many subscriptions;
 `pattern_fields` lists what a pattern names for the contract-aware checks
 in `registry.routing.contract_checks`, whose rule ids are `FILTER_RULES`.
 """

@@ -88,7 +88,7 @@ def _pointer(sub: Subscription, pattern_pointer: str) -> str:
 
 def _field_findings(sub: Subscription, delivery: Delivery, versions: list[SchemaVersion]) -> list[Finding]:
     dialect = SNS if delivery.fork else EVENTBRIDGE
-    fields = [f for f in pattern_fields({"detail": dict(sub.filter or {})}, "sns" if delivery.fork else "eventbridge")]
+    fields = list(pattern_fields({"detail": dict(sub.filter or {})}, "sns" if delivery.fork else "eventbridge"))
     findings: list[Finding] = []
     always_everywhere = bool(versions)
     for version in versions:
@@ -309,11 +309,10 @@ def _covers(outer: Interval, inner: Interval) -> bool:
     i_low, i_low_incl, i_high, i_high_incl = inner
     if o_low is not None and (i_low is None or i_low < o_low or (i_low == o_low and i_low_incl and not o_low_incl)):
         return False
-    if o_high is not None and (
-        i_high is None or i_high > o_high or (i_high == o_high and i_high_incl and not o_high_incl)
-    ):
-        return False
-    return True
+    return not (
+        o_high is not None
+        and (i_high is None or i_high > o_high or (i_high == o_high and i_high_incl and not o_high_incl))
+    )
 
 
 def _max_low(a: Interval, b: Interval) -> tuple[float | None, bool]:

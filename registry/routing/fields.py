@@ -54,9 +54,9 @@ def pattern_fields(pattern_or_policy: Any, kind: str) -> list[FieldCondition]:
                 for i, branch in enumerate(value):
                     walk(branch, path, child(at, i), True)
             elif isinstance(value, dict):
-                walk(value, path + (key,), at, in_or)
+                walk(value, (*path, key), at, in_or)
             else:
-                out.append(FieldCondition(".".join(path + (key,)), at, parse_leaf(value, at, dialect), in_or))
+                out.append(FieldCondition(".".join((*path, key)), at, parse_leaf(value, at, dialect), in_or))
 
     walk(document, (), "", False)
     return out

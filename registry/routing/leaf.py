@@ -178,9 +178,7 @@ def _numeric_test(bounds: tuple[int | None, bool, int | None, bool], dialect: Di
             return False
         if low is not None and (n < low or (n == low and not low_incl)):
             return False
-        if high is not None and (n > high or (n == high and not high_incl)):
-            return False
-        return True
+        return not (high is not None and (n > high or (n == high and not high_incl)))
 
     return test
 
@@ -213,10 +211,12 @@ def _anything_but_test(operand: Any, pointer: str, dialect: Dialect) -> Callable
     if isinstance(operand, dict):
         ((op, value),) = operand.items()
         values = value if isinstance(value, list) else [value]
+        affixes = tuple(values)  # str.startswith/endswith take a tuple: any of the listed prefixes (suffixes)
+        excluded: Callable[[str], bool]
         if op == "prefix":
-            excluded = lambda s: s.startswith(value)  # noqa: E731
+            excluded = lambda s: s.startswith(affixes)  # noqa: E731
         elif op == "suffix":
-            excluded = lambda s: s.endswith(value)  # noqa: E731
+            excluded = lambda s: s.endswith(affixes)  # noqa: E731
         elif op == "equals-ignore-case":
             lowered = frozenset(v.lower() for v in values)
             excluded = lambda s: s.lower() in lowered  # noqa: E731

@@ -15,7 +15,7 @@ from typing import Any
 from registry.routing.dialects import Dialect
 from registry.routing.errors import PatternError, child
 
-__all__ = ["Condition", "is_number", "network", "numeric_bounds", "parse_leaf", "wildcard_regex"]
+__all__ = ["Condition", "is_number", "network", "numeric_bounds", "parse_leaf", "wildcard_count", "wildcard_regex"]
 
 _NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
 
@@ -40,7 +40,9 @@ def parse_leaf(rules: Any, pointer: str, dialect: Dialect) -> tuple[Condition, .
         raise PatternError('match values must be an array, e.g. ["value"]', pointer)
     if not rules:
         raise PatternError("Empty arrays are not allowed: list at least one value or operator", pointer)
-    return tuple(_parse_one(rule, child(pointer, i), dialect) for i, rule in enumerate(rules))
+    conditions = tuple(_parse_one(rule, child(pointer, i), dialect) for i, rule in enumerate(rules))
+    _check_field_complexity(conditions, pointer, dialect)
+    return conditions
 
 
 def _parse_one(rule: Any, pointer: str, dialect: Dialect) -> Condition:
@@ -71,7 +73,7 @@ def _parse_one(rule: Any, pointer: str, dialect: Dialect) -> Condition:
     elif operator == "equals-ignore-case":
         _check_string(operand, at, operator)
     elif operator == "wildcard":
-        wildcard_regex(_check_string(operand, at, operator), at)
+        _check_wildcard(_check_string(operand, at, operator), at, dialect)
     elif operator == "exists":
         if not isinstance(operand, bool):
             raise PatternError("exists match pattern must be either true or false.", at)
@@ -148,7 +150,7 @@ def numeric_bounds(operand: Any, pointer: str, dialect: Dialect) -> tuple[int | 
         raise PatternError(f"Value of {op2} must be numeric", child(pointer, 3))
     _check_number(value2, child(pointer, 3), dialect)
     n2 = dialect.canon(value2)
-    if n2 <= n:
+    if n is not None and n2 is not None and n2 <= n:  # both in range: _check_number ran
         raise PatternError(f"Bottom must be less than top: {value} is not below {value2}", pointer)
     return (n, op == ">=", n2, op2 == "<=")
 
@@ -187,11 +189,7 @@ def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
                 _check_number(v, child(pointer, i), dialect)
         return
     if isinstance(operand, dict):
-        allowed = {"prefix", "suffix"}
-        if dialect.anything_but_ignore_case:
-            allowed.add("equals-ignore-case")
-        if dialect.anything_but_wildcard:
-            allowed.add("wildcard")
+        allowed = dialect.anything_but_operators
         if len(operand) != 1 or next(iter(operand)) not in allowed:
             raise PatternError(
                 f"Unsupported anything-but pattern: {dialect.name} allows anything-but with {', '.join(sorted(allowed))}",
@@ -199,23 +197,91 @@ def _check_anything_but(operand: Any, pointer: str, dialect: Dialect) -> None:
             )
         ((op, value),) = operand.items()
         at = child(pointer, op)
-        if op in ("prefix", "suffix"):
-            if not isinstance(value, str) or not value:
-                raise PatternError(f"anything-but {op} must be a non-empty string", at)
+        if isinstance(value, list):
+            if not dialect.anything_but_lists:
+                raise PatternError(
+                    f"anything-but {op} must be a string: {dialect.name} documents one value here "
+                    "(several anything-but conditions in one array are ORed, so they would exclude nothing)",
+                    at,
+                )
+            # An empty list excludes nothing: event-ruler's compiler takes it (an empty values set).
+            for i, v in enumerate(value):
+                _check_anything_but_value(op, v, child(at, i), dialect)
             return
-        values = value if isinstance(value, list) else [value]
-        if isinstance(value, list) and not value:
-            raise PatternError(f"Empty arrays are not allowed in anything-but {op}", at)
-        for i, v in enumerate(values):
-            where = child(at, i) if isinstance(value, list) else at
-            text = _check_string(v, where, f"anything-but {op}")
-            if op == "wildcard":
-                wildcard_regex(text, where)
+        _check_anything_but_value(op, value, at, dialect)
         return
     raise PatternError(
         'anything-but takes a string, a number, a list of strings or of numbers, or an object such as {"prefix": "x"}',
         pointer,
     )
+
+
+def _check_anything_but_value(op: str, value: Any, pointer: str, dialect: Dialect) -> None:
+    """One string under anything-but's prefix/suffix/equals-ignore-case/wildcard, worded as event-ruler words it."""
+    if op in ("prefix", "suffix"):
+        if not isinstance(value, str):
+            raise PatternError("prefix/suffix match pattern must be a string", pointer)
+        if not value:
+            raise PatternError(f"Null prefix/suffix not allowed: anything-but {op} needs a non-empty string", pointer)
+        return
+    text = _check_string(value, pointer, f"anything-but {op}")
+    if op == "wildcard":
+        _check_wildcard(text, pointer, dialect)
+
+
+def _check_wildcard(text: str, pointer: str, dialect: Dialect) -> None:
+    wildcard_regex(text, pointer)
+    limit = dialect.max_wildcards_per_pattern
+    if limit is not None and wildcard_count(text) > limit:
+        raise PatternError(
+            f"{wildcard_count(text)} wildcard characters in one pattern: {dialect.name} allows at most {limit} "
+            "(wildcard usage guidelines); split the pattern or use prefix/suffix",
+            pointer,
+        )
+
+
+def wildcard_count(text: str) -> int:
+    """Unescaped `*` in a wildcard pattern (`\\*` is a literal star)."""
+    count, i = 0, 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        count += text[i] == "*"
+        i += 1
+    return count
+
+
+def _wildcard_points(cond: Condition) -> int:
+    """SNS wildcard guidelines: one `*` is 1 point, more are 3 points each; anything-but adds 1 point."""
+    op, x = cond.operator, cond.operand
+    if op == "wildcard":
+        stars = wildcard_count(x)
+        return 0 if stars == 0 else 1 if stars == 1 else 3 * stars
+    if op == "anything-but":
+        nested = x.get("wildcard") if isinstance(x, dict) else None
+        return 1 + (_wildcard_points(Condition("wildcard", nested, cond.pointer)) if isinstance(nested, str) else 0)
+    return 0
+
+
+def _check_field_complexity(conditions: tuple[Condition, ...], pointer: str, dialect: Dialect) -> None:
+    """SNS: a field using wildcards may score (sum of pattern points) x (patterns scored) up to the dialect's limit."""
+    limit = dialect.max_wildcard_field_complexity
+    if limit is None or not any(c.operator == "wildcard" or _nested_wildcard(c) for c in conditions):
+        return
+    points = [p for p in (_wildcard_points(c) for c in conditions) if p]
+    complexity = sum(points) * len(points)
+    if complexity > limit:
+        raise PatternError(
+            f"Wildcard field complexity {complexity} is over {dialect.name}'s {limit} "
+            f"({sum(points)} pattern points x {len(points)} patterns; one * is 1 point, more are 3 each, "
+            "anything-but 1): use fewer wildcard patterns or fewer * in this field",
+            pointer,
+        )
+
+
+def _nested_wildcard(cond: Condition) -> bool:
+    return cond.operator == "anything-but" and isinstance(cond.operand, dict) and "wildcard" in cond.operand
 
 
 def wildcard_regex(text: str, pointer: str) -> re.Pattern[str]:

@@ -68,7 +68,8 @@ def compile_policy(policy: Any, scope: str | None = "MessageAttributes") -> Filt
     if combinations > POLICY_MAX_COMBINATIONS:
         raise PatternError(
             f"Filter policy is too complex: {combinations} combinations of values, SNS allows {POLICY_MAX_COMBINATIONS} "
-            "(the product of the number of values in each array): split it across subscriptions",
+            "(the product of the number of values in each array, each times its key's nesting level): "
+            "split it across subscriptions or flatten it",
             "",
         )
     return FilterPolicy(policy, scope, matcher)
@@ -100,16 +101,22 @@ def _flat_keys(policy: Mapping[str, Any]) -> set[str]:
     return keys
 
 
-def _combinations(node: Mapping[str, Any]) -> int:
-    """Product of the array sizes; the branches of an `$or` add up."""
+def _combinations(node: Mapping[str, Any], depth: int = 1) -> int:
+    """Product over the keys of (values in the array x the key's nesting level); `$or` branches add up.
+
+    SNS "Filter policy constraints", payload-based filtering: a nested key
+    multiplies by its level, e.g. 4 values three levels deep and 3 values two
+    levels deep make (4 x 3) x (3 x 2) = 72. A `$or` adds no level: its
+    branches' keys sit where the `$or` is.
+    """
     total = 1
     for k, v in node.items():
         if is_or(k, v):
-            total *= sum(_combinations(b) for b in v)
+            total *= sum(_combinations(b, depth) for b in v)
         elif isinstance(v, dict):
-            total *= _combinations(v)
+            total *= _combinations(v, depth + 1)
         elif isinstance(v, list):
-            total *= max(len(v), 1)
+            total *= max(len(v), 1) * depth
     return total
 
 
@@ -149,6 +156,8 @@ def _attribute_value(attr: Any) -> Any:
     if base == "Number":
         if is_number(raw):
             return raw
+        if not isinstance(raw, str):
+            return _IGNORED
         try:
             number = float(raw)
         except (TypeError, ValueError):

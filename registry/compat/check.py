@@ -195,8 +195,10 @@ def compare_versions(
             verdict = "incompatible"
         elif judgement.proof == "proved":
             verdict = "proved compatible"
-        else:
+        elif judgement.tries:
             verdict = f"compatible by rules, no counterexample in {judgement.tries} tries"
+        else:
+            verdict = f"compatible by rules, no counterexample searched: {judgement.note}"
         findings.extend(rule_findings)
         verdicts.append(PairVerdict(label, writer_file, reader_file, verdict, judgement))
     return findings, verdicts

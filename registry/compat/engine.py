@@ -13,6 +13,7 @@ and a pair of nodes met again while still being compared (recursion through
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -31,7 +32,7 @@ __all__ = ["Change", "diff_documents"]
 
 _MEMO_LIMIT = 100_000
 _MEMO_KINDS = frozenset({"object", "array", "combined"})  # leaves compare faster than their key is built
-_COMPATIBLE_PAIRS: set[tuple[str, str, str, str]] = set()
+_COMPATIBLE_PAIRS: set[bytes] = set()
 
 
 def diff_documents(original: Node, update: Node, *, incompatible_only: bool = False) -> list[Change]:
@@ -82,7 +83,8 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
     if ro.kind in _MEMO_KINDS and not ctx.shared.keep_compatible and not ro.has_ref and not ru.has_ref:
         # A ref-free pair's verdict depends on its JSON (and drafts) only: one found compatible once
         # (no incompatible change) is compatible wherever it recurs, in this comparison or a later one.
-        memo = (ro.doc.draft, ru.doc.draft, ro.key, ru.key)
+        # kept as a 16-byte digest: the keys are whole subtrees' JSON, which would hold megabytes
+        memo = hashlib.blake2b(f"{ro.doc.draft}\0{ru.doc.draft}\0{ro.key}\0{ru.key}".encode(), digest_size=16).digest()
         if memo in _COMPATIBLE_PAIRS:
             return
     key = (id(ro), id(ru))

@@ -11,7 +11,7 @@ Nothing is declared before both gates pass:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,21 @@ import pulumi_aws as aws
 
 from components import GateRejected
 from components.api_destination import ApiDestination, ApiDestinationArgs
-from components.common import RouteContext
+from components.common import BundledCode, RouteContext
 from components.event_bus import EventBus, EventBusArgs
 from components.fork_topic import ForkTopic, ForkTopicArgs
 from components.lambda_delivery import LambdaDelivery, LambdaDeliveryArgs
 from components.metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
+from components.monitor import ContractMonitor, ContractMonitorArgs
 from components.queue_delivery import QueueDelivery, QueueDeliveryArgs
 from components.schedule import Schedule, ScheduleArgs
 from registry import bundle
+from registry.deploy_checks import stack_findings
 from registry.errors import EventplaneError, InputError
 from registry.findings import Report
 from registry.gate import check_deployed, evaluate, versions_by_key
 from registry.model import EventContract, Registry, Subscription
+from registry.monitoring import MonitoredBus, monitored_buses
 from registry.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
 
 ROOT = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -51,29 +54,9 @@ def read_config() -> StackConfig:
 
 def enabled_subscriptions(registry: Registry, config: StackConfig) -> list[Subscription]:
     """The subscriptions this stack deploys; an unknown id or config name is an error, not a silent skip."""
-    known = {s.id for s in registry.subscriptions}
-    for sub_id in (config.enabled or ()) + config.disabled:
-        if sub_id not in known:
-            raise InputError(
-                config.source,
-                f"unknown subscription {sub_id!r}",
-                pointer=f"/config/{NAMESPACE}:subscriptions",
-                hint=f"use an id of the form team.name; known: {', '.join(sorted(known))}",
-            )
-    subs = [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
-    for sub in subs:
-        ref_kind, ref_key = {"api": ("apiDestinations", "destination"), "lambda": ("functions", "function")}.get(
-            sub.delivery.type, ("", "")
-        )
-        names = config.api_destinations if ref_kind == "apiDestinations" else config.functions
-        if ref_kind and sub.delivery.options.get(ref_key) not in names:
-            raise InputError(
-                sub.file,
-                f"{ref_key} {sub.delivery.options.get(ref_key)!r} is not configured for stack {config.stack}",
-                pointer=f"{sub.pointer}/delivery/{ref_key}",
-                hint=f"add it under `{NAMESPACE}:{ref_kind}` in {config.source}, or disable {sub.id} there",
-            )
-    return subs
+    for problem in stack_findings(registry, config):  # the same findings `check` reports
+        raise InputError(problem.file, problem.message, pointer=problem.pointer, hint=problem.hint)
+    return [s for s in registry.subscriptions if config.subscription_enabled(s.id)]
 
 
 def fingerprints(registry: Registry) -> dict[str, str]:
@@ -95,7 +78,9 @@ async def deployed_fingerprints() -> Mapping[str, str]:
     return dict(value or {})
 
 
-def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -> dict[str, Any]:
+def declare(
+    registry: Registry, config: StackConfig, subs: list[Subscription], watched: Sequence[MonitoredBus] = ()
+) -> dict[str, Any]:
     """Every resource of the stack; returns the stack outputs."""
     account_id = aws.get_caller_identity_output().account_id
     events: Mapping[str, EventContract] = registry.events
@@ -160,6 +145,13 @@ def declare(registry: Registry, config: StackConfig, subs: list[Subscription]) -
         )
         queue_urls.update({sub_id: q.url for sub_id, q in metrics.queues.items()})
         outputs["metricsTableName"] = metrics.table.name
+    if watched:
+        zip_path = bundle.build_monitor_bundle([c for b in watched for c in b.contracts], ROOT / "build" / config.stack)
+        code = BundledCode(zip_path, bundle.source_code_hash(zip_path), bundle.MONITOR_HANDLER, bundle.LAMBDA_RUNTIME)
+        monitor = ContractMonitor(
+            "monitor", ContractMonitorArgs(route, tuple(watched), code, config.monitor.sample_rate)
+        )
+        outputs["monitorAlarmArn"] = monitor.alarm.arn
     if config.schedule is not None:
         Schedule(
             f"schedule-{config.schedule.name}",
@@ -187,6 +179,9 @@ def main() -> None:
         config = read_config()
         registry = gate_local(Path(pulumi.Config(NAMESPACE).get("contractsDir") or ROOT / "contracts"))
         subs = enabled_subscriptions(registry, config)
+        watched = (
+            monitored_buses(registry, config.monitor.buses, source=config.source) if config.monitor.enabled else []
+        )
     except EventplaneError as exc:
         raise pulumi.RunError(str(exc)) from exc
 
@@ -197,7 +192,7 @@ def main() -> None:
             raise GateRejected(
                 report, f"Eventplane gate: this would break what stack {config.stack} runs; nothing was deployed."
             )
-        return declare(registry, config, subs)
+        return declare(registry, config, subs, watched)
 
     pulumi.run(deploy)
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -25,7 +26,10 @@ from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = [
     "DLQ_RETENTION_SECONDS",
+    "SQS_CONSUMER_ACTIONS",
+    "BundledCode",
     "BusRule",
+    "QueueConsumer",
     "QueuePair",
     "QueueSpec",
     "RouteContext",
@@ -36,8 +40,11 @@ __all__ = [
     "event_rule",
     "physical_name",
     "policy_json",
+    "queue_consumer",
+    "queue_mapping",
     "queue_pair",
     "rule_target",
+    "rule_to_queue",
     "service_only_statements",
     "subscription_rule",
 ]
@@ -302,3 +309,139 @@ def rule_target(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
     )
     return RuleTarget(target=target, dlq=dlq)
+
+
+SQS_CONSUMER_ACTIONS = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+]
+
+
+@dataclass(frozen=True)
+class BundledCode:
+    """A deployment zip from `registry.bundle`: same hash, same code, nothing redeployed."""
+
+    path: Path
+    hash: str  # base64 sha256, Lambda's source_code_hash
+    handler: str
+    runtime: str  # the bundle's LAMBDA_RUNTIME: the Python whose bytecode the zip ships
+
+
+@dataclass(frozen=True)
+class QueueConsumer:
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+
+def queue_consumer(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    physical: str,
+    code: BundledCode,
+    queues: Sequence[aws.sqs.Queue],
+    statements: Sequence[dict[str, Any]] = (),
+    environment: Mapping[str, pulumi.Input[str]],
+    memory_size: int = 256,
+    timeout: int = 30,
+) -> QueueConsumer:
+    """A Lambda from a bundle that consumes `queues`: its role may receive from exactly those queues,
+    write its own log group, and do what `statements` add (nothing else)."""
+    child = pulumi.ResourceOptions(parent=parent)
+    function_name = physical_name(physical, "handler")
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=30, opts=child
+    )
+    role = aws.iam.Role(
+        f"{name}-role",
+        name=physical_name(physical, "role"),
+        assume_role_policy=policy_json(
+            [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        ),
+        opts=child,
+    )
+    role_policy = aws.iam.RolePolicy(
+        f"{name}-role-policy",
+        role=role.id,
+        policy=policy_json(
+            [
+                {
+                    "Sid": "ConsumeItsQueues",
+                    "Effect": "Allow",
+                    "Action": SQS_CONSUMER_ACTIONS,
+                    "Resource": [q.arn for q in queues],
+                },
+                *statements,
+                {
+                    "Sid": "WriteItsLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": pulumi.Output.concat(log_group.arn, ":*"),
+                },
+            ]
+        ),
+        opts=child,
+    )
+    function = aws.lambda_.Function(
+        f"{name}-function",
+        name=function_name,
+        role=role.arn,
+        runtime=code.runtime,
+        handler=code.handler,
+        code=pulumi.FileArchive(str(code.path)),
+        source_code_hash=code.hash,
+        memory_size=memory_size,
+        timeout=timeout,
+        environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment)),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
+    )
+    return QueueConsumer(function=function, role=role, log_group=log_group)
+
+
+def queue_mapping(
+    parent: pulumi.Resource,
+    name: str,
+    queue: aws.sqs.Queue,
+    function: aws.lambda_.Function,
+    *,
+    batch_size: int,
+    batching_window_seconds: int,
+) -> aws.lambda_.EventSourceMapping:
+    """The function polls `queue`, reporting partial batch failures so one bad record does not redeliver the rest."""
+    return aws.lambda_.EventSourceMapping(
+        f"{name}-mapping",
+        event_source_arn=queue.arn,
+        function_name=function.arn,
+        batch_size=batch_size,
+        maximum_batching_window_in_seconds=batching_window_seconds,
+        function_response_types=["ReportBatchItemFailures"],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def rule_to_queue(
+    parent: pulumi.Resource,
+    name: str,
+    rule: BusRule,
+    spec: QueueSpec,
+    *,
+    retry: Retry,
+    alarm_threshold_seconds: int,
+) -> QueuePair:
+    """`rule` -> a queue (with its DLQ) that only EventBridge, on behalf of this rule, may send to;
+    the target retries as asked and then dead-letters into its own DLQ."""
+    pair = queue_pair(parent, name, spec)
+    policy = allow_service_send(parent, f"{name}-queue", pair.queue, "events.amazonaws.com", rule.rule.arn)
+    rule_target(
+        parent,
+        name,
+        rule,
+        arn=pair.queue.arn,
+        retry=retry,
+        alarm_threshold_seconds=alarm_threshold_seconds,
+        depends_on=[policy],
+    )
+    return pair

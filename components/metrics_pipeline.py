@@ -15,14 +15,14 @@ import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
 from components.common import (
+    BundledCode,
     QueuePair,
     QueueSpec,
     RouteContext,
-    allow_service_send,
     physical_name,
-    policy_json,
-    queue_pair,
-    rule_target,
+    queue_consumer,
+    queue_mapping,
+    rule_to_queue,
     subscription_rule,
 )
 from registry.model import EventContract, Subscription
@@ -31,7 +31,6 @@ __all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "MetricsPipeline", "MetricsPipelin
 
 KEY_ATTRIBUTES = ("pk", "sk")  # handlers/metrics/store.py writes these
 TTL_ATTRIBUTE = "expires_at"  # the idempotency records expire through DynamoDB TTL
-_SQS_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
 _TABLE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"]
 
 
@@ -63,68 +62,30 @@ class MetricsPipeline(pulumi.ComponentResource):
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=TTL_ATTRIBUTE, enabled=True),
             opts=child,
         )
-        function_name = physical_name(physical, "handler")
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=30, opts=child
-        )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=physical_name(physical, "role"),
-            assume_role_policy=policy_json(
-                [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-            ),
-            opts=child,
-        )
         self.queues = {}
-        rules = []
         for sub, contract in args.routes:
-            pair, rule = self._route(f"{name}-{sub.team}-{sub.name}", route, sub, contract)
+            pair, _rule = self._route(f"{name}-{sub.team}-{sub.name}", route, sub, contract)
             self.queues[sub.id] = pair.queue
-            rules.append(rule)
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=self.role.id,
-            policy=policy_json(
-                [
-                    {
-                        "Sid": "ConsumeItsQueues",
-                        "Effect": "Allow",
-                        "Action": _SQS_ACTIONS,
-                        "Resource": [q.arn for q in self.queues.values()],
-                    },
-                    {"Sid": "WriteItsTable", "Effect": "Allow", "Action": _TABLE_ACTIONS, "Resource": self.table.arn},
-                    {
-                        "Sid": "WriteItsLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": pulumi.Output.concat(self.log_group.arn, ":*"),
-                    },
-                ]
-            ),
-            opts=child,
+        consumer = queue_consumer(
+            self,
+            name,
+            physical=physical,
+            code=BundledCode(args.bundle, args.bundle_hash, args.handler, args.runtime),
+            queues=list(self.queues.values()),
+            statements=[
+                {"Sid": "WriteItsTable", "Effect": "Allow", "Action": _TABLE_ACTIONS, "Resource": self.table.arn}
+            ],
+            environment={"METRICS_TABLE": self.table.name},
         )
-        self.function = aws.lambda_.Function(
-            f"{name}-function",
-            name=function_name,
-            role=self.role.arn,
-            runtime=args.runtime,
-            handler=args.handler,
-            code=pulumi.FileArchive(str(args.bundle)),
-            source_code_hash=args.bundle_hash,
-            memory_size=256,
-            timeout=30,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables={"METRICS_TABLE": self.table.name}),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, self.log_group]),
-        )
+        self.function, self.role, self.log_group = consumer.function, consumer.role, consumer.log_group
         for sub, _contract in args.routes:
-            aws.lambda_.EventSourceMapping(
-                f"{name}-{sub.team}-{sub.name}-mapping",
-                event_source_arn=self.queues[sub.id].arn,
-                function_name=self.function.arn,
+            queue_mapping(
+                self,
+                f"{name}-{sub.team}-{sub.name}",
+                self.queues[sub.id],
+                self.function,
                 batch_size=int(sub.delivery.options.get("batch_size", 10)),
-                maximum_batching_window_in_seconds=int(sub.delivery.options.get("batching_window_seconds", 5)),
-                function_response_types=["ReportBatchItemFailures"],
-                opts=child,
+                batching_window_seconds=int(sub.delivery.options.get("batching_window_seconds", 5)),
             )
         self.register_outputs({"tableName": self.table.name, "functionArn": self.function.arn})
 
@@ -132,24 +93,17 @@ class MetricsPipeline(pulumi.ComponentResource):
         self, name: str, route: RouteContext, sub: Subscription, contract: EventContract
     ) -> tuple[QueuePair, aws.cloudwatch.EventRule]:
         bus_rule = subscription_rule(self, name, route, sub, contract, to="metrics")
-        pair = queue_pair(
+        pair = rule_to_queue(
             self,
             name,
+            bus_rule,
             QueueSpec(
                 physical=bus_rule.physical,
                 visibility_timeout_seconds=180,  # six times the function timeout, as AWS advises
                 max_receive_count=int(sub.delivery.options.get("max_receive_count", 3)),
                 alarm_threshold_seconds=route.alarm_threshold_seconds,
             ),
-        )
-        policy = allow_service_send(self, f"{name}-queue", pair.queue, "events.amazonaws.com", bus_rule.rule.arn)
-        rule_target(
-            self,
-            name,
-            bus_rule,
-            arn=pair.queue.arn,
             retry=sub.delivery.retry,
             alarm_threshold_seconds=route.alarm_threshold_seconds,
-            depends_on=[policy],
         )
         return pair, bus_rule.rule

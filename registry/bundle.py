@@ -1,4 +1,9 @@
-"""Build the metrics Lambda's deployment zip: handler, generated validators, fastjsonschema.
+"""Build a contract-reading Lambda's deployment zip: handler, generated validators, fastjsonschema.
+
+Two Lambdas ship this way, from one builder (`build_bundle`): the metrics
+handler (`handlers/metrics/`, the contracts it counts) and the contract
+monitor (`handlers/monitor/`, every contract it watches). Each zip carries its
+handler package and, under `<package>/validators/`, the same generated code.
 
 Validators are generated here with `fastjsonschema.compile_to_code`, one module
 per contract version the handler reads, so a cold start imports plain Python
@@ -13,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
+import io
 import os
 import pprint
 import re
@@ -21,21 +27,29 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 
-from registry import drafts
+from registry import atomic, drafts
 from registry.errors import InputError
 from registry.model import EventContract, Registry
+from registry.schema_refs import NO_REMOTE
 
 __all__ = [
     "BUNDLE_NAME",
     "LAMBDA_RUNTIME",
+    "METRICS",
     "METRICS_HANDLER",
+    "MONITOR",
+    "MONITOR_HANDLER",
+    "BundleSpec",
+    "build_bundle",
     "build_bundle_from_registry",
     "build_metrics_bundle",
+    "build_monitor_bundle",
     "metrics_contracts",
     "sha256_hex",
     "source_code_hash",
@@ -43,11 +57,25 @@ __all__ = [
 ]
 
 METRICS_HANDLER = "metrics.handler.lambda_handler"  # the Lambda `handler` setting
+MONITOR_HANDLER = "monitor.handler.lambda_handler"
 # The runtime whose bytecode the bundle ships (the building interpreter's); another runtime still
 # works but compiles every module from source on each cold start.
 LAMBDA_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 BUNDLE_NAME = "metrics.zip"
-_HANDLER_DIR = Path(__file__).resolve().parent.parent / "handlers" / "metrics"
+_HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
+
+
+@dataclass(frozen=True)
+class BundleSpec:
+    """One Lambda built by `build_bundle`: its package under handlers/, entry point and zip name."""
+
+    package: str
+    handler: str
+    zip_name: str
+
+
+METRICS = BundleSpec("metrics", METRICS_HANDLER, BUNDLE_NAME)
+MONITOR = BundleSpec("monitor", MONITOR_HANDLER, "monitor.zip")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 _FILE_MODE = 0o100644 << 16  # regular file, rw-r--r--
 
@@ -133,7 +161,7 @@ def validator_sources(contracts: Iterable[EventContract]) -> dict[str, str]:
                     hint="write the versions the metrics handler reads in draft-07, or drop its metrics subscription",
                 )
             try:
-                code = fastjsonschema.compile_to_code(_strip_annotations(dict(version.schema)))
+                code = fastjsonschema.compile_to_code(_strip_annotations(dict(version.schema)), handlers=NO_REMOTE)
             except fastjsonschema.JsonSchemaDefinitionException as exc:
                 raise InputError(
                     version.path,
@@ -201,35 +229,43 @@ def _bytecode(files: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def _write_zip(path: Path, files: Mapping[str, bytes]) -> None:
-    # A unique temp file beside the target: two plans of one stack at once (xdist workers)
-    # must not write into each other's zip; os.replace then swaps it in atomically.
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(name)
-    with zipfile.ZipFile(tmp, "w") as archive:
+    # Built in memory, then written atomically (two plans of one stack at once, e.g. xdist
+    # workers, each replace the whole file; neither sees the other's half-written zip).
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.external_attr = _FILE_MODE
             info.create_system = 3  # unix, so the permissions above are read
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, files[name], compresslevel=9)
-    os.replace(tmp, path)
+    atomic.write_bytes(path, buffer.getvalue())
 
 
-def build_bundle_from_registry(registry: Registry, out_dir: Path) -> Path:
-    """The zip for an already loaded registry (the Pulumi program has one)."""
-    files = _package_files(_HANDLER_DIR, "metrics")
+def build_bundle(spec: BundleSpec, contracts: Iterable[EventContract], out_dir: Path) -> Path:
+    """`out_dir/<spec.zip_name>`: the handler package, a validator module per contract version, fastjsonschema."""
+    package = spec.package
+    files = _package_files(_HANDLERS_DIR / package, package)
     files.update(
-        (f"metrics/validators/{name}", source.encode())
-        for name, source in validator_sources(metrics_contracts(registry)).items()
+        (f"{package}/validators/{name}", source.encode()) for name, source in validator_sources(contracts).items()
     )
     files.update(_fastjsonschema_files())
     files.update(_bytecode(files))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / BUNDLE_NAME
+    path = out_dir / spec.zip_name
     _write_zip(path, files)
     return path
+
+
+def build_bundle_from_registry(registry: Registry, out_dir: Path) -> Path:
+    """The metrics zip for an already loaded registry (the Pulumi program has one)."""
+    return build_bundle(METRICS, metrics_contracts(registry), out_dir)
+
+
+def build_monitor_bundle(contracts: Iterable[EventContract], out_dir: Path) -> Path:
+    """The contract monitor's zip, validating `contracts` (those on the buses it watches)."""
+    return build_bundle(MONITOR, sorted(contracts, key=lambda c: c.key), out_dir)
 
 
 def build_metrics_bundle(contracts_dir: Path, out_dir: Path) -> Path:

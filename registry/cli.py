@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "route": ("registry.commands.route", "which rules, topics, subscriptions and targets receive an event"),
     "plan": ("registry.commands.plan", "run the Pulumi program offline and list what it would create"),
     "local": ("registry.commands.local", "run the whole platform end to end on an embedded AWS"),
+    "infer": ("registry.commands.infer", "draft contracts, or a contract's next version, from recorded events"),
     "catalog": ("registry.commands.catalog", "generate the event catalog (Markdown and HTML)"),
     "codegen": ("registry.commands.codegen", "typed Python bindings of the contracts (TypedDict models, parse)"),
 }
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except EventplaneError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"{exc.prefix}{exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

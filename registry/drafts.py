@@ -23,6 +23,8 @@ from typing import Any
 import fastjsonschema
 import jsonschema_rs
 
+from registry.schema_refs import NO_REMOTE
+
 __all__ = [
     "CONTRACT_DRAFTS",
     "FAST_DRAFTS",
@@ -104,7 +106,7 @@ def compile_validator(schema: Any) -> Callable[[Any], Any]:
     draft = draft_of(schema)
     if draft in FAST_DRAFTS:
         # use_default=False: fastjsonschema would otherwise write each `default` into the data it checks
-        return fastjsonschema.compile(schema, use_default=False)
+        return fastjsonschema.compile(schema, use_default=False, handlers=NO_REMOTE)
     validator = _rs_validator(schema, draft)
 
     def validate(data: Any) -> Any:
@@ -154,7 +156,7 @@ def rejection(schema: Any, instance: Any) -> Rejection | None:
 @cache
 def _draft07_metaschema() -> Callable[[Any], Any]:
     path = Path(__file__).with_name("metaschemas") / "draft-07.json"
-    return fastjsonschema.compile(json.loads(path.read_text()), use_default=False)
+    return fastjsonschema.compile(json.loads(path.read_text()), use_default=False, handlers=NO_REMOTE)
 
 
 def metaschema_errors(schema: Any) -> None:

@@ -15,6 +15,7 @@ class EventplaneError(Exception):
     """Base of every error the command line turns into a clear message."""
 
     exit_code = 2
+    prefix = "error: "  # a report of findings sets "" : its lines already say ERROR / WARNING
 
 
 @dataclass

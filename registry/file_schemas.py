@@ -149,5 +149,10 @@ LOCK_FILE: dict[str, Any] = {
             "propertyNames": {"pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/v[1-9][0-9]*$"},
             "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         },
+        "modes": {  # the compatibility mode each event was locked under: weakening it is a finding
+            "type": "object",
+            "propertyNames": {"pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},
+            "additionalProperties": {"enum": list(COMPATIBILITY_MODES)},
+        },
     },
 }

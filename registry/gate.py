@@ -8,22 +8,25 @@ fail differently at deploy time.
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import tarfile
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from registry import strict
 from registry.compat.check import PairVerdict, compare_history
 from registry.compat.semantic import Cache, Semantic, default_cache_dir
+from registry.deploy_checks import delivery_findings, stacks_findings
 from registry.errors import UsageError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
+from registry.mode_changes import mode_findings
 from registry.model import Registry, SchemaVersion
 from registry.routing.contract_checks import check_subscription
+from registry.routing.deliveries import SubscriptionRoutes
 
 __all__ = [
     "Baseline",
@@ -50,6 +53,7 @@ class Baseline:
     ref: str
     fingerprints: Mapping[str, str]  # version key -> fingerprint of the file on the base ref
     lock: Mapping[str, str]
+    modes: Mapping[str, str] = field(default_factory=dict)  # event key -> compatibility on the base ref
 
 
 def run_gate(
@@ -70,8 +74,14 @@ def run_gate(
     findings, verdicts = _compatibility(registry, baseline, semantic)
     report.extend(findings)
     report.verdicts.extend(v.to_json() for v in verdicts)
+    published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
+    report.extend(mode_findings(registry, registry.lock_modes, "the lock", published))
+    if baseline is not None:
+        report.extend(mode_findings(registry, baseline.modes, baseline.ref, published))
+    routes = SubscriptionRoutes(registry.subscriptions, registry.events)  # one machine for every expectation
     for sub in registry.subscriptions:
-        report.extend(check_subscription(sub, registry.events[sub.event]))
+        report.extend(check_subscription(sub, registry.events[sub.event], routes))
+        report.extend(delivery_findings(sub))
     return report
 
 
@@ -100,7 +110,7 @@ def _immutability(registry: Registry, current: Mapping[str, SchemaVersion]) -> l
                     "PUBLISHED_VERSION_EDITED",
                     version.path,
                     "",
-                    f"published version {key} was edited in place",
+                    f"published version {key} was edited in place (its hash differs from {LOCK_FILE_NAME})",
                     old=locked,
                     new=version.fingerprint,
                 )
@@ -218,13 +228,7 @@ def default_semantic() -> Semantic:
 def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
     """The versions and lock of `contracts_dir` as they are on git `ref` (e.g. origin/main)."""
     contracts_dir = contracts_dir.resolve()
-    try:
-        top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
-        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    except subprocess.CalledProcessError as exc:
-        raise UsageError(
-            f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}"
-        ) from exc
+    top = verify_ref(ref, contracts_dir)
     relative = contracts_dir.relative_to(top).as_posix()
     try:
         archive = _git(top, "archive", "--format=tar", ref, "--", relative)
@@ -232,6 +236,7 @@ def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
         return Baseline(ref=ref, fingerprints={}, lock={})  # the contracts folder is new on this branch
     fingerprints: dict[str, str] = {}
     lock: dict[str, str] = {}
+    modes: dict[str, str] = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():
             parts = Path(member.name).relative_to(relative).parts
@@ -239,14 +244,29 @@ def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
             if data is None:
                 continue
             try:
-                document = json.loads(data.read())
+                document = strict.loads(data.read().decode("utf-8"))
             except ValueError:
                 continue  # a file broken on the base branch cannot be compared; the head is checked in full
             if parts == (LOCK_FILE_NAME,) and isinstance(document, dict):
                 lock = dict(document.get("published", {}))
+            elif len(parts) == 4 and parts[0] == "events" and parts[3] == "event.json" and isinstance(document, dict):
+                modes[f"{parts[1]}/{parts[2]}"] = str(document.get("compatibility", "FORWARD_TRANSITIVE"))
             elif len(parts) == 4 and parts[0] == "events" and parts[3].startswith("v") and parts[3].endswith(".json"):
                 fingerprints[f"{parts[1]}/{parts[2]}/{parts[3][:-5]}"] = fingerprint(document)
-    return Baseline(ref=ref, fingerprints=fingerprints, lock=lock)
+    return Baseline(ref=ref, fingerprints=fingerprints, lock=lock, modes=modes)
+
+
+def verify_ref(ref: str, contracts_dir: Path) -> Path:
+    """The top of the git work tree holding `contracts_dir`; UsageError when `ref` is no commit there."""
+    contracts_dir = contracts_dir.resolve()
+    try:
+        top = Path(_git(contracts_dir, "rev-parse", "--show-toplevel").decode().strip())
+        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(
+            f"cannot read git ref {ref!r} in {contracts_dir}: {exc.stderr.decode().strip() or 'unknown revision'}"
+        ) from exc
+    return top
 
 
 def _git(cwd: Path, *args: str) -> bytes:
@@ -277,14 +297,21 @@ def evaluate(
     *,
     against: str | None = None,
     deployed: Mapping[str, str] | None = None,
+    stack_root: Path | None = None,
     semantic: bool = True,
 ) -> GateResult:
-    """Load, then gate: the one entry point of `check`, `lock` and the PR report (`semantic=False`: rules only)."""
+    """Load, then gate: the one entry point of `check`, `lock` and the PR report.
+
+    With `stack_root`, the stacks there that deploy these contracts are checked too
+    (the program checks only its own stack, as it deploys it). `semantic=False`: compatibility by rules only.
+    """
     registry, load_findings = load_with_findings(contracts_dir)
     loaded = Report(load_findings)
     if not loaded.ok:
         return GateResult(None, loaded, RegistryInvalid(loaded).exit_code)
     baseline = baseline_from_git(against, contracts_dir) if against else None
     report = run_gate(registry, deployed=deployed, baseline=baseline, semantic=default_semantic() if semantic else None)
+    if stack_root is not None:
+        report.extend(stacks_findings(registry, stack_root))
     report.extend(load_findings)
     return GateResult(registry, report, 0 if report.ok else 1)

@@ -45,6 +45,66 @@ _RULES = [
         "number the versions consecutively; a published version is never deleted",
     ),
     Rule(
+        "FILE_UNREADABLE",
+        "Checks that every contract file can be read as UTF-8 text (not a folder, binary file or broken link).",
+        "replace it with a UTF-8 JSON file, or remove it",
+    ),
+    Rule(
+        "JSON_KEY_DUPLICATED",
+        "Checks that no object in a contract, subscription, lock or stack file names a key twice.",
+        "keep exactly one of each key: readers disagree on which value wins",
+    ),
+    Rule(
+        "JSON_NUMBER_INVALID",
+        "Checks that every number is a finite JSON number (no NaN, Infinity or overflow).",
+        "write a finite number: JSON has no NaN or Infinity and PutEvents cannot carry them",
+    ),
+    Rule(
+        "JSON_TOO_DEEP",
+        "Checks that a contract file is not nested deeper than the tools read.",
+        "flatten it: move nested schemas under `definitions` and `$ref` them",
+    ),
+    Rule(
+        "FILE_MISPLACED",
+        "Checks that every file under contracts/ sits where the layout says and is read by the gate.",
+        "move or rename it to events/<domain>/<Event>/{event.json,v<N>.json} or subscriptions/<team>.json",
+    ),
+    Rule(
+        "EVENT_NAME_INVALID",
+        "Checks that domain and event folder names are safe for lock keys, AWS names and documents.",
+        "rename the folder using letters, digits, '.', '_' and '-', starting with a letter or digit",
+    ),
+    Rule(
+        "SCHEMA_REF_EXTERNAL",
+        "Checks that every $ref stays inside its document, so the lock hashes the whole contract.",
+        'inline the referenced schema under "definitions" and point "$ref" at "#/definitions/<Name>"',
+    ),
+    Rule(
+        "SCHEMA_REF_DANGLING",
+        "Checks that every local $ref names a schema of the document.",
+        'point it at an existing schema, e.g. "#/definitions/<Name>"',
+    ),
+    Rule(
+        "SCHEMA_REF_CYCLE",
+        "Checks that no chain of $refs leads only back to itself.",
+        "make one of them a real schema (recursion must pass through properties or items)",
+    ),
+    Rule(
+        "SCHEMA_TOO_DEEP",
+        "Checks that every schema compiles within the validator's nesting limits.",
+        "flatten it: move nested schemas under `definitions` and `$ref` them",
+    ),
+    Rule(
+        "COMPATIBILITY_MODE_WEAKENED",
+        "Checks that an event's compatibility mode is never weakened: that is a breaking change to the contract.",
+        "restore the previous mode; to evolve without it, publish a new event (its own detail-type)",
+    ),
+    Rule(
+        "COMPATIBILITY_MODE_HISTORY_INCOMPATIBLE",
+        "Checks that a strengthened compatibility mode holds for every published version, not only new ones.",
+        "keep the previous mode, or choose the strongest mode the published versions already satisfy",
+    ),
+    Rule(
         "SCHEMA_DRAFT_UNSUPPORTED",
         "Checks that schemas declare draft-07 (or no $schema).",
         'set "$schema": "http://json-schema.org/draft-07/schema#"',
@@ -133,6 +193,36 @@ _RULES = [
         "DEPLOYED_VERSION_REMOVED",
         "Checks that what the stack last deployed is not removed.",
         "restore the version; subscribers on this stack still receive it",
+    ),
+    Rule(
+        "DELIVERY_BATCHING_INVALID",
+        "Checks that a metrics delivery's batching is one Lambda's CreateEventSourceMapping accepts.",
+        "keep batch_size at most 10, or set batching_window_seconds to at least 1",
+    ),
+    Rule(
+        "FIFO_DEDUPLICATION_MISSING",
+        "Checks that a FIFO queue delivery has a deduplication strategy EventBridge can use.",
+        'remove "content_based_deduplication": false (EventBridge needs content-based deduplication)',
+    ),
+    Rule(
+        "INPUT_PATH_INVALID",
+        "Checks that an input transformer's paths are JSON paths EventBridge's PutTargets accepts.",
+        'use dot notation from $, e.g. "$.detail.orderId" (at most 100 paths)',
+    ),
+    Rule(
+        "STACK_SUBSCRIPTION_UNKNOWN",
+        "Checks that a stack's enabled or disabled list names existing subscriptions.",
+        "use ids of the form team.name from contracts/subscriptions",
+    ),
+    Rule(
+        "SUBSCRIPTION_TARGET_UNKNOWN",
+        "Checks that every API destination or function an enabled subscription names is configured on the stack.",
+        "add it to the stack's config, or disable the subscription on that stack",
+    ),
+    Rule(
+        "STACK_CONFIG_INVALID",
+        "Checks that every stack file deploying these contracts is valid.",
+        "fix the key named, as its message says",
     ),
     Rule(
         "VERSION_UNLOCKED",

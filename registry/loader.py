@@ -18,7 +18,8 @@ from typing import Any
 
 import fastjsonschema
 
-from registry import drafts, file_schemas
+from registry import drafts, file_schemas, strict
+from registry.contract_layout import layout_findings, valid_name
 from registry.errors import EventplaneError, InputError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
@@ -31,6 +32,7 @@ from registry.model import (
     SchemaVersion,
     Subscription,
 )
+from registry.schema_refs import ref_problems, without_examples
 
 __all__ = [
     "LOCK_FILE_NAME",
@@ -41,6 +43,7 @@ __all__ = [
     "fingerprint",
     "load_registry",
     "load_with_findings",
+    "lock_format_problems",
     "schema_validator",
 ]
 
@@ -48,7 +51,10 @@ MAX_ENTRY_BYTES = 256 * 1024
 LOCK_FILE_NAME = "registry.lock.json"
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")
 _ENVELOPE_FIELDS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
-_UNREADABLE = {"JSON_SYNTAX_ERROR"}
+_UNREADABLE = {"JSON_SYNTAX_ERROR", "FILE_UNREADABLE", "JSON_NUMBER_INVALID", "JSON_TOO_DEEP"}
+MAX_DEPTH = 128  # JSON nesting the tools read; real contracts stay far below, recursion limits far above
+_STRICT_RULES = {"number": "JSON_NUMBER_INVALID", "depth": "JSON_TOO_DEEP"}
+_REF_RULES = {"external": "SCHEMA_REF_EXTERNAL", "dangling": "SCHEMA_REF_DANGLING", "cycle": "SCHEMA_REF_CYCLE"}
 
 
 class RegistryInvalid(EventplaneError):
@@ -56,6 +62,7 @@ class RegistryInvalid(EventplaneError):
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.prefix = ""
         unreadable = any(f.rule_id in _UNREADABLE for f in report.errors)
         self.exit_code = 2 if unreadable else 1
         super().__init__(report.render())
@@ -83,7 +90,8 @@ def schema_validator(schema: Any) -> Callable[[Any], Any]:
     data it validates: checked against the metaschema, a contract would gain
     `"definitions": {}` and the like before its fingerprint is taken.
     """
-    return drafts.compile_validator(schema)  # fastjsonschema up to draft-07, jsonschema-rs for 2019-09 / 2020-12
+    # fastjsonschema up to draft-07 (never fetching a remote $ref), jsonschema-rs (offline) for 2019-09 / 2020-12
+    return drafts.compile_validator(without_examples(schema))
 
 
 _FORMAT_VALIDATORS = {
@@ -99,7 +107,9 @@ def _pointer(path: list[Any]) -> str:
 
 
 def _value_error_message(exc: fastjsonschema.JsonSchemaValueException) -> str:
-    message = re.sub(r"^data[\w.\[\]-]*\s", "", exc.message)
+    name = exc.name or ""
+    message = exc.message[len(name) :].lstrip() if name and exc.message.startswith(name) else exc.message
+    message = re.sub(r"^data[\w.\[\]-]*\s", "", message)
     if exc.rule == "additionalProperties":
         allowed = sorted((exc.definition or {}).get("properties", {}))
         if allowed:
@@ -114,6 +124,8 @@ class _Loader:
     root: Path
     display_root: Path
     findings: list[Finding] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # events found on disk that could not be loaded
+    lock_modes: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         try:
@@ -126,17 +138,37 @@ class _Loader:
         self.findings.append(finding(rule_id, file, pointer, message, **kw))
 
     def read_json(self, path: Path) -> Any:
-        """Parsed JSON, or None after recording why it could not be read."""
+        """Parsed strict JSON, or None after recording why it could not be read."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.add("JSON_SYNTAX_ERROR", path, "", f"cannot read file: {exc}")
+            text = path.read_bytes().decode("utf-8")
+        except IsADirectoryError:
+            self.add("FILE_UNREADABLE", path, "", f"{path.name} is a folder, not a JSON file")
+            return None
+        except UnicodeDecodeError as exc:
+            self.add(
+                "FILE_UNREADABLE", path, "", f"not UTF-8 text (a binary file?): byte {exc.start} cannot be decoded"
+            )
+            return None
+        except OSError as exc:
+            self.add("FILE_UNREADABLE", path, "", f"cannot read the file: {exc.strerror or exc}")
             return None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            self.add("JSON_SYNTAX_ERROR", path, "", f"line {exc.lineno}, column {exc.colno}: {exc.msg}")
+            document = strict.loads(text)
+        except strict.DuplicateKeys as exc:
+            for pointer in exc.pointers:
+                self.add("JSON_KEY_DUPLICATED", path, pointer, f"the key {pointer.rsplit('/', 1)[-1]!r} appears twice")
             return None
+        except strict.StrictJsonError as exc:
+            if exc.kind == "syntax":
+                self.add("JSON_SYNTAX_ERROR", path, "", f"line {exc.line}, column {exc.column}: {exc.message}")
+            else:
+                self.add(_STRICT_RULES[exc.kind], path, exc.pointer, exc.message)
+            return None
+        too_deep = strict.deeper_than(document, MAX_DEPTH)
+        if too_deep is not None:
+            self.add("JSON_TOO_DEEP", path, too_deep.pointer[:200], too_deep.message)
+            return None
+        return document
 
     def check_format(self, kind: str, document: Any, path: Path) -> bool:
         try:
@@ -152,8 +184,11 @@ class _Loader:
         seen_types: dict[tuple[str, str], str] = {}
         base = self.root / "events"
         for event_dir in _subdirs(base, depth=2):
+            if not (valid_name(event_dir.name) and valid_name(event_dir.parent.name)):
+                continue  # an EVENT_NAME_INVALID finding: never loaded, so never locked
             contract = self.event(event_dir)
             if contract is None:
+                self.broken.add(f"{event_dir.parent.name}/{event_dir.name}")
                 continue
             other = seen_types.setdefault((contract.source, contract.detail_type), contract.key)
             if other != contract.key:
@@ -230,6 +265,11 @@ class _Loader:
             self.add("SCHEMA_INVALID", path, "", "a version file must be a JSON Schema object")
             return None
         declared = schema.get("$schema")
+        problems = ref_problems(schema)
+        for problem in problems:
+            self.add(_REF_RULES[problem.kind], path, problem.pointer, problem.message, hint=problem.hint)
+        if problems:
+            return None
         if declared is not None and drafts.draft_of_or_none(schema) not in drafts.CONTRACT_DRAFTS:
             self.add(
                 "SCHEMA_DRAFT_UNSUPPORTED",
@@ -249,6 +289,9 @@ class _Loader:
         except fastjsonschema.JsonSchemaDefinitionException as exc:
             self.add("SCHEMA_INVALID", path, "", f"schema does not compile: {exc}")
             return None
+        except (SyntaxError, RecursionError, MemoryError):  # generated code nests once per schema level
+            self.add("SCHEMA_TOO_DEEP", path, "", "the schema nests too deeply for the validator to compile it")
+            return None
         examples = schema.get("examples")
         if not examples:
             self.add("EXAMPLES_MISSING", path, "/examples", "no examples")
@@ -257,6 +300,8 @@ class _Loader:
                 validate(example)
             except fastjsonschema.JsonSchemaValueException as exc:
                 self.add("EXAMPLE_INVALID", path, f"/examples/{index}{_pointer(exc.path)}", _value_error_message(exc))
+            except RecursionError:
+                self.add("SCHEMA_TOO_DEEP", path, f"/examples/{index}", "validating this example recurses too deeply")
             size = entry_size(meta["source"], meta["detail-type"], example)
             if size > MAX_ENTRY_BYTES:
                 self.add(
@@ -322,6 +367,8 @@ class _Loader:
     ) -> Subscription | None:
         pointer = f"/subscriptions/{index}"
         contract = events.get(raw["event"])
+        if contract is None and raw["event"] in self.broken:
+            return None  # the event exists but its own files are wrong: those findings say why
         if contract is None:
             close = difflib.get_close_matches(raw["event"], list(events), n=1)
             self.add(
@@ -389,12 +436,49 @@ class _Loader:
     # -- lock -----------------------------------------------------------------
     def lock(self) -> dict[str, str]:
         path = self.root / LOCK_FILE_NAME
+        if path.is_symlink() and not path.exists():
+            self.add("FILE_UNREADABLE", path, "", "the lock is a broken symbolic link")
+            return {}
         if not path.exists():
             return {}
         document = self.read_json(path)
-        if document is None or not self.check_format("lock", document, path):
+        if document is None or not self.check_lock(document, path):
             return {}
+        self.lock_modes = dict(document.get("modes", {}))
         return dict(document["published"])
+
+    def check_lock(self, document: Any, path: Path) -> bool:
+        """The lock's format, with messages about entries rather than validator wording."""
+        published = document.get("published") if isinstance(document, dict) else None
+        if isinstance(published, dict):
+            bad = False
+            for key, value in sorted(published.items()):
+                pointer = f"/published/{strict.escape_token(key)}"
+                if not _LOCK_KEY.match(key):
+                    self.add(
+                        "FILE_FORMAT_INVALID",
+                        path,
+                        pointer,
+                        f"{key!r} is not a version key <domain>/<Event>/v<N>",
+                        hint="restore the entry as `python -m registry lock` wrote it (git checkout the lock)",
+                    )
+                    bad = True
+                elif not (isinstance(value, str) and _SHA256.match(value)):
+                    self.add(
+                        "FILE_FORMAT_INVALID",
+                        path,
+                        pointer,
+                        f"the entry for {key} is not a sha256 (64 lowercase hex digits): {json.dumps(value)[:80]}",
+                        hint="restore the entry as `python -m registry lock` wrote it (git checkout the lock)",
+                    )
+                    bad = True
+            if bad:
+                return False
+        return self.check_format("lock", document, path)
+
+
+_LOCK_KEY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/v[1-9][0-9]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _subdirs(base: Path, depth: int) -> Iterator[Path]:
@@ -426,6 +510,13 @@ def _default_dedupe_key(versions: tuple[SchemaVersion, ...]) -> list[str]:
     return ["detail.metadata.idempotency-key"] if all(requires_key(v.schema) for v in versions) else ["id"]
 
 
+def lock_format_problems(document: Any) -> list[str]:
+    """What the gate's own check of a lock would refuse in `document`: `lock` writes only what it accepts."""
+    loader = _Loader(root=Path(), display_root=Path())
+    loader.check_lock(document, Path(LOCK_FILE_NAME))
+    return [f"{f.pointer}: {f.message}" for f in loader.findings]
+
+
 def load_with_findings(root: Path, display_root: Path | None = None) -> tuple[Registry, list[Finding]]:
     """The registry built from every valid piece, and the findings about the rest."""
     root = Path(root)
@@ -436,8 +527,16 @@ def load_with_findings(root: Path, display_root: Path | None = None) -> tuple[Re
             hint="pass --contracts DIR pointing at the folder that holds events/ and subscriptions/",
         )
     loader = _Loader(root=root, display_root=display_root or Path.cwd())
+    loader.findings.extend(layout_findings(root, loader.rel))
     events = loader.events()
-    registry = Registry(root=str(root), events=events, subscriptions=loader.subscriptions(events), lock=loader.lock())
+    lock = loader.lock()
+    registry = Registry(
+        root=str(root),
+        events=events,
+        subscriptions=loader.subscriptions(events),
+        lock=lock,
+        lock_modes=loader.lock_modes,
+    )
     return registry, loader.findings
 
 

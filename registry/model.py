@@ -154,6 +154,7 @@ class Registry:
     events: Mapping[str, EventContract]
     subscriptions: tuple[Subscription, ...]
     lock: Mapping[str, str]  # "<domain>/<Event>/v<N>" -> fingerprint of the published version
+    lock_modes: Mapping[str, str] = field(default_factory=dict)  # "<domain>/<Event>" -> mode the lock recorded
 
     def subscriptions_of(self, event_key: str) -> list[Subscription]:
         return [s for s in self.subscriptions if s.event == event_key]

@@ -9,7 +9,6 @@ change or remove compared with the base branch.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,9 @@ from registry.compat import diff_schemas
 from registry.errors import EventplaneError
 from registry.findings import Finding, Report, Severity
 from registry.model import EventContract, Registry, Subscription
+from registry.recorded import iter_recorded
+from registry.replay import SAMPLES, Replay, evidence_paths, registry_at, replay, routes_of
+from registry.routing.deliveries import SubscriptionRoutes
 
 __all__ = [
     "Affected",
@@ -315,8 +317,13 @@ def markdown_report(
     root: Path,
     stacks: Sequence[str] | None = None,
     planner: Callable[..., _Plan] | None = None,
+    *,
+    recorded: Sequence[Path] | None = None,
 ) -> str:
     """`check --format markdown`: the gate's result as a PR comment, compared with git ref `against`.
+
+    Recorded traffic (the committed `contracts/evidence/`, plus `recorded`
+    files) is replayed through both sides' subscriptions when filters change.
 
     `head` is None when the contract files could not be loaded: the comment
     then lists the load findings, since nothing else can be compared.
@@ -336,41 +343,21 @@ def markdown_report(
         from registry.stack_config import known_stacks
 
         stacks = known_stacks(root)
-    base_dir = _base_contracts(contracts, against) if against else None
-    try:
-        base = _load_base(base_dir)
+    if against is None:
+        return render_pr_report(None, head, report, stack_plans(root, stacks, None, contracts, planner), None)
+    with registry_at(against, contracts, strict=False) as (base, base_dir):
         plans = stack_plans(root, stacks, base_dir if base is not None else None, contracts, planner)
-        return render_pr_report(base, head, report, plans)
-    finally:
-        if base_dir is not None:
-            shutil.rmtree(
-                next(p for p in base_dir.parents if p.name.startswith("eventplane-base-")), ignore_errors=True
-            )
+        traffic = None
+        if _routing_changes(subscription_changes(base, head)):  # read recorded events only when they can differ
+            paths = [*evidence_paths(contracts), *(recorded or ())]
+            records = iter_recorded(paths) if paths else iter(())
+            traffic = replay(records, routes_of(head), routes_of(base) if base else SubscriptionRoutes([], {}))
+        return render_pr_report(base, head, report, plans, traffic)
 
 
-def _base_contracts(contracts: Path, against: str) -> Path | None:
-    """The contracts folder as it is on `against`, extracted to a temp dir; None when it does not exist there."""
-    import subprocess
-
-    from registry.gate import checkout_to
-
-    try:
-        directory = checkout_to(against, contracts)
-    except subprocess.CalledProcessError:
-        return None
-    return directory if (directory / "events").is_dir() else None
-
-
-def _load_base(directory: Path | None) -> Registry | None:
-    """The base registry; None when there is none or it does not load (then everything counts as new)."""
-    if directory is None:
-        return None
-    from registry.loader import load_registry
-
-    try:
-        return load_registry(directory, display_root=directory.parent)
-    except EventplaneError:
-        return None
+def _routing_changes(subs: Sequence[SubscriptionChange]) -> list[SubscriptionChange]:
+    """Subscriptions added, removed, or whose event, versions, filter or delivery changed: what they receive may differ."""
+    return [c for c in subs if c.status != "changed" or {"event", "versions", "filter", "delivery"} & set(c.fields)]
 
 
 def _findings_table(findings: Sequence[Finding]) -> list[str]:
@@ -401,10 +388,11 @@ def _counterexample_cell(example: Any) -> str:
 
 
 def _cell(value: Any, limit: int = 0) -> str:
-    """A table cell on one line; `limit` shortens values (schemas) that would drown the table."""
+    """A table cell on one line, HTML-escaped; `limit` shortens values (schemas) that would drown the table."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
     if limit and len(text) > limit:
         text = text[: limit - 3] + "..."
+    text = text.replace("&", "&amp;").replace("<", "&lt;")  # `<domain>/<Event>` is not a tag; a lone ">" opens none
     return text.replace("|", "\\|").replace("\n", " ") or " "
 
 
@@ -418,8 +406,10 @@ def render_pr_report(
     head: Registry,
     gate_report: Report,
     plans: Mapping[str, tuple[_Plan | None, _Plan | None]] | None,
+    traffic: Replay | None = None,
 ) -> str:
-    """Markdown for a PR comment; `plans` maps a stack to its (base, head) plans, None when it could not run."""
+    """Markdown for a PR comment; `plans` maps a stack to its (base, head) plans, None when it could not run;
+    `traffic` is recorded events replayed through the base's and the head's subscriptions."""
     events = event_changes(base, head)
     subs = subscription_changes(base, head)
     findings = sorted(gate_report.sorted(), key=lambda f: f.severity != Severity.ERROR)  # errors first, order kept
@@ -486,9 +476,45 @@ def render_pr_report(
         )
     else:
         out.append("No subscriber is affected.")
+    routing = _routing_changes(subs)
+    if routing and traffic is not None:
+        out += ["", "### Recorded traffic through the changed routing", ""]
+        out += _traffic(traffic, routing)
     out += ["", "### Plan versus the base branch", ""]
     out += _plans(plans)
     return "\n".join(out) + "\n"
+
+
+def _traffic(traffic: Replay, routing: Sequence[SubscriptionChange]) -> list[str]:
+    """Per subscription whose routing changed (and any other whose deliveries differ): gained and lost events."""
+    if not traffic.events:
+        return [
+            (
+                "No recorded events to replay: commit producers' events under `contracts/evidence/` "
+                "or pass `check --events FILE|DIR`."
+            )
+        ]
+    changed = {c.id for c in routing}
+    rows = [r for r in traffic.subscriptions if r.subscription in changed or r.changed]
+    head = [
+        f"{traffic.events} recorded event(s) routed through the base and the head subscriptions"
+        + (f" ({len(traffic.bad)} unreadable line(s) skipped)" if traffic.bad else "")
+        + ".",
+        "",
+    ]
+    return head + _table(
+        ["subscription", "delivered (base -> head)", "gained", "lost", f"samples (first {SAMPLES})"],
+        (
+            [
+                r.subscription,
+                f"{r.base if r.in_base else '-'} -> {r.head if r.in_head else '-'}",
+                f"+{r.gained}",
+                f"-{r.lost}",
+                "; ".join([*(f"+ {s}" for s in r.gained_samples), *(f"- {s}" for s in r.lost_samples)]) or "-",
+            ]
+            for r in rows
+        ),
+    )
 
 
 def _plans(plans: Mapping[str, tuple[_Plan | None, _Plan | None]] | None) -> list[str]:

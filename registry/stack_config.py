@@ -9,7 +9,6 @@ hands the program; both parse the same way.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from typing import Any, NoReturn
 
 import yaml
 
+from registry import strict
+from registry.aws_limits import api_endpoint_problem, schedule_problem
 from registry.errors import InputError, UsageError
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Alarms",
     "ApiAuth",
     "ApiDestinationConfig",
+    "Monitor",
     "Schedule",
     "StackConfig",
     "existing_stack_file",
@@ -47,13 +49,13 @@ CONFIG_KEYS = (
     "functions",
     "subscriptions",
     "schedule",
+    "monitor",
 )
 AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _CONFIG_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _FUNCTION_ARN_RE = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
-_SCHEDULE_RE = re.compile(r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,15 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Monitor:
+    """The contract monitor: off unless enabled; `buses` None = every bus a contracted event is put on."""
+
+    enabled: bool = False
+    sample_rate: float = 1.0  # fraction of events judged (by a hash of the event id)
+    buses: tuple[str, ...] | None = None  # "ours" = this stack's bus; else a producer's bus a contract names
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: str
     source: str  # the file the values came from, for messages
@@ -108,6 +119,7 @@ class StackConfig:
     disabled: tuple[str, ...]
     schedule: Schedule | None
     secret_keys: tuple[str, ...] = field(default=())  # every secret config key the program will require
+    monitor: Monitor = field(default_factory=Monitor)
 
     def subscription_enabled(self, sub_id: str) -> bool:
         if sub_id in self.disabled:
@@ -126,9 +138,13 @@ def known_stacks(root: Path) -> list[str]:
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` map of a stack file, keys as Pulumi writes them (`eventplane:namePrefix`)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = strict.safe_load_yaml(path.read_bytes().decode("utf-8")) or {}
     except OSError as exc:
         raise InputError(str(path), f"cannot read stack file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 text: byte {exc.start} cannot be decoded") from exc
+    except strict.DuplicateKeys as exc:
+        raise InputError(str(path), exc.message, line=exc.line, column=exc.column, hint=exc.hint) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(
@@ -186,12 +202,19 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
     secret_keys = tuple(sorted({d.auth.secret_key for d in destinations.values()}))
     for key in secret_keys:
         raw = values.get(f"{NAMESPACE}:{key}")
-        if raw is not None and not (isinstance(raw, dict) and set(raw) == {"secure"}):
+        if raw is None or (isinstance(raw, dict) and set(raw) == {"secure"}):
+            continue
+        if isinstance(raw, dict) and "secure" in raw:
             p.fail(
                 key,
-                "a secret is written in plain text",
-                f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
+                f"an encrypted secret holds only `secure`; extra key(s): {', '.join(sorted(map(str, set(raw) - {'secure'})))}",
+                "remove the extra keys, keeping `secure: <ciphertext>` as `pulumi config set --secret` wrote it",
             )
+        p.fail(
+            key,
+            "a secret is written in plain text",
+            f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
+        )
     return StackConfig(
         stack=stack,
         source=source,
@@ -222,6 +245,7 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
         disabled=_ids(p, "subscriptions/disabled", subs.get("disabled", [])),
         schedule=_schedule(p, p.mapping("schedule", None), functions),
         secret_keys=secret_keys,
+        monitor=_monitor(p, p.mapping("monitor", {})),
     )
 
 
@@ -242,9 +266,9 @@ class _Reader:
         value = self.values.get(f"{namespace}:{key}")
         if isinstance(value, str) and value[:1] in "{[":
             try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                self.fail(key, "not valid JSON", "write the value as YAML or valid JSON")
+                return strict.loads(value)
+            except strict.StrictJsonError as exc:
+                self.fail(key, f"not valid JSON: {exc.message}", "write the value as YAML or valid JSON")
         return value
 
     def string(self, key: str, *, namespace: str = NAMESPACE, pattern: re.Pattern[str], hint: str) -> str:
@@ -298,6 +322,9 @@ def _destination(p: _Reader, name: str, spec: Any) -> ApiDestinationConfig:
             f"expected an https:// URL, got {endpoint!r}",
             "API destinations accept only HTTPS endpoints",
         )
+    why = api_endpoint_problem(endpoint)
+    if why:
+        p.fail(f"{key}/endpoint", f"EventBridge would refuse the endpoint {endpoint!r}: {why}", "fix the URL")
     method = spec.get("method", "POST")
     if method not in _METHODS:
         p.fail(f"{key}/method", f"unknown HTTP method {method!r}", f"use one of {', '.join(_METHODS)}")
@@ -347,11 +374,13 @@ def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule |
     if spec is None:
         return None
     expression = spec.get("expression")
-    if not isinstance(expression, str) or not _SCHEDULE_RE.match(expression):
+    why = schedule_problem(expression) if isinstance(expression, str) else "expected cron(...) or rate(...)"
+    if why:
         p.fail(
             "schedule/expression",
-            f"expected cron(...) or rate(...), got {expression!r}",
-            "e.g. `expression: cron(0 2 * * ? *)`",
+            f"EventBridge would refuse the schedule {expression!r}: {why}",
+            "e.g. `expression: cron(0 2 * * ? *)` (minutes hours day-of-month month day-of-week year) "
+            "or `rate(5 minutes)`",
         )
     name = spec.get("name", "schedule")
     if not isinstance(name, str) or not _PREFIX_RE.match(name):
@@ -363,3 +392,23 @@ def _schedule(p: _Reader, spec: Any, functions: Mapping[str, str]) -> Schedule |
     if function and function not in functions:
         p.fail("schedule/function", f"unknown function {function!r}", f"add it under `{NAMESPACE}:functions`")
     return Schedule(name=name, expression=expression, function=function)
+
+
+def _monitor(p: _Reader, spec: Mapping[str, Any]) -> Monitor:
+    unknown = sorted(set(spec) - {"enabled", "sampleRate", "buses"})
+    if unknown:
+        p.fail(f"monitor/{unknown[0]}", "unknown key", "use `enabled`, `sampleRate` and `buses`")
+    enabled = spec.get("enabled", False)
+    if not isinstance(enabled, bool):
+        p.fail("monitor/enabled", f"expected true or false, got {enabled!r}", "write `enabled: true`")
+    rate = spec.get("sampleRate", 1.0)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
+        p.fail("monitor/sampleRate", f"expected a number in (0, 1], got {rate!r}", "e.g. `sampleRate: 0.1` judges 10 %")
+    buses = spec.get("buses")
+    if buses is not None and (
+        not isinstance(buses, list) or not buses or not all(isinstance(b, str) and b for b in buses)
+    ):
+        p.fail(
+            "monitor/buses", f"expected a list of bus names, got {buses!r}", "e.g. `buses: [ours, Serverlesspresso]`"
+        )
+    return Monitor(enabled=enabled, sample_rate=float(rate), buses=tuple(buses) if buses is not None else None)

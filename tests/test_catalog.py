@@ -20,6 +20,7 @@ import pytest
 from registry.catalog import build_catalog, render_site
 from registry.catalog.graph import Graph
 from registry.catalog.layout import layout
+from registry.catalog.markdown import GENERATED_HEADER
 from registry.catalog.mermaid import to_mermaid
 from registry.catalog.model import attributes_of
 from registry.catalog.svg import to_svg
@@ -402,11 +403,14 @@ def test_command_writes_the_site_and_removes_pages_of_deleted_events(tmp_path: P
     out = tmp_path / "out"
     stale = out / "events" / "gone" / "Old.md"
     stale.parent.mkdir(parents=True)
-    stale.write_text("old")
+    stale.write_text(GENERATED_HEADER + "\n# gone/Old\n")  # a page an earlier run generated
+    mine = out / "events" / "notes.md"  # a page the catalog did not write: never removed
+    mine.write_text("my notes")
     result = _cli("catalog", "--contracts", str(contracts), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "removed 1 stale page(s)" in result.stdout
     assert not stale.exists()
+    assert mine.read_text() == "my notes"
     assert (out / "index.html").is_file() and (out / "events/orders/OrderCreated.md").is_file()
 
 

@@ -53,7 +53,13 @@ def test_dev_coffee_flow_counts_each_order_once(dev_run):
         "cancelled": 1,
         "drinks": {"Latte": 2, "Mocha": 1},
     }
-    assert sum(i["records"] for i in coffee["lambda_invocations"]) == 8
+    assert sum(i["records"] for i in coffee["lambda_invocations"] if i["function"] == "metrics-function") == 8
+    # the monitor judges every delivery (it observes, it does not dedupe): o-1 put twice and each
+    # delivered twice, o-2 and o-3 once; the cancel delivered twice
+    assert coffee["monitor"] == {
+        "coffeeshop/OrderCancelled": {"accepted": 2, "rejected": 0, "versions": {"v1": 2}},
+        "coffeeshop/WaitingCompletion": {"accepted": 6, "rejected": 0, "versions": {"v1": 6}},
+    }
 
 
 def test_dev_checkout_analytics_filter_rejects_99_99(dev_run):
@@ -68,7 +74,8 @@ def test_dev_failing_api_is_retried_then_dead_lettered(dev_run):
     assert [c["status"] for c in failing["api_calls"]] == [500] * 11
     assert [c["attempt"] for c in failing["api_calls"]] == list(range(11))
     (event,) = failing["events"]
-    assert event["steps"][-1]["kind"] == "dlq"
+    api = [s["kind"] for s in event["steps"] if s["kind"] in ("api", "dlq")]
+    assert api[-2:] == ["api", "dlq"]
 
 
 def _fixture_plan(monkeypatch):
@@ -112,3 +119,10 @@ def test_unknown_stack_is_exit_2_listing_known_stacks(monkeypatch, capsys):
     assert main(["local", "--stack", "nope"]) == 2
     err = capsys.readouterr().err
     assert "unknown stack 'nope'" in err and "dev" in err and "prod" in err
+
+
+def test_dev_monitor_names_the_first_failing_pointer_of_a_drifted_event(dev_run):
+    drift = _scenario(dev_run[1], "coffee-shop-drift")
+    assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v1": 1}}}
+    (violation,) = drift["violations"]
+    assert (violation["event"], violation["pointer"]) == ("coffeeshop/WaitingCompletion", "/detail/orderId")

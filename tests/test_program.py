@@ -37,6 +37,7 @@ COMPONENTS = {
     "MetricsPipeline",
     "LambdaDelivery",
     "Schedule",
+    "ContractMonitor",
 }
 
 
@@ -88,6 +89,7 @@ def test_components_use_the_pinned_type_tokens(dev: Plan) -> None:
         "eventplane:index:ApiDestination",
         "eventplane:index:MetricsPipeline",
         "eventplane:index:Schedule",
+        "eventplane:index:ContractMonitor",
     } <= kinds
 
 
@@ -260,10 +262,12 @@ def test_metrics_pipeline_shape(dev: Plan) -> None:
     assert table.inputs["pointInTimeRecovery"]["enabled"] is True
     assert table.inputs["serverSideEncryption"]["enabled"] is True
     assert table.inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
-    (function,) = dev.of_type("aws:lambda/function:Function")
+    (function,) = [f for f in dev.of_type("aws:lambda/function:Function") if f.name == "metrics-function"]
     assert function.inputs["environment"]["variables"]["METRICS_TABLE"] == table.inputs["name"]
     assert function.inputs["sourceCodeHash"]
-    mappings = dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+    mappings = [
+        m for m in dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping") if m.parent == function.parent
+    ]
     assert mappings and all(m.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
     (role_policy,) = [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == function.parent]
     scoped = {s["Sid"]: s["Resource"] for s in statements(role_policy.inputs["policy"])}
@@ -386,14 +390,77 @@ def test_every_dlq_fed_by_redrive_allows_exactly_its_source_queues(dev: Plan, pr
             assert policy == {"redrivePermission": "byQueue", "sourceQueueArns": sorted(sources[dlq])}
 
 
-def test_the_metrics_function_runs_the_python_its_bytecode_was_built_for(dev: Plan) -> None:
+def test_the_bundled_functions_run_the_python_their_bytecode_was_built_for(dev: Plan) -> None:
     import zipfile
 
     from registry import bundle
 
-    (function,) = dev.of_type("aws:lambda/function:Function")
-    assert function.inputs["runtime"] == bundle.LAMBDA_RUNTIME
+    functions = dev.of_type("aws:lambda/function:Function")
+    assert {f.inputs["handler"] for f in functions} == {bundle.METRICS_HANDLER, bundle.MONITOR_HANDLER}
     version = bundle.LAMBDA_RUNTIME.removeprefix("python").replace(".", "")
-    with zipfile.ZipFile(function.inputs["code"]["fileArchive"]) as archive:
-        tags = {n.rsplit(".", 2)[-2] for n in archive.namelist() if n.endswith(".pyc")}
-    assert tags == {f"cpython-{version}"}
+    for function in functions:
+        assert function.inputs["runtime"] == bundle.LAMBDA_RUNTIME
+        with zipfile.ZipFile(function.inputs["code"]["fileArchive"]) as archive:
+            tags = {n.rsplit(".", 2)[-2] for n in archive.namelist() if n.endswith(".pyc")}
+        assert tags == {f"cpython-{version}"}
+
+
+# -- the contract monitor -------------------------------------------------------------------------
+
+
+def _monitor_rules(plan: Plan) -> list[Any]:
+    (component,) = [r for r in plan.resources if r.type == "eventplane:index:ContractMonitor"]
+    return [r for r in plan.of_type(RULE) if r.parent == component.urn]
+
+
+def test_the_monitor_watches_every_contracted_type_on_the_bus_it_is_put_on(dev: Plan, registry: Registry) -> None:
+    from registry.routing import compile_pattern
+
+    rules = _monitor_rules(dev)
+    buses = {r.inputs["eventBusName"] for r in rules}
+    assert len(buses) == 3 and {"Serverlesspresso", "default"} < buses  # ours, the coffee shop's, AWS's
+    for contract in registry.events.values():
+        envelope = contract.envelope(contract.latest.examples[0])
+        matching = [r for r in rules if compile_pattern(json.loads(r.inputs["eventPattern"])).matches(envelope)]
+        assert len(matching) == 1, contract.key
+        ours = next(iter(buses - {"Serverlesspresso", "default"}))
+        assert matching[0].inputs["eventBusName"] == (contract.bus or ours), contract.key
+    stranger = {**envelope, "detail-type": "NotContracted"}
+    assert not any(compile_pattern(json.loads(r.inputs["eventPattern"])).matches(stranger) for r in rules)
+
+
+def test_the_monitor_publishes_metrics_through_its_logs_and_alarms_on_violations(dev: Plan) -> None:
+    from registry import bundle
+
+    (component,) = [r for r in dev.resources if r.type == "eventplane:index:ContractMonitor"]
+    (function,) = [f for f in dev.of_type("aws:lambda/function:Function") if f.parent == component.urn]
+    assert function.inputs["handler"] == bundle.MONITOR_HANDLER
+    assert function.inputs["environment"]["variables"]["MONITOR_SAMPLE_RATE"] == "1.0"
+    (role_policy,) = [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == component.urn]
+    actions = {a for s in statements(role_policy.inputs["policy"]) for a in s["Action"]}
+    assert not any(a.startswith("cloudwatch:") for a in actions)  # EMF: no PutMetricData
+    assert actions == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    mappings = [m for m in dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping") if m.parent == component.urn]
+    assert len(mappings) == len(_monitor_rules(dev))
+    consumed = {s["Sid"]: s["Resource"] for s in statements(role_policy.inputs["policy"])}["ConsumeItsQueues"]
+    assert sorted(consumed) == sorted(m.inputs["eventSourceArn"] for m in mappings)
+    alarms = [a for a in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name == "monitor-violations-alarm"]
+    (alarm,) = alarms
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"], alarm.inputs["threshold"]) == (
+        "Eventplane/Contracts",
+        "Violations",
+        1,
+    )
+    assert "dimensions" not in alarm.inputs  # the handler writes Violations with an empty dimension set
+
+
+def test_the_monitor_is_off_unless_the_stack_enables_it(prod: Plan) -> None:
+    assert not [r for r in prod.resources if r.type == "eventplane:index:ContractMonitor"]
+    assert {f.name for f in prod.of_type("aws:lambda/function:Function")} == {"metrics-function"}

@@ -98,13 +98,16 @@ def _events(catalog: Catalog) -> str:
             escape(e.compatibility),
             "yes" if e.external else "no",
             str(len(catalog.subscribers(e.key))),
+            escape(catalog.evidence_text(e.key)),
         ]
+        + ([escape(catalog.monitor_text(e.key))] if catalog.monitor else [])
         for e in catalog.events
     ]
     out = [
         '<h2 id="events">Events</h2>',
         _table(
-            ["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers"],
+            ["event", "owner / service", "action", "versions", "compatibility", "external", "subscribers", "evidence"]
+            + (["monitor (last local run)"] if catalog.monitor else []),
             rows,
             "events",
         ),
@@ -177,7 +180,8 @@ def _event(catalog: Catalog, event: EventContract) -> str:
         ["compatibility", escape(event.compatibility)],
         ["external", "yes" if event.external else "no"],
         ["dedupe key", escape(", ".join(event.dedupe_key))],
-    ]
+        ["evidence", escape(catalog.evidence_text(event.key))],
+    ] + ([["monitor (last local run)", escape(catalog.monitor_text(event.key))]] if catalog.monitor else [])
     subs = [
         [
             escape(s.id),

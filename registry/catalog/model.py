@@ -9,7 +9,8 @@ same bytes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from registry.catalog.graph import Graph
@@ -63,14 +64,46 @@ class Catalog:
     events: tuple[EventContract, ...]  # sorted by key
     flows: tuple[Flow, ...]
     routing: Graph
+    # event key -> recorded-event files under <contracts>/evidence/<domain>/<Event>/ (0: no evidence)
+    evidence: Mapping[str, int] = field(default_factory=dict)
+    # event key -> the contract monitor's last counts in an embedded run ({} when none were given)
+    monitor: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def evidence_text(self, key: str) -> str:
+        count = self.evidence.get(key, 0)
+        return f"{count} file(s)" if count else "none"
+
+    def monitor_text(self, key: str) -> str:
+        counts = self.monitor.get(key)
+        if counts is None:
+            return "-"
+        return f"{counts.get('accepted', 0)} accepted, {counts.get('rejected', 0)} rejected"
 
     def subscribers(self, event_key: str) -> list[Subscription]:
         return sorted(self.registry.subscriptions_of(event_key), key=lambda s: s.id)
 
 
-def build_catalog(registry: Registry) -> Catalog:
+def build_catalog(registry: Registry, monitor: Mapping[str, Mapping[str, Any]] | None = None) -> Catalog:
+    """`monitor`: the contract monitor's counts from an embedded run (`local`), shown when given."""
     events = tuple(registry.events[k] for k in sorted(registry.events))
-    return Catalog(registry=registry, events=events, flows=_flows(registry), routing=_routing(registry))
+    return Catalog(
+        registry=registry,
+        events=events,
+        flows=_flows(registry),
+        routing=_routing(registry),
+        evidence=evidence_files(registry),
+        monitor=dict(monitor or {}),
+    )
+
+
+def evidence_files(registry: Registry) -> dict[str, int]:
+    """How many recorded-event files back each contract (`<contracts>/evidence/<domain>/<Event>/*`)."""
+    base = Path(registry.root) / "evidence"
+    counts: dict[str, int] = {}
+    for key in sorted(registry.events):
+        folder = base / key
+        counts[key] = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    return counts
 
 
 def attributes_of(schema: Mapping[str, Any]) -> list[Attribute]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from registry import atomic
 from registry.codegen.render import GENERATED_MARKER, GeneratedFile
 
 __all__ = ["RUNTIME_FILES", "stale_files", "write_bindings"]
@@ -42,7 +41,7 @@ def write_bindings(files: Sequence[GeneratedFile], out: Path) -> tuple[list[str]
         if _read(target) == file.text:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, file.text)
+        atomic.write_text(target, file.text)
         written.append(file.path)
     wanted = {f.path for f in files}
     removed = [path for path in _generated_on_disk(out) if path not in wanted]
@@ -69,14 +68,3 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

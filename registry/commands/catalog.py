@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from registry import atomic
 from registry.catalog import build_catalog, render_site
+from registry.catalog.markdown import GENERATED_HEADER
 from registry.commands.options import add_contracts_option
-from registry.errors import InputError
 from registry.loader import load_registry
 
 __all__ = ["DEFAULT_OUT", "register", "run", "write_site"]
@@ -24,12 +25,23 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output directory (default: docs/catalog)"
     )
+    parser.add_argument(
+        "--monitor",
+        type=Path,
+        metavar="FILE",
+        help="show the contract monitor's counts from an embedded run (build/monitor/<stack>.json, or `local --json`)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     registry = load_registry(args.contracts)  # RegistryInvalid (exit 1/2) carries every finding
-    files = render_site(build_catalog(registry))
+    monitor = None
+    if args.monitor is not None:
+        from registry.local.monitor import read_counts
+
+        monitor = read_counts(args.monitor)
+    files = render_site(build_catalog(registry, monitor))
     removed = write_site(files, args.out)
     print(
         f"catalog: wrote {len(files)} files to {args.out}"
@@ -39,15 +51,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_site(files: dict[str, str], out: Path) -> list[Path]:
-    """Write every file; delete event pages no longer generated (a removed event leaves no page behind)."""
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "the catalog output path is a file", hint="pass --out DIR naming a directory")
-    for relative, text in files.items():
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    """Write every file (staged, then swapped in); delete only event pages an earlier run generated.
+
+    A page is ours when it starts with the catalog's generated-by header, so a
+    hand-written file under --out is never removed.
+    """
+    atomic.write_tree(out, files, last=[name for name in ("index.md", "index.html") if name in files])
     wanted = {out / relative for relative in files}
-    stale = sorted(p for p in (out / "events").rglob("*.md") if p not in wanted) if (out / "events").is_dir() else []
+    events = out / "events"
+    pages = sorted(p for p in events.rglob("*.md") if p not in wanted) if events.is_dir() else []
+    stale = [p for p in pages if _generated(p)]
     for path in stale:
         path.unlink()
     return stale
+
+
+def _generated(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().rstrip("\n") == GENERATED_HEADER
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from registry.commands.options import add_contracts_option
+from registry.commands.options import add_contracts_option, stack_root
 from registry.errors import UsageError
 from registry.gate import GateResult, evaluate
 
@@ -26,17 +26,32 @@ def register(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="markdown: the pull-request comment (changes, findings, affected subscribers, plan per stack versus --against)",
     )
+    parser.add_argument(
+        "--events",
+        type=Path,
+        action="append",
+        metavar="FILE|DIR",
+        help="with --format markdown: recorded events replayed through changed filters (besides contracts/evidence/)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.json and args.format == "markdown":
         raise UsageError("choose one of --json and --format markdown")
-    result = evaluate(args.contracts, against=args.against, semantic=not args.no_semantic)
+    if args.events and args.format != "markdown":
+        raise UsageError("--events feeds the PR report: use it with --format markdown")
+    result = evaluate(
+        args.contracts, against=args.against, stack_root=stack_root(args.contracts), semantic=not args.no_semantic
+    )
     if args.format == "markdown":
         from registry.pr_report import markdown_report  # plans import pulumi: only when asked
 
-        print(markdown_report(result.registry, result.report, args.contracts, args.against, Path.cwd()))
+        print(
+            markdown_report(
+                result.registry, result.report, args.contracts, args.against, Path.cwd(), recorded=args.events
+            )
+        )
         return result.exit_code
     print(json.dumps(_as_json(result), indent=2, sort_keys=True) if args.json else _as_text(result, args.against))
     return result.exit_code

@@ -16,6 +16,7 @@ from registry.errors import InputError
 from registry.findings import Report
 from registry.gate import default_semantic
 from registry.jsonfile import read_json_file
+from registry.schema_refs import ref_problems
 
 __all__ = ["register", "run"]
 
@@ -39,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     mode = args.mode.upper()
     directions(mode)  # unknown mode -> UsageError before any file is read
     old, new = _read(args.old), _read(args.new)
+    for file, schema in ((args.old, old), (args.new, new)):
+        for problem in ref_problems(schema)[:1]:  # a schema we cannot fully read is an input error, not a verdict
+            raise InputError(file, problem.message, pointer=problem.pointer, hint=problem.hint)
     old_doc, new_doc = load(old, args.old), load(new, args.new)
     validate(old_doc, args.old)
     validate(new_doc, args.new)

@@ -54,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
             pending.process.kill()
             pending.process.wait()
     result = run_scenarios(args.stack, resources, registry, scenarios, auth_hints(config))
+    if any(r.monitor for r in result.runs):  # the catalog shows these with `catalog --monitor FILE`
+        from registry.local.monitor import counts_file, save_counts, total_counts
+
+        save_counts(counts_file(root, args.stack), args.stack, total_counts(r.monitor for r in result.runs))
     if args.json:
         sys.stdout.write(json.dumps(to_json(result), indent=2, sort_keys=True, default=str) + "\n")
     else:

@@ -1,7 +1,11 @@
 """`route EVENT.json`: where one event goes on a stack, and why, before it is ever sent.
 
-Uses the same pattern builders as the Pulumi program and the conformance-
-tested matcher, so the answer is what AWS would do with the deployed rules.
+`route --events FILE|DIR [--against REF]`: recorded traffic replayed through
+the stack's subscriptions (and the base ref's), counting per subscription the
+events gained and lost.
+
+Uses the same pattern builders as the Pulumi program and the shared routing
+machine, so the answer is what AWS would do with the deployed rules.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from typing import Any
 import fastjsonschema
 
 from registry.commands.options import add_contracts_option
-from registry.errors import InputError
+from registry.errors import InputError, UsageError
 from registry.jsonfile import read_json_file
 from registry.loader import load_registry, schema_validator
 from registry.model import EventContract, Registry, Subscription, envelope_defaults
-from registry.patterns import fork_policy, rule_pattern, topic_rule_pattern
-from registry.routing import compile_pattern, compile_policy
+from registry.patterns import fork_policy, rule_pattern
+from registry.recorded import iter_recorded, recorded_files
+from registry.replay import registry_at, render_text, replay, routes_of
+from registry.routing.deliveries import SubscriptionRoutes
 from registry.stack_config import load_stack_config
 
 __all__ = ["Hop", "route_event"]
@@ -40,8 +46,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "event",
         type=Path,
+        nargs="?",
         metavar="EVENT.json",
         help="an EventBridge event (envelope with detail), as producers send it",
+    )
+    parser.add_argument(
+        "--events",
+        type=Path,
+        action="append",
+        metavar="FILE|DIR",
+        help="recorded events (JSON Lines, SQS/SNS/CloudWatch Logs records) to replay; repeatable",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="REF",
+        help="with --events: also route through the subscriptions on git ref REF and report gained / lost",
     )
     parser.add_argument("--stack", default="dev", help="stack whose enabled subscriptions count (default: dev)")
     add_contracts_option(parser)
@@ -50,6 +69,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.event is None) == (args.events is None):
+        raise UsageError("give one EVENT.json, or --events FILE|DIR with recorded events")
+    if args.events is not None:
+        return _run_replay(args)
+    if args.against:
+        raise UsageError("--against compares recorded traffic: use it with --events FILE|DIR")
     event = _read_event(args.event)
     registry = load_registry(args.contracts)
     config = load_stack_config(Path.cwd(), args.stack)
@@ -74,6 +99,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_replay(args: argparse.Namespace) -> int:
+    """Recorded events through the stack's subscriptions, and the base ref's with --against."""
+    head = load_registry(args.contracts)
+    config = load_stack_config(Path.cwd(), args.stack)
+    enabled = [s.id for s in head.subscriptions if config.subscription_enabled(s.id)]
+    recorded_files(args.events)  # a missing path is exit 2 before any git work; events are then streamed
+    records = iter_recorded(args.events)
+    if args.against:
+        with registry_at(args.against, args.contracts) as (base, _):
+            base_routes = SubscriptionRoutes([], {})  # no contracts on the ref: everything is gained
+            if base is not None:
+                base_routes = routes_of(base, [s.id for s in base.subscriptions if config.subscription_enabled(s.id)])
+            result = replay(records, routes_of(head, enabled), base_routes)
+    else:
+        result = replay(records, routes_of(head, enabled))
+    if args.json:
+        print(json.dumps({"stack": args.stack, "against": args.against, **result.to_json()}, indent=2))
+    else:
+        print(f"Replay on stack {args.stack}" + (f", compared with {args.against}" if args.against else ""))
+        print(render_text(result, args.against))
+    return 0
+
+
 def route_event(event: dict[str, Any], contract: EventContract | None, subscriptions: list[Subscription]) -> list[Hop]:
     """Every subscription of the event's contract, delivered or not, with the reason.
 
@@ -81,19 +129,26 @@ def route_event(event: dict[str, Any], contract: EventContract | None, subscript
     reaches it only when the producer puts it there, never on our bus."""
     if contract is None:
         return []
+    mine = [s for s in subscriptions if s.event == contract.key]
+    routes = SubscriptionRoutes(mine, {contract.key: contract})
+    reached = set(routes.delivered(event))
     hops = []
     on_bus = f" on bus {contract.bus}" if contract.bus else ""  # a producer's bus; ours otherwise
-    for sub in (s for s in subscriptions if s.event == contract.key):
+    for sub in mine:
         rule = f"rule {sub.id}{on_bus}"
+        error = routes.invalid.get(sub.id)
+        if error is not None:
+            hops.append(Hop(sub.id, False, (rule,), f"the filter is not valid ({error}): run check"))
+            continue
+        delivered = sub.id in reached
         if sub.delivery.type == "fork":
             topic = f"topic {contract.key}"
             target = f"queue {sub.id} ({sub.delivery.options.get('pipeline', 'plain')})"
             fanout = f"rule {contract.key}-fanout{on_bus}"
-            if not compile_pattern(topic_rule_pattern(contract)).matches(event):
+            if (event.get("source"), event.get("detail-type")) != (contract.source, contract.detail_type):
                 hops.append(Hop(sub.id, False, (fanout,), "source / detail-type differ"))
                 continue
             policy = fork_policy(sub)
-            delivered = policy is None or compile_policy(policy, scope="MessageBody").matches(event)
             reason = (
                 "no filter policy"
                 if policy is None
@@ -102,7 +157,6 @@ def route_event(event: dict[str, Any], contract: EventContract | None, subscript
             hops.append(Hop(sub.id, delivered, (fanout, topic, target), reason))
         else:
             pattern = rule_pattern(sub, contract)
-            delivered = compile_pattern(pattern).matches(event)
             reason = (
                 "pattern matched"
                 if delivered

@@ -93,6 +93,7 @@ class _Invocation:
     records: int
     failed: int
     error: str = ""
+    seconds: float = 0.0  # wall time inside the handler: the local stand-in for billed duration
 
 
 def import_handler(function: Function) -> Handler | None:
@@ -177,25 +178,31 @@ class Engine:
         auth_hints: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         from registry.routing import compile_pattern, compile_policy  # the conformance-tested matcher
+        from registry.routing.machine import Machine  # one machine per bus, one per topic and scope
 
         self.topology = topology
         self.dep = deployment
         self.endpoint = endpoint
         self.resolve_handler = resolve_handler
         self.rules = [r for r in topology.rules if r.enabled and r.pattern]
-        self.patterns = {r.name: compile_pattern(json.loads(r.pattern or "{}")) for r in self.rules}
-        self.policies = {
-            s.name: compile_policy(json.loads(s.filter_policy), s.filter_policy_scope)
-            for t in topology.topics.values()
-            for s in t.subscriptions
-            if s.filter_policy
-        }
+        self.buses: dict[str, Machine[int]] = {}  # bus -> index of each of its rules in self.rules
+        for index, rule in enumerate(self.rules):
+            self.buses.setdefault(rule.bus, Machine()).add(index, compile_pattern(json.loads(rule.pattern or "{}")))
+        self.topic_filters: dict[tuple[str, str], Machine[str]] = {}  # (topic, scope) -> filtered subscriptions
+        for topic_name, topic in topology.topics.items():
+            for sub in topic.subscriptions:
+                if sub.filter_policy:
+                    scope = sub.filter_policy_scope or "MessageAttributes"
+                    policy = compile_policy(json.loads(sub.filter_policy), scope)
+                    self.topic_filters.setdefault((topic_name, scope), Machine()).add(sub.name, policy)
         self.queue_policies = {q.name: json.loads(q.policy) for q in topology.queues.values() if q.policy}
         self.traces: list[Trace] = []
         self.delivered: dict[str, list[str]] = {}  # queue -> labels of events sent to it
         self.api_attempts: list[ApiAttempt] = []
         self.invocations: list[_Invocation] = []
         self.handler_log_lines = 0
+        self.logs: dict[str, list[str]] = {}  # function -> the lines it wrote (what CloudWatch Logs would hold)
+        self._last_seconds = 0.0
         self.credentials: dict[str, Credentials] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # destination -> (tokens, when)
         self._tokens: dict[str, str] = {}
@@ -346,12 +353,15 @@ class Engine:
 
     def _deliver_topic(self, trace: Trace, topic_name: str, message: str, envelope: Mapping[str, Any]) -> None:
         topic = self.topology.topics[topic_name]
+        passed = {  # EventBridge publishes the event JSON with no message attributes
+            name
+            for (t, scope), machine in self.topic_filters.items()
+            if t == topic_name
+            for name in machine.match(envelope if scope == "MessageBody" else {})
+        }
         for sub in topic.subscriptions:
-            policy = self.policies.get(sub.name)
-            if policy is not None:
-                # EventBridge publishes the event JSON with no message attributes
-                subject: Any = envelope if sub.filter_policy_scope == "MessageBody" else {}
-                if not policy.matches(subject):
+            if sub.filter_policy:
+                if sub.name not in passed:
                     trace.steps.append(
                         Step("filter", sub.name, False, f"filter policy {sub.filter_policy} did not match")
                     )
@@ -411,6 +421,7 @@ class Engine:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         out = io.StringIO()
+        started = time.perf_counter()
         try:
             with contextlib.redirect_stdout(out):
                 result = handler(event, _Context(function))
@@ -418,7 +429,9 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - a handler's crash is a failed invocation, as on Lambda
             return f"{type(exc).__name__}: {exc}", None
         finally:
+            self._last_seconds = time.perf_counter() - started
             self.handler_log_lines += out.getvalue().count("\n")
+            self.logs.setdefault(function.name, []).extend(out.getvalue().splitlines())
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
@@ -438,11 +451,9 @@ class Engine:
         trace = Trace(label, str(envelope["id"]), str(envelope.get("source")), str(envelope.get("detail-type")))
         self._labels[trace.event_id] = label
         self.traces.append(trace)
-        for rule in self.rules:
-            if bus is not None and rule.bus != bus:
-                continue
-            if not self.patterns[rule.name].matches(envelope):
-                continue
+        buses = self.buses.values() if bus is None else [self.buses[bus]] if bus in self.buses else []
+        for index in sorted(i for machine in buses for i in machine.match(envelope)):
+            rule = self.rules[index]
             trace.steps.append(Step("rule", rule.name, True, "its event pattern matched"))
             for target in rule.targets:
                 for _ in range(1 + redeliveries):
@@ -508,6 +519,7 @@ class Engine:
             return False
         function = self.topology.functions.get(mapping.function)
         handler = self.resolve_handler(function) if function else None
+        self._last_seconds = 0.0
         if function is None or handler is None:  # as on Lambda: a function that cannot start fails every batch
             error, result = f"no runnable handler for {mapping.function}", None
         else:
@@ -518,7 +530,7 @@ class Engine:
             failed = set()
             if mapping.report_batch_item_failures and isinstance(result, Mapping):
                 failed = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
-        self.invocations.append(_Invocation(mapping.function, len(messages), len(failed), error))
+        self.invocations.append(_Invocation(mapping.function, len(messages), len(failed), error, self._last_seconds))
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             entries = [

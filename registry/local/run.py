@@ -7,8 +7,8 @@ producer helper (validated, idempotency-stamped, batched PutEvents) onto our bus
 external contracts' events are put straight on their producer's bus (`contract.bus`,
 ours when it names none), as their real producer does, and only the rules on that
 bus see them.
-The metrics Lambda runs from the bundle the deployment would upload
-(`registry.bundle`), so its build-time validators are the ones that ship.
+The metrics Lambda and the contract monitor run from the bundles the deployment
+would upload (`registry.bundle`), so their build-time validators are the ones that ship.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from registry.local.endpoint import LocalEndpoint
 from registry.local.engine import Engine, Handler, import_handler
+from registry.local.monitor import is_monitor, monitor_counts, violations
 from registry.local.scenario import Scenario, ScenarioEvent
 from registry.local.standup import ACCOUNT, REGION, Deployment, connect, empty, stand_up
 from registry.local.topology import Function, PlanResource, Topology, build_topology
@@ -47,6 +48,8 @@ class ScenarioRun:
     metrics: dict[str, dict[str, Any]]  # day -> {orders, completed, cancelled, drinks}
     unsent: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    monitor: dict[str, dict[str, Any]] = field(default_factory=dict)  # event key -> accepted, rejected, versions
+    violations: list[dict[str, Any]] = field(default_factory=list)  # what the monitor logged for each rejection
 
 
 @dataclass
@@ -79,11 +82,13 @@ class BundledHandlers:
     def _load(self, function: Function) -> Handler | None:
         from registry import bundle
 
-        if function.handler != bundle.METRICS_HANDLER:
+        if function.handler not in (bundle.METRICS_HANDLER, bundle.MONITOR_HANDLER):
             return import_handler(function)
         shipped = Path(function.archive) if function.archive else None
         if shipped is not None and shipped.is_file():
             archive = shipped  # the very zip the deployment uploads
+        elif function.handler == bundle.MONITOR_HANDLER:
+            archive = bundle.build_monitor_bundle(self.registry.events.values(), self.workdir)
         else:
             archive = bundle.build_bundle_from_registry(self.registry, self.workdir)
         target = self.workdir / f"bundle-{function.name}"
@@ -280,8 +285,16 @@ def _run_one(
         bus.current = item
         unsent += _publish(registry, bus, item)
     engine.drain()
+    monitors = [f.name for f in topology.functions.values() if is_monitor(f.handler)]
     return ScenarioRun(
-        scenario, engine, _depths(dep, engine.touched_queues()), _metrics(dep), unsent, list(dep.warnings)
+        scenario,
+        engine,
+        _depths(dep, engine.touched_queues()),
+        _metrics(dep),
+        unsent,
+        list(dep.warnings),
+        monitor_counts(engine.logs, monitors),
+        violations(engine.logs, monitors),
     )
 
 

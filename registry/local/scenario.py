@@ -16,26 +16,29 @@ A scenario is one JSON object:
     "deliveries": {"<queue>": 2, "<other queue>": ["small", "big"]},
     "dlq": {"<queue>": 1},
     "api_calls": {"<destination>": 11, "<other>": {"calls": 2, "statuses": [500, 200]}},
-    "metrics": {"2026-11-23": {"orders": 2, "completed": 1, "cancelled": 1, "drinks": {"Latte": 2}}}
+    "metrics": {"2026-11-23": {"orders": 2, "completed": 1, "cancelled": 1, "drinks": {"Latte": 2}}},
+    "monitor": {"coffeeshop/WaitingCompletion": {"accepted": 12, "rejected": 0}}
   }
 }
 ```
 
 - `events[]`: `event` is a contract key `<domain>/<Event>`; the detail is `detail` or
   the contract example `example` (`"vN#i"`). `repeat` (default 1): the producer puts
-  the same detail that many times, as a producer retry does (new envelope ids; a
+  the same detail that many times (at most 1000), as a producer retry does (new envelope ids; a
   full-state detail that carries its idempotency key keeps it). `redeliver`
   (default 0): EventBridge delivers the same envelope that many extra times to each
   target (at-least-once). `time`: the envelope's time (ISO 8601; default now). `label`
   (default `<event>#<index>`) names the event in expectations and output.
 - `api`: how the local endpoint answers, per API destination (the plan's logical or
   physical name): `{"status": 500}` or a sequence `{"status": [500, 200]}` whose last
-  value repeats. Default 200.
+  value repeats; HTTP statuses 100-599. Default 200.
 - `expect` (every key optional; only what is named is checked):
   `deliveries` queue -> how many messages the engine put on it, or the exact labels
   (order ignored); `dlq` queue -> its depth after the run (any queue, usually a DLQ);
   `api_calls` destination -> number of HTTP calls, or `{"calls", "statuses"}`;
-  `metrics` day -> the metrics table's figures for that day.
+  `metrics` day -> the metrics table's figures for that day; `monitor` contract key ->
+  how many of its events the contract monitor judged accepted (some version takes them)
+  and rejected (none does), as its embedded-metric-format log lines report them.
 Queues are named as the summary prints them (the plan's logical name; the physical
 name works too). A DIR runs every `*.json` in it, sorted.
 """
@@ -57,8 +60,10 @@ __all__ = ["Expectations", "Scenario", "ScenarioEvent", "examples_scenario", "lo
 
 _TOP_KEYS = {"name", "description", "api", "events", "expect"}
 _EVENT_KEYS = {"label", "event", "detail", "example", "repeat", "redeliver", "time"}
-_EXPECT_KEYS = {"deliveries", "dlq", "api_calls", "metrics"}
+_EXPECT_KEYS = {"deliveries", "dlq", "api_calls", "metrics", "monitor"}
+_MONITOR_KEYS = {"accepted", "rejected"}
 _METRIC_KEYS = {"orders", "completed", "cancelled", "drinks"}
+MAX_REPEAT = 1000  # puts (or extra deliveries) of one scenario event: a run must stay interactive
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Expectations:
     dlq: Mapping[str, int] = field(default_factory=dict)
     api_calls: Mapping[str, tuple[int, tuple[int, ...] | None]] = field(default_factory=dict)
     metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    monitor: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # event key -> accepted / rejected
 
 
 @dataclass(frozen=True)
@@ -107,10 +113,16 @@ class _Reader:
             )
         return value
 
-    def count(self, value: Any, pointer: str, minimum: int = 0) -> int:
+    def count(self, value: Any, pointer: str, minimum: int = 0, maximum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise self.fail(
                 pointer, f"expected an integer >= {minimum}, got {json.dumps(value)}", "write a whole number"
+            )
+        if maximum is not None and value > maximum:
+            raise self.fail(
+                pointer,
+                f"{value} is above the limit of {maximum}",
+                f"write a whole number from {minimum} to {maximum}",
             )
         return value
 
@@ -162,8 +174,8 @@ def _event(reader: _Reader, registry: Registry, raw: Any, pointer: str, index: i
         label=reader.text(item.get("label", f"{key}#{index}"), f"{pointer}/label"),
         event=key,
         detail=detail,
-        repeat=reader.count(item.get("repeat", 1), f"{pointer}/repeat", 1),
-        redeliver=reader.count(item.get("redeliver", 0), f"{pointer}/redeliver"),
+        repeat=reader.count(item.get("repeat", 1), f"{pointer}/repeat", 1, MAX_REPEAT),
+        redeliver=reader.count(item.get("redeliver", 0), f"{pointer}/redeliver", 0, MAX_REPEAT),
         time=time,
     )
 
@@ -175,13 +187,13 @@ def _api_calls(reader: _Reader, raw: Any, pointer: str) -> tuple[int, tuple[int,
         if statuses is not None:
             if not isinstance(statuses, list):
                 raise reader.fail(f"{pointer}/statuses", "expected a list of HTTP statuses", "write e.g. [500, 200]")
-            statuses = tuple(reader.count(s, f"{pointer}/statuses/{i}", 100) for i, s in enumerate(statuses))
+            statuses = tuple(reader.count(s, f"{pointer}/statuses/{i}", 100, 599) for i, s in enumerate(statuses))
         calls = reader.count(item.get("calls", len(statuses or ())), f"{pointer}/calls")
         return calls, statuses
     return reader.count(raw, pointer), None
 
 
-def _expect(reader: _Reader, raw: Any, labels: set[str]) -> Expectations:
+def _expect(reader: _Reader, raw: Any, labels: set[str], events: Mapping[str, Any]) -> Expectations:
     item = reader.obj(raw, "/expect", _EXPECT_KEYS)
     deliveries: dict[str, int | tuple[str, ...]] = {}
     for queue, value in reader.obj(
@@ -223,7 +235,15 @@ def _expect(reader: _Reader, raw: Any, labels: set[str]) -> Expectations:
             )
             checked["drinks"] = {d: reader.count(n, f"{pointer}/drinks/{d}") for d, n in drinks.items()}
         metrics[day] = checked
-    return Expectations(deliveries, dlq, api, metrics)
+    monitor_raw = item.get("monitor", {})
+    monitor: dict[str, Mapping[str, int]] = {}
+    for key, value in reader.obj(monitor_raw, "/expect/monitor", set(monitor_raw or ())).items():
+        pointer = f"/expect/monitor/{key.replace('~', '~0').replace('/', '~1')}"
+        if key not in events:
+            raise reader.fail(pointer, f"no contract {key!r}", f"use one of {', '.join(sorted(events))}")
+        figures = reader.obj(value, pointer, _MONITOR_KEYS)
+        monitor[key] = {k: reader.count(figures[k], f"{pointer}/{k}") for k in sorted(figures)}
+    return Expectations(deliveries, dlq, api, metrics, monitor)
 
 
 def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
@@ -245,13 +265,13 @@ def parse_scenario(data: Any, file: str, registry: Registry) -> Scenario:
     for name, spec in api.items():
         status = reader.obj(spec, f"/api/{name}", {"status"}).get("status", 200)
         for i, value in enumerate(status if isinstance(status, list) else [status]):
-            reader.count(value, f"/api/{name}/status" + (f"/{i}" if isinstance(status, list) else ""), 100)
+            reader.count(value, f"/api/{name}/status" + (f"/{i}" if isinstance(status, list) else ""), 100, 599)
     return Scenario(
         name=str(top.get("name") or Path(file).stem),
         file=file,
         events=events,
         api=api,
-        expect=_expect(reader, top.get("expect", {}), set(labels)),
+        expect=_expect(reader, top.get("expect", {}), set(labels), registry.events),
     )
 
 

@@ -83,6 +83,11 @@ def mismatches(run: ScenarioRun) -> list[str]:
         for key, value in sorted(want_day.items()):
             if have.get(key) != value:
                 problems.append(f"metrics {day} {key}: expected {value}, got {have.get(key)}")
+    for key, want_counts in sorted(expect.monitor.items()):
+        judged = run.monitor.get(key, {})
+        for outcome, value in sorted(want_counts.items()):
+            if judged.get(outcome, 0) != value:
+                problems.append(f"monitor {key} {outcome}: expected {value}, got {judged.get(outcome, 0)}")
     problems += [f"not sent: {reason}" for reason in run.unsent]
     return problems
 
@@ -116,10 +121,18 @@ def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
             for a in engine.api_attempts
         ],
         "lambda_invocations": [
-            {"function": i.function, "records": i.records, "failed": i.failed, "error": i.error}
+            {
+                "function": i.function,
+                "records": i.records,
+                "failed": i.failed,
+                "error": i.error,
+                "seconds": round(i.seconds, 6),
+            }
             for i in engine.invocations
         ],
         "metrics": run.metrics,
+        "monitor": run.monitor,
+        "violations": run.violations,
         "unsent": run.unsent,
         "warnings": run.warnings,
         "mismatches": mismatches(run),
@@ -229,6 +242,15 @@ def _metrics_text(run: ScenarioRun) -> list[str]:
     return lines
 
 
+def _monitor_text(run: ScenarioRun) -> list[str]:
+    lines = []
+    for key, fig in run.monitor.items():
+        versions = ", ".join(f"{v} {n}" for v, n in sorted(fig["versions"].items()))
+        lines.append(f"  {key}: {fig['accepted']} accepted ({versions or '-'}), {fig['rejected']} rejected")
+    lines += [f"  violation {v['event']} {v['id']}: {v['pointer']} {v['error']}" for v in run.violations]
+    return lines
+
+
 def render_text(result: LocalRun) -> str:
     lines = [
         f"Eventplane local run of stack {result.stack} (embedded AWS: moto; API endpoint {result.endpoint_url})",
@@ -250,6 +272,8 @@ def render_text(result: LocalRun) -> str:
                 f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (CloudWatch's, not shown)"
             )
         lines += ["Metrics", *_metrics_text(run)]
+        if run.monitor or run.violations:
+            lines += ["Contract monitor", *_monitor_text(run)]
         lines += [f"warning: {w}" for w in run.warnings]
         problems = mismatches(run)
         if run.scenario.expect is not None:

@@ -13,16 +13,14 @@ from typing import Any
 
 from registry.findings import Finding
 from registry.model import EventContract, SchemaVersion, Subscription
-from registry.patterns import fork_policy, rule_pattern, topic_rule_pattern
+from registry.routing.deliveries import SubscriptionRoutes
 from registry.routing.dialects import EVENTBRIDGE, SNS, Dialect
-from registry.routing.errors import PatternError, child
-from registry.routing.eventbridge import EventPattern, compile_pattern
+from registry.routing.errors import child
 from registry.routing.fields import FieldCondition, pattern_fields
 from registry.routing.leaf import LeafMatcher
 from registry.routing.operands import Condition, is_number, parse_leaf
 from registry.routing.rules import filter_finding
 from registry.routing.schema_paths import FieldSchema, resolve_field
-from registry.routing.sns import FilterPolicy, compile_policy
 from registry.routing.tree import is_or
 
 __all__ = ["Delivery", "check_subscription"]
@@ -33,40 +31,39 @@ _ALL_TYPES = frozenset({"string", "number", "integer", "boolean", "null", "objec
 
 
 class Delivery:
-    """Whether an event of `contract` reaches the subscription: its rule, or the topic rule and the fork policy."""
+    """Whether an event of `contract` reaches the subscription, asked of the shared routing machine."""
 
-    def __init__(self, sub: Subscription, contract: EventContract) -> None:
+    def __init__(self, sub: Subscription, contract: EventContract, routes: SubscriptionRoutes) -> None:
         self.contract = contract
+        self.sub_id = sub.id
         self.fork = sub.delivery.type == "fork"
-        policy = fork_policy(sub)
-        if self.fork:
-            self.rule: EventPattern = compile_pattern(topic_rule_pattern(contract))
-            self.policy: FilterPolicy | None = compile_policy(policy, "MessageBody") if policy else None
-        else:
-            self.rule = compile_pattern(rule_pattern(sub, contract))
-            self.policy = None
+        self.routes = routes
 
     def delivers(self, detail: Any) -> bool:
-        envelope = self.contract.envelope(detail)
-        if not self.rule.matches(envelope):
-            return False
-        return self.policy is None or self.policy.matches(envelope)
+        return self.sub_id in self.routes.delivered(self.contract.envelope(detail))
 
 
-def check_subscription(sub: Subscription, contract: EventContract) -> list[Finding]:
-    """Every filter finding of one subscription against the versions it reads."""
-    try:
-        delivery = Delivery(sub, contract)
-    except PatternError as exc:
+def check_subscription(
+    sub: Subscription, contract: EventContract, routes: SubscriptionRoutes | None = None
+) -> list[Finding]:
+    """Every filter finding of one subscription against the versions it reads.
+
+    `routes` is the machine of every subscription (the gate builds it once);
+    without it, one is built for this subscription alone."""
+    if routes is None:
+        routes = SubscriptionRoutes([sub], {sub.event: contract})
+    error = routes.invalid.get(sub.id)
+    if error is not None:
         return [
             filter_finding(
                 "FILTER_INVALID",
                 sub.file,
-                _pointer(sub, exc.pointer),
-                f"{sub.id}: the filter is not valid: {exc.message}",
+                _pointer(sub, error.pointer),
+                f"{sub.id}: the filter is not valid: {error.message}",
                 new=sub.filter,
             )
         ]
+    delivery = Delivery(sub, contract, routes)
     findings: list[Finding] = []
     versions = _versions_read(sub, contract)
     if sub.filter:
@@ -259,9 +256,14 @@ def _leaf_always(conditions: tuple[Condition, ...], info: FieldSchema, dialect: 
         return False
     nullable = info.types is None or "null" in info.types
     for cond in conditions:
-        if cond.operator == "exists" and cond.operand is True and not info.is_array and info.types is not None:
-            if dialect.null_is_value or not nullable:
-                return True
+        if (
+            cond.operator == "exists"
+            and cond.operand is True
+            and not info.is_array
+            and info.types is not None
+            and (dialect.null_is_value or not nullable)
+        ):
+            return True
     if info.is_array:
         return False
     if info.values is not None:

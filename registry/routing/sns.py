@@ -17,7 +17,15 @@ from registry.routing.errors import PatternError
 from registry.routing.operands import is_number
 from registry.routing.tree import NodeMatcher, compile_object, is_or, load_document
 
-__all__ = ["POLICY_MAX_BYTES", "POLICY_MAX_COMBINATIONS", "POLICY_MAX_KEYS", "SCOPES", "FilterPolicy", "compile_policy"]
+__all__ = [
+    "POLICY_MAX_BYTES",
+    "POLICY_MAX_COMBINATIONS",
+    "POLICY_MAX_KEYS",
+    "SCOPES",
+    "FilterPolicy",
+    "compile_policy",
+    "policy_subject",
+]
 
 SCOPES = ("MessageAttributes", "MessageBody")
 POLICY_MAX_BYTES = 256 * 1024
@@ -37,18 +45,23 @@ class FilterPolicy:
         """MessageAttributes: the attributes as Publish takes them; MessageBody: the body (parsed, or its raw text)."""
         if not self.policy:
             return True
-        if self.scope == "MessageBody":
-            body = event
-            if isinstance(body, (str, bytes)):
-                try:
-                    body = json.loads(body)
-                except ValueError:
-                    return False  # a body that is not JSON matches no payload policy
-            return type(body) is dict and self._match(body)
-        if type(event) is not dict or not event:
-            # "exists": false only matches if at least one attribute is present.
-            return False
-        return self._match(_attribute_values(event))
+        subject = policy_subject(event, self.scope)
+        return subject is not None and self._match(subject)
+
+
+def policy_subject(event: Any, scope: str) -> dict[str, Any] | None:
+    """What a policy of `scope` is matched against (the body as an object, or typed attributes); None: nothing can match."""
+    if scope == "MessageBody":
+        body = event
+        if isinstance(body, (str, bytes)):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return None  # a body that is not JSON matches no payload policy
+        return body if type(body) is dict else None
+    if type(event) is not dict or not event:
+        return None  # "exists": false only matches if at least one attribute is present
+    return _attribute_values(event)
 
 
 def compile_policy(policy: Any, scope: str | None = "MessageAttributes") -> FilterPolicy:

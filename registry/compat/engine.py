@@ -32,6 +32,7 @@ __all__ = ["Change", "diff_documents"]
 
 _MEMO_LIMIT = 100_000
 _MEMO_KINDS = frozenset({"object", "array", "combined"})  # leaves compare faster than their key is built
+# (document roots are not memoised: asking whether a root holds a `$ref` walks the whole document)
 _COMPATIBLE_PAIRS: set[bytes] = set()
 
 
@@ -80,7 +81,7 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
     if ro.kind == ru.kind and ro.part == ru.part and ro.raw == ru.raw and not ro.has_ref and not ru.has_ref:
         return  # the same JSON without references loads to the same schema: nothing can differ
     memo = None
-    if ro.kind in _MEMO_KINDS and not ctx.shared.keep_compatible and not ro.has_ref and not ru.has_ref:
+    if ro.pointer and ro.kind in _MEMO_KINDS and not ctx.shared.keep_compatible and not ro.has_ref and not ru.has_ref:
         # A ref-free pair's verdict depends on its JSON (and drafts) only: one found compatible once
         # (no incompatible change) is compatible wherever it recurs, in this comparison or a later one.
         # kept as a 16-byte digest: the keys are whole subtrees' JSON, which would hold megabytes

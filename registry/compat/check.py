@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ _SEMANTIC_HINT = {
 }
 
 _CACHE_LIMIT = 4096
+_DEPTH_PROBE = json.JSONEncoder(default=str)
 _documents: dict[int, tuple[Any, Document]] = {}
 
 
@@ -290,6 +292,10 @@ def _finding(change: Change, direction: str, old_file: str, new_file: str, *, sw
         else (change.update_pointer, change.original_pointer)
     )
     old_value, new_value = (change.new, change.old) if swapped else (change.old, change.new)
+    try:  # a finding carries schema JSON that reports encode: one too deep to encode is refused here, not there
+        _DEPTH_PROBE.encode([old_value, new_value])
+    except RecursionError as exc:
+        raise _too_deep(new_file) from exc
     reader, writer = (old_file, new_file) if swapped else (new_file, old_file)
     message = (
         f"{direction}: {change.rule_id.replace('_', ' ').lower()} at {change.path}; "

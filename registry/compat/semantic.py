@@ -151,9 +151,11 @@ def _fingerprint(schema: Any) -> str:
 
 def judge(writer: Any, reader: Any, budget: Budget = Budget(), cache: Cache | None = None) -> Judgement:
     """Does every `detail` the writer's schema accepts pass the reader's? Proof, counterexample, or neither."""
-    key = hashlib.sha256(
-        f"{_VERSION}|{budget.examples}|{budget.seconds}|{_fingerprint(writer)}|{_fingerprint(reader)}".encode()
-    ).hexdigest()
+    try:
+        pair = f"{_fingerprint(writer)}|{_fingerprint(reader)}"
+    except RecursionError:
+        return Judgement("undecided", "the schemas are nested too deeply to search", 0, None)
+    key = hashlib.sha256(f"{_VERSION}|{budget.examples}|{budget.seconds}|{pair}".encode()).hexdigest()
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:

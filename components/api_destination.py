@@ -54,7 +54,7 @@ class ApiDestination(pulumi.ComponentResource):
         )
         self.role = aws.iam.Role(
             f"{name}-invoke-role",
-            name=physical_name(physical, "invoke"),
+            name=route.global_name(physical, "invoke"),  # IAM is account-wide: a secondary region's copy differs
             assume_role_policy=policy_json(
                 [
                     {

@@ -26,7 +26,9 @@ from registry.patterns import rule_pattern, to_aws_json
 
 __all__ = [
     "DLQ_RETENTION_SECONDS",
+    "KEY_ADMIN_ACTIONS",
     "SQS_CONSUMER_ACTIONS",
+    "XRAY_ACTIONS",
     "BundledCode",
     "BusRule",
     "QueueConsumer",
@@ -38,6 +40,7 @@ __all__ = [
     "allow_service_send",
     "dlq_alarm",
     "event_rule",
+    "events_role",
     "physical_name",
     "policy_json",
     "queue_consumer",
@@ -45,10 +48,33 @@ __all__ = [
     "queue_pair",
     "rule_target",
     "rule_to_queue",
+    "service_key",
     "service_only_statements",
     "subscription_rule",
+    "xray_statement",
 ]
 
+# Key administration without a bare `kms:*`: the account keeps control of the key.
+KEY_ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
+]
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]  # what a traced Lambda function sends
 DLQ_RETENTION_SECONDS = 1209600  # 14 days, SQS's maximum: time to inspect and redrive
 
 
@@ -62,10 +88,59 @@ def physical_name(prefix: str, *parts: str, limit: int = 64, suffix: str = "") -
     return name + suffix
 
 
+def service_key(
+    parent: pulumi.Resource, name: str, description: str, account_id: pulumi.Input[str], service: dict[str, Any]
+) -> aws.kms.Key:
+    """A rotating customer-managed key: the account administers it (without a bare `kms:*`), and the one
+    `service` statement says which AWS service may use it for what."""
+    admin = {
+        "Sid": "AccountAdministers",
+        "Effect": "Allow",
+        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+        "Action": KEY_ADMIN_ACTIONS,
+        "Resource": "*",
+    }
+    return aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        policy=policy_json([admin, service]),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
     """An IAM policy document; statements may hold Outputs (ARNs)."""
     return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(
         lambda doc: json.dumps(doc, separators=(",", ":"), sort_keys=True)
+    )
+
+
+def xray_statement() -> dict[str, Any]:
+    """What a Lambda function with active tracing needs in its role.
+
+    The one documented exception to "no Resource *": X-Ray's PutTraceSegments and PutTelemetryRecords
+    support no resource-level permissions (AWS's managed AWSXRayDaemonWriteAccess grants them on "*" too).
+    The actions stay exact, and the plan audit allows "*" for exactly these two."""
+    return {"Sid": "SendTraces", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"}
+
+
+def events_role(parent: pulumi.Resource, name: str, role_name: str, account_id: pulumi.Input[str]) -> aws.iam.Role:
+    """A role only EventBridge may assume, and only for `account_id`'s rules: a rule target's `role_arn`."""
+    return aws.iam.Role(
+        name,
+        name=role_name,
+        assume_role_policy=policy_json(
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ]
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
@@ -110,9 +185,14 @@ class RouteContext:
     prefix: str
     bus_name: pulumi.Input[str]
     alarm_threshold_seconds: int
+    replica_region: str = ""  # set in a global endpoint's secondary-region copy of the stack
 
     def physical(self, sub_id: str) -> str:
         return physical_name(self.prefix, sub_id, limit=200)
+
+    def global_name(self, *parts: str, limit: int = 64) -> str:
+        """A name in an account-wide namespace (IAM roles): a secondary-region copy adds its region."""
+        return physical_name(*parts, *([self.replica_region] if self.replica_region else []), limit=limit)
 
     def bus_for(self, contract: EventContract) -> pulumi.Input[str]:
         """Where the contract's events are put: the producer's own bus when it names one, else ours.
@@ -347,9 +427,11 @@ def queue_consumer(
     environment: Mapping[str, pulumi.Input[str]],
     memory_size: int = 256,
     timeout: int = 30,
+    role_name: str = "",
 ) -> QueueConsumer:
     """A Lambda from a bundle that consumes `queues`: its role may receive from exactly those queues,
-    write its own log group, and do what `statements` add (nothing else)."""
+    write its own log group, send its X-Ray traces (active tracing: a segment per invocation), and do
+    what `statements` add (nothing else). `role_name` defaults to `<physical>-role`."""
     child = pulumi.ResourceOptions(parent=parent)
     function_name = physical_name(physical, "handler")
     log_group = aws.cloudwatch.LogGroup(
@@ -357,7 +439,7 @@ def queue_consumer(
     )
     role = aws.iam.Role(
         f"{name}-role",
-        name=physical_name(physical, "role"),
+        name=role_name or physical_name(physical, "role"),
         assume_role_policy=policy_json(
             [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
         ),
@@ -375,6 +457,7 @@ def queue_consumer(
                     "Resource": [q.arn for q in queues],
                 },
                 *statements,
+                xray_statement(),
                 {
                     "Sid": "WriteItsLogs",
                     "Effect": "Allow",
@@ -396,6 +479,7 @@ def queue_consumer(
         memory_size=memory_size,
         timeout=timeout,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment)),
+        tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),  # X-Ray: a segment per invocation
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
     )
     return QueueConsumer(function=function, role=role, log_group=log_group)

@@ -10,32 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components import TOKEN_PREFIX
-from components.common import physical_name, policy_json
+from components.common import KEY_ADMIN_ACTIONS, physical_name, policy_json
 from components.draft4 import to_draft4
 from registry.model import EventContract
 
 __all__ = ["EventBus", "EventBusArgs"]
-
-# Key administration without a bare `kms:*`: the account keeps control of the key.
-_KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:GenerateDataKey*",
-]
 
 
 @dataclass(frozen=True)
@@ -82,7 +61,7 @@ class EventBus(pulumi.ComponentResource):
                         "Sid": "AccountAdministers",
                         "Effect": "Allow",
                         "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                        "Action": _KEY_ADMIN_ACTIONS,
+                        "Action": KEY_ADMIN_ACTIONS,
                         "Resource": "*",
                     },
                     {

@@ -64,6 +64,9 @@ class ForkTopic(pulumi.ComponentResource):
             f"{name}-topic",
             name=physical_name(physical, limit=256),
             kms_master_key_id=args.kms_key_arn,
+            # X-Ray: SNS passes the producer's trace header on to the queues. (Active would add SNS's own
+            # segments, but needs an account-wide X-Ray resource policy for sns.amazonaws.com.)
+            tracing_config="PassThrough",
             opts=pulumi.ResourceOptions(parent=self),
         )
         topic_policy = allow_rule_publish(self, name, self.topic, bus_rule)

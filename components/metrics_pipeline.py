@@ -27,7 +27,7 @@ from components.common import (
 )
 from registry.model import EventContract, Subscription
 
-__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "MetricsPipeline", "MetricsPipelineArgs"]
+__all__ = ["KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "MetricsPipeline", "MetricsPipelineArgs", "SharedTable"]
 
 KEY_ATTRIBUTES = ("pk", "sk")  # handlers/metrics/store.py writes these
 TTL_ATTRIBUTE = "expires_at"  # the idempotency records expire through DynamoDB TTL
@@ -42,6 +42,16 @@ class MetricsPipelineArgs:
     bundle_hash: str  # base64 sha256 of the zip: a new hash deploys new code, the same hash changes nothing
     handler: str  # the bundle's entry point, e.g. metrics.handler.lambda_handler
     runtime: str  # the bundle's LAMBDA_RUNTIME: the Python whose bytecode the zip ships
+    shared_table: SharedTable | None = None  # a secondary-region copy writes to the primary's table
+
+
+@dataclass(frozen=True)
+class SharedTable:
+    """The primary region's metrics table, for a global endpoint's secondary-region copy of the pipeline."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    region: str
 
 
 class MetricsPipeline(pulumi.ComponentResource):
@@ -50,7 +60,7 @@ class MetricsPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         route = args.route
         physical = physical_name(route.prefix, "metrics")
-        self.table = aws.dynamodb.Table(
+        self.table = args.shared_table or aws.dynamodb.Table(
             f"{name}-table",
             name=physical,
             billing_mode="PAY_PER_REQUEST",
@@ -75,7 +85,11 @@ class MetricsPipeline(pulumi.ComponentResource):
             statements=[
                 {"Sid": "WriteItsTable", "Effect": "Allow", "Action": _TABLE_ACTIONS, "Resource": self.table.arn}
             ],
-            environment={"METRICS_TABLE": self.table.name},
+            environment={
+                "METRICS_TABLE": self.table.name,
+                **({"METRICS_TABLE_REGION": args.shared_table.region} if args.shared_table else {}),
+            },
+            role_name=route.global_name(physical, "role"),  # IAM is account-wide: a secondary copy differs
         )
         self.function, self.role, self.log_group = consumer.function, consumer.role, consumer.log_group
         for sub, _contract in args.routes:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("registry.commands.infer", "draft contracts, or a contract's next version, from recorded events"),
     "catalog": ("registry.commands.catalog", "generate the event catalog (Markdown and HTML)"),
     "codegen": ("registry.commands.codegen", "typed Python bindings of the contracts (TypedDict models, parse)"),
+    "conform": ("registry.commands.conform", "check recorded events against the contracts: which versions accept them"),
 }
 
 

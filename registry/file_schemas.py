@@ -33,6 +33,19 @@ EVENT_FILE: dict[str, Any] = {
             "minItems": 1,
             "items": {"type": "string", "pattern": r"^[A-Za-z0-9_@.:-]+$"},
         },
+        "corrections": {  # registry.correction: a version that corrects contracts which never matched the producer
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["version", "corrects", "reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "version": {"type": "integer", "minimum": 2},
+                    "corrects": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+                    "reason": {"type": "string", "minLength": 10},
+                },
+            },
+        },
     },
 }
 
@@ -96,6 +109,20 @@ _EXPECTED = {
     "items": {"anyOf": [{"type": "string", "pattern": r"^v[1-9][0-9]*#[0-9]+$"}, {"type": "object"}]},
 }
 
+_JSON_TYPE = {"enum": ["null", "boolean", "object", "array", "number", "integer", "string"]}
+_READS = {  # registry.reads: dotted paths into `detail` -> the types the consumer accepts there
+    "type": "object",
+    "minProperties": 1,
+    "propertyNames": {"pattern": r"^[A-Za-z0-9_@:-]+(\.[A-Za-z0-9_@:-]+)*$", "maxLength": 256},
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "type": {"anyOf": [_JSON_TYPE, {"type": "array", "minItems": 1, "uniqueItems": True, "items": _JSON_TYPE}]}
+        },
+    },
+}
+
 SUBSCRIPTION_FILE: dict[str, Any] = {
     "type": "object",
     "required": ["team", "subscriptions"],
@@ -120,6 +147,7 @@ SUBSCRIPTION_FILE: dict[str, Any] = {
                         "items": {"type": "integer", "minimum": 1},
                     },
                     "filter": {"type": "object"},
+                    "reads": _READS,
                     "retry": _RETRY,
                     "delivery": {
                         "type": "object",

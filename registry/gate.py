@@ -18,13 +18,16 @@ from pathlib import Path
 from registry import strict
 from registry.compat.check import PairVerdict, compare_history
 from registry.compat.semantic import Cache, Semantic, default_cache_dir
+from registry.correction import Corrected, judge_corrections
 from registry.deploy_checks import delivery_findings, stacks_findings
 from registry.errors import UsageError
+from registry.evidence import check_evidence, read_evidence
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.loader import LOCK_FILE_NAME, RegistryInvalid, fingerprint, load_with_findings
 from registry.mode_changes import mode_findings
 from registry.model import Registry, SchemaVersion
+from registry.reads import check_reads, spare_unread
 from registry.routing.contract_checks import check_subscription
 from registry.routing.deliveries import SubscriptionRoutes
 
@@ -71,7 +74,13 @@ def run_gate(
         report.extend(_against_baseline(registry, current, baseline))
     if deployed:
         report.extend(check_deployed(registry, deployed))
-    findings, verdicts = _compatibility(registry, baseline, semantic)
+    evidence = read_evidence(registry)  # producers' real events: the latest version must accept them
+    report.extend(check_evidence(registry, evidence))
+    # A correction is news in the change that adds it: against a base branch, what the base has; else the lock.
+    news_base = set(baseline.lock) | set(baseline.fingerprints) if baseline else set(registry.lock)
+    correction_findings, corrected = judge_corrections(registry, evidence, news_base)
+    report.extend(correction_findings)
+    findings, verdicts = _compatibility(registry, baseline, corrected, semantic)
     report.extend(findings)
     report.verdicts.extend(v.to_json() for v in verdicts)
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
@@ -82,6 +91,7 @@ def run_gate(
     for sub in registry.subscriptions:
         report.extend(check_subscription(sub, registry.events[sub.event], routes))
         report.extend(delivery_findings(sub))
+        report.extend(check_reads(sub, registry.events[sub.event]))
     return report
 
 
@@ -203,9 +213,12 @@ def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Find
 
 
 def _compatibility(
-    registry: Registry, baseline: Baseline | None, semantic: Semantic | None
+    registry: Registry, baseline: Baseline | None, corrected: Corrected, semantic: Semantic | None
 ) -> tuple[list[Finding], list[PairVerdict]]:
-    """Each version not yet published, checked against its history under the event's mode."""
+    """Each version not yet published, checked against its history under the event's mode.
+
+    A proven correction's corrected versions are left out of its history (registry.correction).
+    """
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     findings: list[Finding] = []
     verdicts: list[PairVerdict] = []
@@ -213,9 +226,10 @@ def _compatibility(
         for version in event.versions[1:]:
             if version_key(event.key, version.number) in published:
                 continue
-            history = [(v.path, v.schema) for v in event.versions[: version.number]]
+            skipped = corrected.get((event.key, version.number), frozenset())
+            history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
             found, judged = compare_history(history, event.compatibility, semantic=semantic)
-            findings.extend(found)
+            findings.extend(spare_unread(registry.subscriptions_of(event.key), found))
             verdicts.extend(judged)
     return findings, verdicts
 

@@ -195,6 +195,54 @@ _RULES = [
         "restore the version; subscribers on this stack still receive it",
     ),
     Rule(
+        "EVIDENCE_REJECTED",
+        "Checks that a contract's latest version accepts every committed evidence event of its producer.",
+        "publish a version that accepts what the producer really sends (a correction when the old one never matched)",
+    ),
+    Rule(
+        "EVIDENCE_MISSING",
+        "Notes external contracts with no committed evidence: only checked against examples we wrote.",
+        "commit what the producer really sends under contracts/evidence/<domain>/<Event>/ with a SOURCES.md",
+        Severity.WARNING,
+    ),
+    Rule(
+        "EVIDENCE_UNREADABLE",
+        "Checks that every evidence file under contracts/evidence is readable JSON Lines of envelopes.",
+        "fix the line shown: one EventBridge envelope (source, detail-type, detail) per line",
+    ),
+    Rule(
+        "EVIDENCE_EVENT_UNKNOWN",
+        "Checks that evidence is filed under the contract its source and detail-type belong to.",
+        "move the file to contracts/evidence/<domain>/<Event>/ of its contract, or add that contract",
+    ),
+    Rule(
+        "CORRECTION_INVALID",
+        "Checks that a correction names an existing version and only earlier versions as corrected.",
+        'declare {"version": N, "corrects": [earlier versions], "reason": "..."} in event.json',
+    ),
+    Rule(
+        "CORRECTION_WITHOUT_EVIDENCE",
+        "Checks that a correction is proven: evidence the corrected version rejects, all accepted by the new one.",
+        "commit the producer's real events under contracts/evidence/<domain>/<Event>/ (with SOURCES.md), "
+        "or publish an ordinary compatible version",
+    ),
+    Rule(
+        "CONTRACT_CORRECTED",
+        "Notes a version that corrects a contract which never matched its producer, and who is affected.",
+        "subscribers of the corrected version: check your code accepts the corrected shape, then read the new version",
+        Severity.WARNING,
+    ),
+    Rule(
+        "READ_FIELD_MISSING",
+        "Checks that every field a subscription reads is declared by every version it reads.",
+        "read only fields every version declares, or stop reading the version that lacks it",
+    ),
+    Rule(
+        "READ_FIELD_TYPE_MISMATCH",
+        "Checks that every version a subscription reads gives each read field only types the consumer accepts.",
+        "accept the version's types in `reads` (and in the consumer's code), or stop reading that version",
+    ),
+    Rule(
         "DELIVERY_BATCHING_INVALID",
         "Checks that a metrics delivery's batching is one Lambda's CreateEventSourceMapping accepts.",
         "keep batch_size at most 10, or set batching_window_seconds to at least 1",

@@ -24,6 +24,7 @@ from registry.errors import EventplaneError, InputError
 from registry.findings import Finding, Report
 from registry.gate_rules import finding
 from registry.model import (
+    Correction,
     Delivery,
     EventContract,
     ExampleRef,
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_ENTRY_BYTES",
     "RegistryInvalid",
     "canonical_json",
+    "describe_value_error",
     "entry_size",
     "fingerprint",
     "load_registry",
@@ -117,6 +119,11 @@ def _value_error_message(exc: fastjsonschema.JsonSchemaValueException) -> str:
     elif exc.rule == "enum":
         message += f" (got {json.dumps(exc.value)})"
     return message
+
+
+def describe_value_error(exc: fastjsonschema.JsonSchemaValueException) -> tuple[str, str]:
+    """The JSON pointer (into the validated value) and a readable reason of a validation failure."""
+    return _pointer(exc.path), _value_error_message(exc)
 
 
 @dataclass
@@ -255,6 +262,9 @@ class _Loader:
             directory=self.rel(directory),
             versions=loaded,
             bus=meta.get("bus", ""),
+            corrections=tuple(
+                Correction(c["version"], tuple(c["corrects"]), c["reason"]) for c in meta.get("corrections", [])
+            ),
         )
 
     def version(self, number: int, path: Path, meta: dict[str, Any]) -> SchemaVersion | None:
@@ -415,6 +425,7 @@ class _Loader:
             description=raw.get("description", ""),
             receives=receives,
             ignores=ignores,
+            reads=raw.get("reads", {}),
         )
 
     def expected(self, contract: EventContract, items: list[Any], path: Path, pointer: str) -> tuple[ExampleRef, ...]:

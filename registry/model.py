@@ -15,6 +15,7 @@ __all__ = [
     "COMPATIBILITY_MODES",
     "DELIVERY_TYPES",
     "FORK_PIPELINES",
+    "Correction",
     "Delivery",
     "EventContract",
     "ExampleRef",
@@ -65,6 +66,21 @@ class SchemaVersion:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """`version` corrects earlier versions that never matched what the producer really sends.
+
+    Declared in event.json; the gate allows the correction (skips the corrected
+    versions in `version`'s compatibility check) only when committed evidence
+    shows each corrected version rejected real events and `version` accepts them
+    all, and then reports it to every subscriber of a corrected version.
+    """
+
+    version: int
+    corrects: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class EventContract:
     key: str  # "<domain>/<Event>", unique
     domain: str
@@ -85,6 +101,7 @@ class EventContract:
     # rule is created on that bus (we only add a rule and target there).
     # Empty: producers put it on our bus.
     bus: str = ""
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def latest(self) -> SchemaVersion:
@@ -142,6 +159,9 @@ class Subscription:
     description: str = ""
     receives: tuple[ExampleRef, ...] = ()
     ignores: tuple[ExampleRef, ...] = ()
+    # Tolerant reader (registry.reads): dotted path into `detail` -> the JSON types the consumer
+    # accepts there ({"type": ...}; {} any). Empty: the consumer reads the whole detail.
+    reads: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -267,6 +267,13 @@ class _Mocks(pulumi_mocks.Mocks):
     def __init__(self, region: str, deployed: dict[str, str]) -> None:
         self.region = region
         self.deployed = deployed
+        self.provider_regions: dict[str, str] = {}  # explicit aws provider's logical name -> its region
+
+    def _region(self, provider: str | None) -> str:
+        """The region of the provider a resource names (`<provider urn>::<id>`); the stack's by default."""
+        if not provider:
+            return self.region
+        return self.provider_regions.get(provider.rsplit("::", 1)[0].rsplit("::", 1)[-1], self.region)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> Any:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -290,8 +297,11 @@ class _Mocks(pulumi_mocks.Mocks):
         if args.typ == "pulumi:pulumi:StackReference":
             outputs = {"contractFingerprints": self.deployed} if self.deployed else {}
             return args.name, {"name": args.name, "outputs": outputs, "secretOutputNames": []}
+        if args.typ == "pulumi:providers:aws":  # a second region's provider (a global endpoint's secondary)
+            self.provider_regions[args.name] = str(args.inputs.get("region") or self.region)
+            return f"{args.name}-{_uuid(args.name)[:8]}", dict(args.inputs)
         name = args.inputs.get("name") or args.name
-        resource_id, extra = _identity(args.typ, name, args.inputs, self.region)
+        resource_id, extra = _identity(args.typ, name, args.inputs, self._region(args.provider))
         return resource_id, {**args.inputs, "name": name, **extra}
 
 
@@ -346,6 +356,15 @@ def _identity(typ: str, name: str, inputs: Mapping[str, Any], region: str) -> tu
         return name, {
             "arn": f"arn:aws:schemas:{r}:{a}:schema/{inputs.get('registryName', 'registry')}/{name}",
             "version": "1",
+        }
+    if typ == "aws:route53/healthCheck:HealthCheck":
+        check_id = _uuid(name)
+        return check_id, {"arn": f"arn:aws:route53:::healthcheck/{check_id}"}
+    if typ == "aws:cloudwatch/eventEndpoint:EventEndpoint":
+        host = _uuid(name).replace("-", "")
+        return name, {
+            "arn": f"arn:aws:events:{r}:{a}:endpoint/{name}",
+            "endpointUrl": f"https://{host[:5]}.{host[5:8]}.endpoints.event.amazonaws.com",
         }
     if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
         return name, {"arn": f"arn:aws:cloudwatch:{r}:{a}:alarm:{name}"}

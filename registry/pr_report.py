@@ -18,6 +18,7 @@ from registry.compat import diff_schemas
 from registry.errors import EventplaneError
 from registry.findings import Finding, Report, Severity
 from registry.model import EventContract, Registry, Subscription
+from registry.reads import reads_summary
 from registry.recorded import iter_recorded
 from registry.replay import SAMPLES, Replay, evidence_paths, registry_at, replay, routes_of
 from registry.routing.deliveries import SubscriptionRoutes
@@ -222,6 +223,7 @@ def affected_subscribers(base: Registry | None, head: Registry, report: Report) 
         event = events.get(sub.event)
         if event is not None:
             reasons += _event_reasons(sub, before.get(sid, sub), event)
+            reasons += _correction_reasons(before.get(sid, sub), head, event)
         for f in _findings_of(sub, report):
             reasons.append(f"finding {f.rule_id}")
         if reasons:
@@ -246,7 +248,24 @@ def _event_reasons(sub: Subscription, was: Subscription, change: EventChange) ->
     touched = sorted(f for f in filter_fields(sub.filter) if any(_overlaps(f, t) for t in change.touched))
     if touched:
         reasons.append(f"filter field(s) {', '.join(touched)} changed in the schema")
+    read_fields = sorted(f for f in sub.reads if any(_overlaps(f, t) for t in change.touched))
+    if read_fields:
+        reasons.append(f"read field(s) {', '.join(read_fields)} changed in the schema (reads {reads_summary(sub)})")
     return reasons
+
+
+def _correction_reasons(was: Subscription, head: Registry, change: EventChange) -> list[str]:
+    """A version added as a correction (registry.correction) of a version this subscriber reads."""
+    contract = head.events.get(was.event)
+    if contract is None:
+        return []
+    return [
+        f"reads {_versions(hit)} of {was.event}, which v{c.version} corrects: {c.reason}"
+        for c in contract.corrections
+        if c.version in change.added
+        for hit in [tuple(n for n in c.corrects if n in was.versions)]
+        if hit
+    ]
 
 
 def _findings_of(sub: Subscription, report: Report) -> list[Finding]:

@@ -7,6 +7,13 @@ never speak for a producer we do not run), and full-state events get
 is stamped once, before the first attempt, so a retried entry that had in fact
 been delivered is dropped by consumers as a duplicate.
 
+Each entry carries the caller's X-Ray context as `TraceHeader` (the active
+X-Ray SDK segment when there is one, else Lambda's `_X_AMZN_TRACE_ID`), so
+EventBridge passes it on to every target: SQS gets it as the `AWSTraceHeader`
+system attribute, a Lambda target continues the trace. The header is not part
+of the entry's size, and a header PutEvents would refuse (over 500
+characters) is left off rather than failing the event.
+
 Requests respect PutEvents' limits: at most 10 entries and 256 KB, an entry
 sized as AWS sizes it (UTF-8 bytes of Source, DetailType, Detail, Resources).
 Only failed entries are retried (per-entry ErrorCode, or the whole request
@@ -17,6 +24,7 @@ jitter; whatever still fails is returned with its reason, never dropped.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 import uuid
@@ -36,12 +44,14 @@ if TYPE_CHECKING:
 D = TypeVar("D")
 
 __all__ = [
+    "ENDPOINT_ENV",
     "MAX_ENTRIES_PER_REQUEST",
     "MAX_REQUEST_BYTES",
     "Event",
     "PublishResult",
     "Sent",
     "Unsent",
+    "current_trace_header",
     "publish",
     "typed_event",
 ]
@@ -49,6 +59,9 @@ __all__ = [
 MAX_ENTRIES_PER_REQUEST = 10
 MAX_REQUEST_BYTES = 256 * 1024
 IDEMPOTENCY_PATH = "detail.metadata.idempotency-key"
+TRACE_ENV = "_X_AMZN_TRACE_ID"  # where Lambda puts the invocation's trace header
+ENDPOINT_ENV = "EVENTPLANE_ENDPOINT_ID"  # a global endpoint's id (stack output globalEndpointId)
+MAX_TRACE_HEADER = 500  # PutEventsRequestEntry.TraceHeader length limit
 # Per-entry and per-call codes that retrying cannot fix; every other failure is retried.
 _PERMANENT = frozenset(
     {
@@ -122,7 +135,7 @@ class _Entry:
     key: str | None
     last_error: tuple[str, str] = ("", "")  # (code, message)
 
-    def request_entry(self, bus_name: str) -> dict[str, Any]:
+    def request_entry(self, bus_name: str, trace_header: str = "") -> dict[str, Any]:
         entry: dict[str, Any] = {
             "Source": self.contract.source,
             "DetailType": self.contract.detail_type,
@@ -131,11 +144,37 @@ class _Entry:
         }
         if self.event.resources:
             entry["Resources"] = list(self.event.resources)
+        if trace_header:
+            entry["TraceHeader"] = trace_header
         return entry
 
 
 class _Refused(Exception):
     """Internal: an event that is never sent, and why."""
+
+
+def _xray_sdk_header() -> str:
+    """The active segment's header when the AWS X-Ray SDK is installed and recording (it is optional)."""
+    try:
+        from aws_xray_sdk.core import xray_recorder  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        from aws_xray_sdk.core.exceptions.exceptions import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+            SegmentNotFoundException,
+        )
+    except ImportError:
+        return ""
+    try:
+        entity = xray_recorder.get_trace_entity()
+    except SegmentNotFoundException:  # no segment open and context_missing=RUNTIME_ERROR
+        return ""
+    if entity is None or not getattr(entity, "trace_id", None):
+        return ""
+    return f"Root={entity.trace_id};Parent={entity.id};Sampled={1 if entity.sampled else 0}"
+
+
+def current_trace_header() -> str:
+    """The caller's X-Ray trace header: the active SDK segment's, else `_X_AMZN_TRACE_ID`, else ''."""
+    header = _xray_sdk_header() or os.environ.get(TRACE_ENV, "").strip()
+    return header if len(header) <= MAX_TRACE_HEADER else ""
 
 
 def _as_event(item: Event | Sequence[Any]) -> Event:
@@ -224,11 +263,20 @@ def _chunks(entries: list[_Entry]) -> Iterator[list[_Entry]]:
         yield chunk
 
 
-def _send(chunk: list[_Entry], client: Any, bus_name: str, result: PublishResult) -> list[_Entry]:
+def _send(
+    chunk: list[_Entry],
+    client: Any,
+    bus_name: str,
+    result: PublishResult,
+    *,
+    trace_header: str,
+    endpoint_id: str,
+) -> list[_Entry]:
     """One PutEvents call; returns the entries worth retrying, records the rest."""
     result.requests += 1
+    extra = {"EndpointId": endpoint_id} if endpoint_id else {}
     try:
-        response = client.put_events(Entries=[e.request_entry(bus_name) for e in chunk])
+        response = client.put_events(Entries=[e.request_entry(bus_name, trace_header) for e in chunk], **extra)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "ClientError"), error.get("Message", str(exc))
@@ -266,9 +314,20 @@ def publish(
     max_delay: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
+    trace_header: str | None = None,
+    endpoint_id: str | None = None,
 ) -> PublishResult:
-    """Send every valid event once; `result.unsent` holds each one that could not be sent and why."""
+    """Send every valid event once; `result.unsent` holds each one that could not be sent and why.
+
+    `trace_header` overrides the caller's X-Ray context (`current_trace_header()`; "" sends none).
+    `endpoint_id` publishes through a global endpoint (the stack output `globalEndpointId`; by default
+    the `EVENTPLANE_ENDPOINT_ID` environment variable, so a producer's function is switched by its
+    configuration; "" puts straight on the bus): PutEvents then goes to the endpoint, which routes to the
+    healthy region's bus of the same name (boto3 signs such calls with SigV4a, which needs the AWS CRT:
+    `pip install botocore[crt]`)."""
     result = PublishResult()
+    header = current_trace_header() if trace_header is None else trace_header
+    endpoint = os.environ.get(ENDPOINT_ENV, "").strip() if endpoint_id is None else endpoint_id
     pending: list[_Entry] = []
     for index, item in enumerate(events):
         event = _as_event(item)
@@ -278,7 +337,11 @@ def publish(
             result.unsent.append(Unsent(index, event, str(exc)))
     rng = rng or random.Random()
     for attempt in range(1, max_attempts + 1):
-        pending = [entry for chunk in _chunks(pending) for entry in _send(chunk, client, bus_name, result)]
+        pending = [
+            entry
+            for chunk in _chunks(pending)
+            for entry in _send(chunk, client, bus_name, result, trace_header=header, endpoint_id=endpoint)
+        ]
         if not pending:
             break
         if attempt < max_attempts:

@@ -7,12 +7,14 @@ Accepted, one JSON value per line (JSON Lines), or one JSON document per file
 (an envelope or an array of them, as producers' repositories keep samples):
 - an EventBridge envelope (`source`, `detail-type`, `detail`), as an archive
   replay, a capture rule to SQS or a CloudWatch Logs target writes it;
-- an SQS record (`body` holds the envelope, or an SNS notification of it), or a
-  Lambda SQS batch `{"Records": [...]}`;
+- an SQS record (`body` holds the envelope, or an SNS notification of it), a
+  Lambda SQS batch `{"Records": [...]}` or `aws sqs receive-message` output
+  `{"Messages": [{"Body": ...}]}`;
 - an SNS notification (`Type: Notification`, `Message` holds the envelope) or
   an SNS Lambda record (`Sns: {...}`);
 - a CloudWatch Logs line: `{"timestamp", "message"}` as `filter-log-events`
-  exports it, or `<timestamp> <json>` as an S3 export writes it.
+  exports it (also its whole `{"events": [...]}` output), or `<timestamp> <json>`
+  as an S3 export writes it.
 
 A line that is none of these is a `BadLine` (file and line number), never an
 exception, so one bad line does not hide the rest.
@@ -32,6 +34,8 @@ __all__ = ["RECORDED_SUFFIXES", "BadLine", "RecordedEvent", "iter_recorded", "re
 
 RECORDED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 _ENVELOPE_KEYS = ("source", "detail-type", "detail")
+# Lists of records: a Lambda SQS/SNS batch, `aws sqs receive-message` output, `aws logs filter-log-events` output
+_BATCH_KEYS = ("Records", "Messages", "events")
 
 
 @dataclass(frozen=True)
@@ -91,51 +95,89 @@ def iter_recorded(paths: Iterable[Path | str]) -> Iterator[RecordedEvent | BadLi
 
 
 def _read_file(path: Path) -> Iterator[RecordedEvent | BadLine]:
+    """Stream the file line by line (a million-event capture is never held in memory twice).
+
+    Lines are split on newline bytes only: a JSON string may hold U+2028, which
+    `str.splitlines` would wrongly treat as a line break. A file whose first
+    non-blank line is an incomplete `{` or `[` is read whole as one document.
+    """
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        yield BadLine(file, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-        return
+        handle = path.open("rb")
     except OSError as exc:
         raise InputError(file, f"cannot read the file: {exc.strerror or exc}", hint="check its permissions") from exc
-    whole = _whole_document(text)
-    if whole is not None:
-        yield from _unwrap(file, 1, whole, "eventbridge")
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        value, wrapper = _parse_line(stripped)
-        if value is _UNPARSABLE:
-            yield BadLine(file, number, "not JSON, nor a CloudWatch Logs line holding JSON")
-            continue
+    with handle:
+        lines = enumerate(handle, start=1)
+        for number, raw in lines:
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            value, wrapper = _parse_line(stripped)
+            if value is _UNPARSABLE and stripped[:1] in (b"{", b"["):
+                whole_bytes = raw + handle.read()
+                whole, error = _whole_document(whole_bytes)
+                if whole is not None:
+                    yield from _unwrap(file, number, whole, "eventbridge")
+                    return
+                rest = whole_bytes.split(b"\n")[1:]
+                if error is not None and error.lineno > 1 and not _next_line_is_json(rest):
+                    # a multi-line document with a syntax error: one finding where it breaks, not one per line
+                    where = number + error.lineno - 1
+                    yield BadLine(file, where, f"not a JSON document: {error.msg} (column {error.colno})")
+                    return
+                lines = enumerate(rest, start=number + 1)
+            yield from _line_events(file, number, value, wrapper)
+            break
+        for number, raw in lines:
+            stripped = raw.strip()
+            if stripped:
+                value, wrapper = _parse_line(stripped)
+                yield from _line_events(file, number, value, wrapper)
+
+
+def _line_events(file: str, number: int, value: Any, wrapper: str) -> Iterator[RecordedEvent | BadLine]:
+    if value is _NOT_UTF8:
+        yield BadLine(file, number, "not UTF-8 text")
+    elif value is _UNPARSABLE:
+        yield BadLine(file, number, "not JSON, nor a CloudWatch Logs line holding JSON")
+    elif type(value) is dict and "detail" in value and "source" in value and "detail-type" in value:
+        yield RecordedEvent(file, number, value, wrapper)  # the common case, without the general unwrapping
+    else:
         yield from _unwrap(file, number, value, wrapper)
 
 
 _UNPARSABLE = object()
+_NOT_UTF8 = object()
 
 
-def _whole_document(text: str) -> Any:
-    """A file that is one multi-line JSON document (an envelope or an array), else None (JSON Lines)."""
-    head = text.lstrip()
-    if not head or "\n" not in head.rstrip():
-        return None
+def _whole_document(data: bytes) -> tuple[Any, json.JSONDecodeError | None]:
+    """A file that is one multi-line JSON document (an envelope or an array), else None and why."""
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return None
-    return value if isinstance(value, list | dict) else None
+        value = json.loads(data.decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        return None, exc
+    except (UnicodeDecodeError, RecursionError):
+        return None, None
+    return (value, None) if isinstance(value, list | dict) else (None, None)
 
 
-def _parse_line(line: str) -> tuple[Any, str]:
+def _next_line_is_json(lines: list[bytes]) -> bool:
+    """True when the next non-blank line parses on its own: JSON Lines whose first line is broken."""
+    following = next((line.strip() for line in lines if line.strip()), b"")
+    return bool(following) and _parse_line(following)[0] not in (_UNPARSABLE, _NOT_UTF8)
+
+
+def _parse_line(line: bytes) -> tuple[Any, str]:
     try:
-        return json.loads(line), "eventbridge"
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NOT_UTF8, ""
+    try:
+        return json.loads(text), "eventbridge"
     except (json.JSONDecodeError, RecursionError):
         pass
     # CloudWatch Logs S3 export: "<timestamp> <message>"
-    stamp, _, rest = line.partition(" ")
+    stamp, _, rest = text.partition(" ")
     if stamp and rest.lstrip().startswith("{"):
         try:
             return json.loads(rest), "cloudwatch-logs"
@@ -155,8 +197,9 @@ def _unwrap(file: str, line: int, value: Any, wrapper: str) -> Iterator[Recorded
     if all(key in value for key in _ENVELOPE_KEYS):
         yield RecordedEvent(file, line, value, wrapper)
         return
-    if isinstance(value.get("Records"), list):
-        for record in value["Records"]:
+    batch = next((value[k] for k in _BATCH_KEYS if isinstance(value.get(k), list)), None)
+    if batch is not None:
+        for record in batch:
             yield from _unwrap(file, line, record, wrapper)
         return
     inner, inner_wrapper = _inner(value)

@@ -20,6 +20,13 @@ import yaml
 from registry import strict
 from registry.aws_limits import api_endpoint_problem, schedule_problem
 from registry.errors import InputError, UsageError
+from registry.ops_config import (
+    EventLogConfig,
+    GlobalEndpointConfig,
+    parse_event_log,
+    parse_global_endpoint,
+    stack_regions,
+)
 
 __all__ = [
     "AUTH_TYPES",
@@ -50,6 +57,8 @@ CONFIG_KEYS = (
     "subscriptions",
     "schedule",
     "monitor",
+    "eventLog",
+    "globalEndpoint",
 )
 AUTH_TYPES = ("API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -120,6 +129,13 @@ class StackConfig:
     schedule: Schedule | None
     secret_keys: tuple[str, ...] = field(default=())  # every secret config key the program will require
     monitor: Monitor = field(default_factory=Monitor)
+    event_log: EventLogConfig | None = None  # registry/ops_config.py
+    global_endpoint: GlobalEndpointConfig | None = None
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Every region the stack deploys to, primary first (a global endpoint adds its secondary)."""
+        return stack_regions(self.region, self.global_endpoint)
 
     def subscription_enabled(self, sub_id: str) -> bool:
         if sub_id in self.disabled:
@@ -215,15 +231,13 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
             "a secret is written in plain text",
             f"remove it and run `pulumi config set --secret {NAMESPACE}:{key} <value>`",
         )
+    region = p.string(
+        "region", namespace="aws", pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"), hint="e.g. `aws:region: us-east-1`"
+    )
     return StackConfig(
         stack=stack,
         source=source,
-        region=p.string(
-            "region",
-            namespace="aws",
-            pattern=re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"),
-            hint="e.g. `aws:region: us-east-1`",
-        ),
+        region=region,
         name_prefix=p.string(
             "namePrefix",
             pattern=_PREFIX_RE,
@@ -246,6 +260,8 @@ def parse_stack_config(values: Mapping[str, Any], *, stack: str, source: str) ->
         schedule=_schedule(p, p.mapping("schedule", None), functions),
         secret_keys=secret_keys,
         monitor=_monitor(p, p.mapping("monitor", {})),
+        event_log=parse_event_log(p.fail, p.raw("eventLog")),
+        global_endpoint=parse_global_endpoint(p.fail, p.raw("globalEndpoint"), region, functions),
     )
 
 

@@ -367,6 +367,13 @@ def test_site_has_index_pages_per_event_and_one_self_contained_html(registry: Re
     assert "| `data.orderId` | string | yes | the order |" in index
 
 
+def test_an_event_page_shows_who_reads_what() -> None:
+    repo = load_registry(Path(__file__).resolve().parents[1] / "contracts")
+    page = render_site(build_catalog(repo))["events/coffeeshop/WaitingCompletion.md"]
+    assert "| metrics.waiting-completion | v1, v2 |" in page
+    assert "| drinkOrder: object or string; orderId: string |" in page
+
+
 def test_event_page_has_versions_examples_changelog_and_subscribers_with_filters(registry: Registry) -> None:
     page = render_site(build_catalog(registry))["events/orders/OrderCreated.md"]
     assert page.index("### v2 schema") < page.index("### v1 schema")
@@ -374,10 +381,13 @@ def test_event_page_has_versions_examples_changelog_and_subscribers_with_filters
     assert "### v1 -> v2" in page
     assert re.search(r"\| backward \| `[A-Z_]+` \| `#/properties/data/properties/note` \|", page)
     assert (
-        '| order-saga.payments-charge | v1, v2 | SQS queue (+DLQ) | `{"data": {"amount": [{"numeric": [">", 0]}]}}` | Charge the customer |'
+        '| order-saga.payments-charge | v1, v2 | SQS queue (+DLQ) | `{"data": {"amount": [{"numeric": [">", 0]}]}}` | the whole detail | Charge the customer |'
         in page
     )
-    assert "| notifications.order-mail | v1, v2 | SQS queue (+DLQ) | everything | Mail the customer |" in page
+    assert (
+        "| notifications.order-mail | v1, v2 | SQS queue (+DLQ) | everything | the whole detail | Mail the customer |"
+        in page
+    )
     single = render_site(build_catalog(registry))["events/payments/PaymentTaken.md"]
     assert "_One version, nothing to compare._" in single
 

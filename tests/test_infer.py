@@ -210,11 +210,11 @@ def test_samples_the_contract_rejects_get_a_next_version_and_the_report_says_why
     (draft,) = json.loads(text)["events"]
     assert draft["status"] == "next-version" and draft["compatible"] is False
     assert draft["rejected"] == [
-        {"where": f"{samples}:2", "version": 1, "pointer": "/detail/orderId", "message": "must be string"}
+        {"where": f"{samples}:2", "version": 2, "pointer": "/detail/orderId", "message": "must be string"}  # latest
     ]
     assert {f["rule_id"] for f in draft["findings"]} == {"TYPE_CHANGED"}
-    v2 = draft["files"]["events/coffeeshop/WaitingCompletion/v2.json"]
-    validate = fastjsonschema.compile(v2)
+    v3 = draft["files"]["events/coffeeshop/WaitingCompletion/v3.json"]  # the next after the corrected v2
+    validate = fastjsonschema.compile(v3)
     contract = load_registry(ROOT / "contracts").events["coffeeshop/WaitingCompletion"]
     for example in contract.latest.examples:
         validate(example)

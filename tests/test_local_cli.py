@@ -57,8 +57,9 @@ def test_dev_coffee_flow_counts_each_order_once(dev_run):
     # the monitor judges every delivery (it observes, it does not dedupe): o-1 put twice and each
     # delivered twice, o-2 and o-3 once; the cancel delivered twice
     assert coffee["monitor"] == {
-        "coffeeshop/OrderCancelled": {"accepted": 2, "rejected": 0, "versions": {"v1": 2}},
-        "coffeeshop/WaitingCompletion": {"accepted": 6, "rejected": 0, "versions": {"v1": 6}},
+        # the monitor counts the newest version that accepts each event: v2 corrects v1 and accepts all of v1's
+        "coffeeshop/OrderCancelled": {"accepted": 2, "rejected": 0, "versions": {"v2": 2}},
+        "coffeeshop/WaitingCompletion": {"accepted": 6, "rejected": 0, "versions": {"v2": 6}},
     }
 
 
@@ -76,6 +77,27 @@ def test_dev_failing_api_is_retried_then_dead_lettered(dev_run):
     (event,) = failing["events"]
     api = [s["kind"] for s in event["steps"] if s["kind"] in ("api", "dlq")]
     assert api[-2:] == ["api", "dlq"]
+
+
+def test_every_event_put_reaches_the_central_event_log(dev_run):
+    for scenario in dev_run[1]["scenarios"]:
+        for event in scenario["events"]:
+            logged = [s for s in event["steps"] if s["kind"] == "log"]  # at least once: a redelivery logs twice
+            assert logged and all(s["ok"] for s in logged), (scenario["scenario"], event["label"])
+        logged_ids = {json.loads(e["message"])["id"] for e in scenario["event_log"]}
+        assert logged_ids == {e["id"] for e in scenario["events"]}
+
+
+def test_the_producers_trace_reaches_the_metrics_handlers_log_line(dev_run):
+    """X-Ray end to end: PutEvents' TraceHeader -> EventBridge -> SQS AWSTraceHeader -> the handler's JSON log."""
+    coffee = _scenario(dev_run[1], "coffee-shop-metrics")
+    roots = {e["label"]: e["trace_header"].split(";")[0].removeprefix("Root=") for e in coffee["events"]}
+    assert all(root.startswith("1-") for root in roots.values())
+    counted = [line for line in coffee["handler_logs"] if line.get("message") == "events counted"]
+    logged = {t for line in counted for t in line["traceIds"]}
+    dedupe_keys = {k for line in counted for k in line["dedupeKeys"]}
+    assert logged and logged <= set(roots.values())
+    assert all(k.startswith("IDEMPOTENCY#") for k in dedupe_keys) and len(dedupe_keys) == len(logged)
 
 
 def _fixture_plan(monkeypatch):
@@ -123,6 +145,6 @@ def test_unknown_stack_is_exit_2_listing_known_stacks(monkeypatch, capsys):
 
 def test_dev_monitor_names_the_first_failing_pointer_of_a_drifted_event(dev_run):
     drift = _scenario(dev_run[1], "coffee-shop-drift")
-    assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v1": 1}}}
+    assert drift["monitor"] == {"coffeeshop/WaitingCompletion": {"accepted": 1, "rejected": 1, "versions": {"v2": 1}}}
     (violation,) = drift["violations"]
     assert (violation["event"], violation["pointer"]) == ("coffeeshop/WaitingCompletion", "/detail/orderId")

@@ -431,3 +431,45 @@ def test_a_queue_policy_naming_the_rule_on_our_bus_dead_letters_the_event(regist
     assert [(s.kind, s.ok) for s in trace.steps] == [("rule", True), ("queue", False), ("dlq", False)]
     assert "rule/Serverlesspresso/metrics-rule" in trace.steps[1].why
     assert run.engine.delivered == {"metrics-target-dlq": ["latte"]} and run.metrics == {}
+
+
+def test_the_trace_header_follows_the_event_through_sns_into_a_subscription_dlq(registry):
+    """A fork queue whose policy names another topic: SNS redrives to the subscription's DLQ, header kept."""
+    plan = copy.deepcopy(PLAN)
+    plan["resources"].append(
+        {
+            "urn": "urn:pulumi:dev::eventplane::aws:sqs/queuePolicy:QueuePolicy::checkout-backup-policy",
+            "type": "aws:sqs/queuePolicy:QueuePolicy",
+            "name": "checkout-backup-policy",
+            "parent": None,
+            "inputs": {
+                "queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/checkout-backup",
+                "policy": json.dumps(
+                    {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "sns.amazonaws.com"},
+                                "Action": "sqs:SendMessage",
+                                "Resource": "arn:aws:sqs:us-east-1:123456789012:checkout-backup",
+                                "Condition": {
+                                    "ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:other"}
+                                },
+                            }
+                        ]
+                    }
+                ),
+            },
+        }
+    )
+    scenario = parse_scenario(
+        {"events": [{"label": "big", "event": "checkout/CheckoutPlaced", "detail": _checkout(registry, 250)}]},
+        "traced.json",
+        registry,
+    )
+    (run,) = run_scenarios("dev", [types.SimpleNamespace(**r) for r in plan["resources"]], registry, [scenario]).runs
+    (trace,) = run.engine.traces
+    assert trace.trace_header.startswith("Root=1-")
+    assert run.engine.delivered["checkout-backup-dlq"] == ["big"]
+    assert run.engine.traced["checkout-backup-dlq"] == 1  # SNS passed the producer's header to the DLQ too
+    assert run.engine.traced["checkout-analytics"] == len(run.engine.delivered["checkout-analytics"]) == 1

@@ -329,15 +329,16 @@ def test_handlers_never_import_pulumi():
 
 def real_contract_validators() -> tuple[dict, Any, list]:
     """The index and validators the bundle would carry for contracts/, without importing a second bundle."""
-    from registry.bundle import metrics_contracts, validator_sources
+    from registry.bundle import metrics_contracts, metrics_reads, validator_sources
     from registry.loader import RegistryInvalid, load_registry
 
     try:
-        contracts = metrics_contracts(load_registry(REPO / "contracts"))
+        loaded = load_registry(REPO / "contracts")
+        contracts = metrics_contracts(loaded)
     except RegistryInvalid as exc:
         pytest.skip(f"contracts/ does not pass the gate yet:\n{exc}")
     modules: dict[str, dict] = {}
-    for name, source in validator_sources(contracts).items():
+    for name, source in validator_sources(contracts, metrics_reads(loaded)).items():
         exec(source, modules.setdefault(name.removesuffix(".py"), {}))
     return modules["__init__"]["CONTRACTS"], (lambda module: modules[module]["validate"]), contracts
 
@@ -357,3 +358,33 @@ def test_every_example_of_the_real_counted_contracts_is_counted(handler, store):
     assert result == {"batchItemFailures": []}
     day = store.read_day("2026-11-23")
     assert day.orders == sum(day.drinks.values()) > 0
+
+
+# -- X-Ray --------------------------------------------------------------------------------------
+
+UPSTREAM = "Root=1-6759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+INVOCATION = "Root=1-6759e989-000000000000000000000abc;Parent=1111111111111111;Sampled=1"
+
+
+def test_log_lines_carry_the_producers_trace_id_and_the_dedupe_key(handler, store, capsys, monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", INVOCATION)  # Lambda's own trace for the SQS-triggered invocation
+    traced = {**record("m1", order("o1", "Latte")), "attributes": {"AWSTraceHeader": UPSTREAM}}
+    untraced = record("m2", order("o2", "Mocha"))
+    poison = {**record("m3", "not json"), "attributes": {"AWSTraceHeader": UPSTREAM}}
+    assert run(handler, [traced, untraced, poison], store) == ["m3"]
+    lines = logs(capsys)
+    (counted,) = [line for line in lines if line["message"] == "events counted"]
+    assert counted["traceIds"] == sorted(["1-6759e988-bd862e3fe1be46a994272793", "1-6759e989-000000000000000000000abc"])
+    assert len(counted["dedupeKeys"]) == 2 and all(k.startswith("IDEMPOTENCY#") for k in counted["dedupeKeys"])
+    (rejected,) = [line for line in lines if line["message"] == "event rejected"]
+    assert rejected["traceId"] == "1-6759e988-bd862e3fe1be46a994272793" and rejected["messageId"] == "m3"
+
+
+def test_a_duplicate_is_logged_with_its_dedupe_key(handler, store, capsys):
+    assert run(handler, [record("m1", order("o1", "Latte"))], store) == []
+    capsys.readouterr()
+    again = {**record("m2", order("o1", "Latte")), "attributes": {"AWSTraceHeader": UPSTREAM}}
+    assert run(handler, [again], store) == []
+    (dropped,) = [line for line in logs(capsys) if line["message"] == "duplicate events dropped"]
+    assert dropped["traceIds"] == ["1-6759e988-bd862e3fe1be46a994272793"] and dropped["messageIds"] == ["m2"]
+    assert idempotency_records(store.client) == 1 and dropped["dedupeKeys"][0].startswith("IDEMPOTENCY#")

@@ -129,7 +129,7 @@ def test_events_are_counted_per_type_version_and_outcome(registry, validators, c
     metrics = {(d["EventType"], d["Version"], d["Outcome"]): d["Events"] for d in lines if "_aws" in d}
     assert metrics == {
         ("checkout/CheckoutPlaced", "v2", "accepted"): 1,
-        ("coffeeshop/WaitingCompletion", "v1", "accepted"): 1,
+        ("coffeeshop/WaitingCompletion", "v2", "accepted"): 1,  # the newest accepting version (v2 corrects v1)
         ("coffeeshop/WaitingCompletion", "none", "rejected"): 1,
     }
     (violation,) = [d for d in lines if d.get("message") == "contract violation"]

@@ -197,3 +197,77 @@ def test_source_and_detail_type_pair_resolves_a_contract():
     assert go([Event(("com.example.orders", "OrderNoted"), {"orderId": "1", "userId": "u"})], client).ok
     assert client.requests[0][0]["Source"] == "com.example.orders"
     assert client.requests[0][0]["EventBusName"] == "orders"
+
+
+# -- X-Ray --------------------------------------------------------------------------------------
+
+LAMBDA_TRACE = "Root=1-6759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+
+def test_every_entry_carries_the_lambda_trace_header_from_the_environment(monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", LAMBDA_TRACE)
+    client = FakeEvents()
+    go([checkout(f"o{i}") for i in range(12)], client)
+    assert [e["TraceHeader"] for r in client.requests for e in r] == [LAMBDA_TRACE] * 12
+
+
+def test_the_trace_header_reaches_put_events_through_boto3_and_does_not_count_toward_entry_size(monkeypatch):
+    for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", LAMBDA_TRACE)
+    sent: list[dict[str, Any]] = []
+    with mock_aws():
+        client = boto3.client("events")
+        client.create_event_bus(Name="orders")
+        client.meta.events.register("before-parameter-build.events.PutEvents", lambda params, **_: sent.append(params))
+        big = "x" * 130_000  # two of these fit 256 KB only if the header is not counted
+        result = go([checkout("a", note=big), checkout("b", note=big)], client)
+    assert result.ok and result.requests == 1
+    assert [e["TraceHeader"] for e in sent[0]["Entries"]] == [LAMBDA_TRACE, LAMBDA_TRACE]
+
+
+def test_no_trace_context_sends_no_header_and_an_explicit_one_wins(monkeypatch):
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    client = FakeEvents()
+    go([checkout("a")], client)
+    assert "TraceHeader" not in client.requests[0][0]
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", LAMBDA_TRACE)
+    go([checkout("b")], client, trace_header="Root=1-00000000-000000000000000000000001;Sampled=0")
+    assert client.requests[1][0]["TraceHeader"].endswith("0001;Sampled=0")
+    go([checkout("c")], client, trace_header="")
+    assert "TraceHeader" not in client.requests[2][0]
+
+
+def test_a_header_put_events_would_refuse_is_left_off_rather_than_failing_the_event(monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-" + "a" * 600)
+    client = FakeEvents()
+    result = go([checkout("a")], client)
+    assert result.ok and "TraceHeader" not in client.requests[0][0]
+
+
+def test_publishing_through_a_global_endpoint_names_its_id_on_every_call():
+    calls: list[dict[str, Any]] = []
+
+    class Endpoint(FakeEvents):
+        def put_events(self, Entries: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            return super().put_events(Entries)
+
+    go([checkout(f"o{i}") for i in range(11)], Endpoint(), endpoint_id="abcde.veo")
+    assert calls == [{"EndpointId": "abcde.veo"}, {"EndpointId": "abcde.veo"}]
+
+
+def test_the_endpoint_id_comes_from_the_environment_unless_given(monkeypatch):
+    calls: list[dict[str, Any]] = []
+
+    class Endpoint(FakeEvents):
+        def put_events(self, Entries: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            return super().put_events(Entries)
+
+    monkeypatch.delenv("EVENTPLANE_ENDPOINT_ID", raising=False)
+    go([checkout("a")], Endpoint())
+    monkeypatch.setenv("EVENTPLANE_ENDPOINT_ID", "fghij.xyz")
+    go([checkout("b")], Endpoint())
+    go([checkout("c")], Endpoint(), endpoint_id="")  # explicitly straight onto the bus
+    assert calls == [{}, {"EndpointId": "fghij.xyz"}, {}]

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from components import TOKEN_PREFIX
-from components.common import physical_name
+from components.common import XRAY_ACTIONS, physical_name
 from registry.gate import version_key
 from registry.loader import load_registry
 from registry.model import Registry
 from registry.offline_plan import SECRET, Plan, PlannedResource, plan_stack
 from registry.patterns import fork_policy, rule_pattern, to_aws_json
+from tests.plans import planned
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = "aws:sqs/queue:Queue"
@@ -38,6 +39,8 @@ COMPONENTS = {
     "LambdaDelivery",
     "Schedule",
     "ContractMonitor",
+    "EventLog",
+    "Dashboards",
 }
 
 
@@ -48,21 +51,31 @@ def registry() -> Registry:
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return plan_stack("dev", ROOT)
+    return planned("dev")
 
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return plan_stack("prod", ROOT)
+    return planned("prod")
 
 
 def by_input(plan: Plan, type_: str, key: str, value: Any) -> list[PlannedResource]:
     return [r for r in plan.of_type(type_) if r.inputs.get(key) == value]
 
 
+def region_of(plan: Plan, resource: PlannedResource) -> str:
+    """The stack's region, or the global endpoint's secondary one for what its RegionReplica holds."""
+    by_urn, parent = plan.by_urn(), resource.parent
+    while parent:
+        if by_urn[parent].type == TOKEN_PREFIX + "RegionReplica":
+            return str(plan.of_type("pulumi:providers:aws")[0].inputs["region"])
+        parent = by_urn[parent].parent
+    return "us-east-1"
+
+
 def arn_of(plan: Plan, resource: PlannedResource) -> str:
     """The mock's ARN for a planned resource, as other resources' inputs carry it."""
-    region, account = "us-east-1", "123456789012"
+    region, account = region_of(plan, resource), "123456789012"
     name = resource.inputs["name"]
     if resource.type == QUEUE:
         return f"arn:aws:sqs:{region}:{account}:{name}"
@@ -182,7 +195,7 @@ def test_every_queue_and_topic_is_encrypted(dev: Plan, prod: Plan) -> None:
 def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
     for plan in (dev, prod):
         for resource in plan.resources:
-            for key in ("policy", "assumeRolePolicy"):
+            for key in ("policy", "assumeRolePolicy", "policyDocument"):
                 if key not in resource.inputs:
                     continue
                 for statement in statements(resource.inputs[key]):
@@ -193,56 +206,62 @@ def test_no_iam_wildcard_action_or_resource(dev: Plan, prod: Plan) -> None:
                     assert not any(a == "*" or a.endswith(":*") for a in actions), (resource.name, actions)
                     if resource.type == "aws:kms/key:Key":
                         continue  # a key policy's Resource "*" means this key itself
+                    if sorted(actions) == sorted(XRAY_ACTIONS):
+                        continue  # X-Ray's trace actions have no resource-level permissions: the one exception
                     resources = statement.get("Resource", [])
                     resources = resources if isinstance(resources, list) else [resources]
                     assert "*" not in resources, resource.name
 
 
-def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan) -> None:
-    queues = {q.inputs["name"]: q for q in dev.of_type(QUEUE)}
-    senders: dict[str, set[str]] = {}  # queue or topic ARN -> ARNs allowed to send to it
-    for target in dev.of_type(TARGET):
-        rule = next(r for r in dev.of_type(RULE) if r.parent == target.parent and r.name[:-4] == target.name[:-6])
-        for arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
-            senders.setdefault(arn, set()).add(arn_of(dev, rule))
-    for subscription in dev.of_type(TOPIC_SUB):
-        for arn in (
-            subscription.inputs["endpoint"],
-            json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"],
-        ):
-            senders.setdefault(arn, set()).add(subscription.inputs["topic"])
-    policies = dev.of_type("aws:sqs/queuePolicy:QueuePolicy") + dev.of_type("aws:sns/topicPolicy:TopicPolicy")
-    assert policies
-    for policy in policies:
-        (statement,) = [s for s in statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
-        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-        resource = statement["Resource"]
-        assert source in senders[resource], (policy.name, source)
-    sent_to_by_service = {arn for arn in senders if arn.startswith("arn:aws:sqs:")}
-    with_policy = {s["Resource"] for p in policies for s in statements(p.inputs["policy"])}
-    assert sent_to_by_service <= with_policy
-    assert queues
+def test_queue_and_topic_policies_allow_only_their_own_source(dev: Plan, prod: Plan) -> None:
+    for plan in (dev, prod):  # prod: both regions of its global endpoint
+        senders: dict[str, set[str]] = {}  # queue or topic ARN -> ARNs allowed to send to it
+        for target in plan.of_type(TARGET):
+            rule = next(r for r in plan.of_type(RULE) if r.parent == target.parent and r.name[:-4] == target.name[:-6])
+            for arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
+                senders.setdefault(arn, set()).add(arn_of(plan, rule))
+        for subscription in plan.of_type(TOPIC_SUB):
+            for arn in (
+                subscription.inputs["endpoint"],
+                json.loads(subscription.inputs["redrivePolicy"])["deadLetterTargetArn"],
+            ):
+                senders.setdefault(arn, set()).add(subscription.inputs["topic"])
+        policies = plan.of_type("aws:sqs/queuePolicy:QueuePolicy") + plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+        assert policies
+        for policy in policies:
+            (statement,) = [s for s in statements(policy.inputs["policy"]) if s["Effect"] == "Allow"]
+            source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+            resource = statement["Resource"]
+            assert source in senders[resource], (policy.name, source)
+        sent_to_by_service = {arn for arn in senders if arn.startswith("arn:aws:sqs:")}
+        with_policy = {s["Resource"] for p in policies for s in statements(p.inputs["policy"])}
+        assert sent_to_by_service <= with_policy
+        assert plan.of_type(QUEUE)
 
 
 def test_secrets_are_never_plain(dev: Plan, prod: Plan) -> None:
     for plan in (dev, prod):
         text = json.dumps(plan.to_json())
         assert "offline-placeholder" not in text
-        (connection,) = plan.of_type("aws:cloudwatch/eventConnection:EventConnection")
-        assert connection.inputs["authParameters"] == SECRET
+        connections = plan.of_type("aws:cloudwatch/eventConnection:EventConnection")  # prod: one per region
+        assert connections and all(c.inputs["authParameters"] == SECRET for c in connections)
     assert by_input(
         prod, "aws:cloudwatch/eventConnection:EventConnection", "authorizationType", "OAUTH_CLIENT_CREDENTIALS"
     )
 
 
 def test_api_destination_rate_limit_and_role_scope_come_from_stack_config(dev: Plan, prod: Plan) -> None:
-    for plan, rate in ((dev, 5), (prod, 50)):
-        (destination,) = plan.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")
-        assert destination.inputs["invocationRateLimitPerSecond"] == rate
-        (role_policy,) = [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == destination.parent]
-        (statement,) = statements(role_policy.inputs["policy"])
-        assert statement["Action"] == "events:InvokeApiDestination"
-        assert statement["Resource"].startswith("arn:aws:events:us-east-1:123456789012:api-destination/")
+    for plan, rate, regions in ((dev, 5, ["us-east-1"]), (prod, 50, ["us-east-1", "us-west-2"])):
+        destinations = plan.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")
+        assert len(destinations) == len(regions)  # prod: its global endpoint's secondary region has a copy
+        for destination, region in zip(sorted(destinations, key=lambda d: len(d.urn)), regions, strict=True):
+            assert destination.inputs["invocationRateLimitPerSecond"] == rate
+            (role_policy,) = [
+                p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == destination.parent
+            ]
+            (statement,) = statements(role_policy.inputs["policy"])
+            assert statement["Action"] == "events:InvokeApiDestination"
+            assert statement["Resource"].startswith(f"arn:aws:events:{region}:123456789012:api-destination/")
 
 
 def test_fifo_queue_gets_a_message_group_and_dedup(dev: Plan, registry: Registry) -> None:
@@ -272,6 +291,7 @@ def test_metrics_pipeline_shape(dev: Plan) -> None:
     (role_policy,) = [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == function.parent]
     scoped = {s["Sid"]: s["Resource"] for s in statements(role_policy.inputs["policy"])}
     assert scoped["WriteItsTable"] == f"arn:aws:dynamodb:us-east-1:123456789012:table/{table.inputs['name']}"
+    assert function.inputs["tracingConfig"] == {"mode": "Active"} and scoped["SendTraces"] == "*"  # X-Ray
     assert sorted(scoped["ConsumeItsQueues"]) == sorted(m.inputs["eventSourceArn"] for m in mappings)
 
 
@@ -354,7 +374,7 @@ def test_our_events_stay_on_our_bus(dev: Plan, registry: Registry) -> None:
 
 def test_no_bus_is_created_for_a_producer(dev: Plan, prod: Plan) -> None:
     for plan, ours in ((dev, "ep-dev-bus"), (prod, "ep-prod-bus")):
-        assert [b.inputs["name"] for b in plan.of_type(BUS)] == [ours]
+        assert {b.inputs["name"] for b in plan.of_type(BUS)} == {ours}  # prod: one per region, same name
         on = {r.inputs.get("eventBusName", "default") for r in plan.of_type(RULE)}
         assert on == {ours, "Serverlesspresso", "default"}
 
@@ -382,7 +402,12 @@ def test_every_dlq_fed_by_redrive_allows_exactly_its_source_queues(dev: Plan, pr
                 sources.setdefault(json.loads(queue.inputs["redrivePolicy"])["deadLetterTargetArn"], []).append(arn)
         allowed: dict[str, dict[str, Any]] = {}
         for resource in plan.of_type("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"):
-            (dlq,) = [a for a, q in queues.items() if resource.inputs["queueUrl"].endswith("/" + q.inputs["name"])]
+            (dlq,) = [
+                a
+                for a, q in queues.items()
+                if resource.inputs["queueUrl"]
+                == f"https://sqs.{region_of(plan, q)}.amazonaws.com/123456789012/{q.inputs['name']}"
+            ]
             assert dlq not in allowed, f"two RedriveAllowPolicy resources on {dlq}"
             allowed[dlq] = json.loads(resource.inputs["redriveAllowPolicy"])
         assert sources and set(allowed) == set(sources)  # target DLQs, fed only by EventBridge, get none
@@ -446,7 +471,9 @@ def test_the_monitor_publishes_metrics_through_its_logs_and_alarms_on_violations
         "sqs:ChangeMessageVisibility",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
+        *XRAY_ACTIONS,  # every function we create traces (active tracing)
     }
+    assert function.inputs["tracingConfig"] == {"mode": "Active"}
     mappings = [m for m in dev.of_type("aws:lambda/eventSourceMapping:EventSourceMapping") if m.parent == component.urn]
     assert len(mappings) == len(_monitor_rules(dev))
     consumed = {s["Sid"]: s["Resource"] for s in statements(role_policy.inputs["policy"])}["ConsumeItsQueues"]

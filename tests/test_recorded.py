@@ -87,3 +87,30 @@ def test_missing_path_or_empty_folder_is_an_input_error(tmp_path: Path, name: st
     with pytest.raises(InputError) as err:
         list(iter_recorded([tmp_path / name]))
     assert name in str(err.value)
+
+
+def test_a_broken_pretty_printed_document_is_one_bad_line_where_it_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "sample.json"
+    text = json.dumps(ENVELOPE, indent=2).splitlines()
+    text.insert(3, '  "oops": ,')  # line 4: a key without a value
+    path.write_text("\n".join(text), encoding="utf-8")
+    (bad,) = list(iter_recorded([path]))
+    assert isinstance(bad, BadLine) and bad.line == 4 and bad.reason.startswith("not a JSON document")
+
+
+def test_json_lines_whose_first_line_is_broken_still_read_the_rest(tmp_path: Path) -> None:
+    path = _write(tmp_path, "e.jsonl", ['{"source": "x"', json.dumps(ENVELOPE), json.dumps(ENVELOPE)])
+    read = list(iter_recorded([path]))
+    assert [type(r).__name__ for r in read] == ["BadLine", "RecordedEvent", "RecordedEvent"]
+
+
+def test_cli_outputs_of_sqs_receive_message_and_logs_filter_log_events_are_unwrapped(tmp_path: Path) -> None:
+    body = json.dumps(ENVELOPE)
+    sqs = {"Messages": [{"MessageId": "m", "ReceiptHandle": "r", "MD5OfBody": "x", "Body": body}]}
+    logs = {
+        "events": [{"logStreamName": "s", "timestamp": 1, "message": body, "ingestionTime": 2}],
+        "searchedLogStreams": [],
+    }
+    path = _write(tmp_path, "cli.jsonl", [json.dumps(sqs), json.dumps(logs)])
+    read = list(iter_recorded([path]))
+    assert [(r.wrapper, r.envelope) for r in read] == [("sqs", ENVELOPE), ("cloudwatch-logs", ENVELOPE)]  # type: ignore[union-attr]

@@ -188,6 +188,7 @@ def test_pr_report_replays_committed_evidence_through_the_changed_filter(
     registry: Registry, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     contracts = repo / "contracts"
+    shutil.rmtree(contracts / "evidence", ignore_errors=True)  # start without the repository's own evidence
     monkeypatch.chdir(repo)
     head = load_registry(contracts, display_root=repo)
     silent = markdown_report(head, Report(), contracts, "HEAD", repo, [], _no_plans)

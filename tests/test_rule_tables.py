@@ -27,7 +27,10 @@ def test_a_table_refuses_an_id_declared_twice() -> None:
 @pytest.mark.parametrize(
     "table, test_files",
     [
-        (GATE_RULES, ["test_loader.py", "test_gate.py", "test_gate_adversarial.py"]),
+        (
+            GATE_RULES,
+            ["test_loader.py", "test_gate.py", "test_gate_adversarial.py", "test_evidence.py", "test_reads.py"],
+        ),
         (FILTER_RULES, ["test_routing_contract_checks.py"]),
     ],
 )

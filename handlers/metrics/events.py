@@ -34,6 +34,8 @@ __all__ = [
     "day_pk",
     "drink_sk",
     "parse_record",
+    "record_trace_id",
+    "trace_id",
 ]
 
 TOTAL_SK = "TOTAL"
@@ -60,6 +62,7 @@ class MetricEvent:
     key: str  # the idempotency record's pk: IDEMPOTENCY#<sha256 of source, detail-type, dedupe values>
     day: str  # YYYY-MM-DD of the envelope's `time` (UTC)
     increments: tuple[Increment, ...]
+    trace_id: str = ""  # the producer's X-Ray trace (the record's AWSTraceHeader Root), for the logs
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,24 @@ class Rejection:
 
     message_id: str
     reason: str
+    trace_id: str = ""
+
+
+def trace_id(header: str) -> str:
+    """The `Root=` of an X-Ray trace header (`Root=1-...;Parent=...;Sampled=1`), or '' when it has none."""
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "Root":
+            return value
+    return ""
+
+
+def record_trace_id(record: Mapping[str, Any], fallback: str = "") -> str:
+    """The trace the record's producer started: SQS keeps it as the AWSTraceHeader system attribute
+    (EventBridge and SNS set it from PutEvents' TraceHeader); else `fallback` (the invocation's own)."""
+    attributes = record.get("attributes")
+    header = attributes.get("AWSTraceHeader") if isinstance(attributes, Mapping) else None
+    return trace_id(header) if isinstance(header, str) and trace_id(header) else trace_id(fallback)
 
 
 def day_pk(day: str) -> str:
@@ -144,14 +165,19 @@ def _pointer(name: str) -> str:
 
 
 def _validate(detail: Any, contract: Mapping[str, Any], load: Callable[[str], Validate]) -> None:
-    """Valid when any bundled version accepts it; otherwise every version's first error is reported."""
+    """Valid when any bundled version accepts it; otherwise every version's first error is reported.
+
+    Where the bundle projected the contract onto the fields this Lambda reads, only
+    those are validated (unread fields may drift) and the reason says so.
+    """
     errors = []
+    read = f", fields read: {', '.join(contract['reads'])}" if contract.get("reads") else ""
     for number, module in sorted(contract["versions"].items(), reverse=True):
         try:
             load(module)(detail)
             return
         except JsonSchemaValueException as exc:
-            errors.append(f"{_pointer(exc.name or 'data')}: {exc.message} (contract {contract['key']} v{number})")
+            errors.append(f"{_pointer(exc.name or 'data')}: {exc.message} (contract {contract['key']} v{number}{read})")
     raise _Invalid("; ".join(errors))
 
 
@@ -200,9 +226,11 @@ def parse_record(
     record: Mapping[str, Any],
     contracts: ContractIndex,
     load: Callable[[str], Validate] = _validator,
+    invocation_trace: str = "",
 ) -> MetricEvent | Rejection:
     """Never raises for bad input: every problem becomes a `Rejection` with its reason."""
     message_id = str(record.get("messageId", ""))
+    trace = record_trace_id(record, invocation_trace)
     try:
         envelope = _envelope(record.get("body"))
         source, detail_type = envelope["source"], envelope["detail-type"]
@@ -212,6 +240,7 @@ def parse_record(
             raise _Invalid(f"no metrics contract for source {source!r} detail-type {detail_type!r}")
         _validate(envelope["detail"], contract, load)
         day = _day(envelope)
-        return MetricEvent(message_id, _idempotency_key(envelope, contract), day, rule(envelope["detail"], day))
+        key = _idempotency_key(envelope, contract)
+        return MetricEvent(message_id, key, day, rule(envelope["detail"], day), trace)
     except _Invalid as exc:
-        return Rejection(message_id, str(exc))
+        return Rejection(message_id, str(exc), trace)

@@ -21,6 +21,7 @@ fresh state, as in Powertools' batch processor.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -65,17 +66,24 @@ class _Batch:
     counted: int = 0
     duplicates: int = 0
 
+    traces: dict[str, list[str]] = field(default_factory=dict)  # idempotency key -> trace ids of its copies
+
     def fail(self, events: Iterable[MetricEvent], reason: str) -> None:
         events = list(events)
         for event in events:
             self.failed.update(self.copies[event.key])
         if events:
-            _log(
-                "ERROR",
-                "metrics not written",
-                reason=reason,
-                messageIds=sorted(m for e in events for m in self.copies[e.key]),
-            )
+            _log("ERROR", "metrics not written", reason=reason, **self.fields(events))
+
+    def fields(self, events: Iterable[MetricEvent]) -> dict[str, list[str]]:
+        """What a log line about these events carries, so one Logs Insights query finds an event by
+        its dedupe key (the idempotency record's pk) or by the producer's X-Ray trace id."""
+        events = list(events)
+        return {
+            "messageIds": sorted(m for e in events for m in self.copies[e.key]),
+            "dedupeKeys": sorted(e.key for e in events),
+            "traceIds": sorted({t for e in events for t in self.traces.get(e.key, []) if t}),
+        }
 
 
 def _culprits(tx: Transaction, codes: tuple[str, ...]) -> tuple[set[str], set[str]]:
@@ -104,6 +112,7 @@ def _write(
         try:
             store.write(tx, int(now()), IDEMPOTENCY_TTL_SECONDS)
             batch.counted += len(tx.events)
+            _log("INFO", "events counted", **batch.fields(tx.events))
             return
         except TransactionCanceled as exc:
             codes = exc.codes
@@ -113,7 +122,12 @@ def _write(
             dupes, bad = _culprits(tx, codes)
             if dupes:
                 batch.duplicates += len(dupes)
-                _log("INFO", "duplicate events dropped", count=len(dupes))
+                _log(
+                    "INFO",
+                    "duplicate events dropped",
+                    count=len(dupes),
+                    **batch.fields(e for e in tx.events if e.key in dupes),
+                )
             if bad:
                 batch.fail(
                     (e for e in tx.events if e.key in bad),
@@ -153,13 +167,21 @@ def process(
     """The handler's logic with every dependency passed in; returns the SQS partial-failure response."""
     batch = _Batch()
     distinct: dict[str, MetricEvent] = {}
+    invocation_trace = os.environ.get("_X_AMZN_TRACE_ID", "")
     for record in records:
-        parsed = parse_record(record, contracts) if load is None else parse_record(record, contracts, load)
+        parsed = (
+            parse_record(record, contracts, invocation_trace=invocation_trace)
+            if load is None
+            else parse_record(record, contracts, load, invocation_trace)
+        )
         if isinstance(parsed, Rejection):
-            _log("WARNING", "event rejected", messageId=parsed.message_id, reason=parsed.reason)
+            _log(
+                "WARNING", "event rejected", messageId=parsed.message_id, reason=parsed.reason, traceId=parsed.trace_id
+            )
             batch.failed.add(parsed.message_id)
             continue
         batch.copies.setdefault(parsed.key, []).append(parsed.message_id)
+        batch.traces.setdefault(parsed.key, []).append(parsed.trace_id)
         distinct.setdefault(parsed.key, parsed)
     rng = rng or random.Random()
     for tx in plan(distinct.values()):

@@ -106,7 +106,13 @@ class DynamoMetricsStore:
         import boto3  # imported on first use: keeps the handler's import cheap
         from botocore.config import Config
 
-        client = boto3.client("dynamodb", config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+        # METRICS_TABLE_REGION: a global endpoint's secondary-region copy of this function writes to the one
+        # table in the primary region, so counts stay exactly-once across regions (see docs/ARCHITECTURE.md).
+        client = boto3.client(
+            "dynamodb",
+            region_name=os.environ.get("METRICS_TABLE_REGION") or None,
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+        )
         return cls(os.environ["METRICS_TABLE"], client)
 
     def write(self, tx: Transaction, now: int, ttl_seconds: int) -> None:

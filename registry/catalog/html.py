@@ -16,6 +16,7 @@ from registry.catalog.markdown import VALUE_LIMIT, shorten
 from registry.catalog.model import Catalog, attributes_of, delivery_summary
 from registry.catalog.svg import KIND_COLOURS, to_svg
 from registry.model import EventContract
+from registry.reads import reads_summary
 
 __all__ = ["anchor", "render_html"]
 
@@ -143,6 +144,10 @@ def _flows(catalog: Catalog) -> str:
         ]
         out += [
             f'<h3 id="flow-{escape(flow.slug)}">{escape(flow.title)}</h3>',
+            (
+                f"<p>Dashboard: CloudWatch <code>{escape(flow.dashboard)}</code> in each stack "
+                "(<code>namePrefix</code> from <code>Pulumi.&lt;stack&gt;.yaml</code>).</p>"
+            ),
             _table(["service", "team", "listens to", "does", "emits"], rows, "design"),
             f'<div class="figure">{to_svg(flow.graph, f"svg-flow-{flow.slug}")}</div>',
         ]
@@ -188,6 +193,7 @@ def _event(catalog: Catalog, event: EventContract) -> str:
             escape(", ".join(f"v{n}" for n in s.versions)),
             escape(delivery_summary(s)),
             f"<code>{escape(json.dumps(s.filter, sort_keys=True))}</code>" if s.filter else "everything",
+            escape(reads_summary(s)),
             escape(s.description),
         ]
         for s in catalog.subscribers(event.key)
@@ -197,7 +203,9 @@ def _event(catalog: Catalog, event: EventContract) -> str:
         f"<p>{escape(event.description)}</p>",
         _table(["fact", "value"], facts, "facts"),
         "<h4>Subscribers</h4>",
-        _table(["subscription", "versions", "delivery", "filter (on detail)", "description"], subs, "subscribers")
+        _table(
+            ["subscription", "versions", "delivery", "filter (on detail)", "reads", "description"], subs, "subscribers"
+        )
         if subs
         else "<p>No subscribers.</p>",
         "<h4>Changelog</h4>",

@@ -10,6 +10,7 @@ from registry.catalog.changelog import Step, changelog
 from registry.catalog.mermaid import to_mermaid
 from registry.catalog.model import Catalog, attributes_of, delivery_summary
 from registry.model import EventContract, Subscription
+from registry.reads import reads_summary
 
 __all__ = [
     "GENERATED_HEADER",
@@ -101,6 +102,8 @@ def render_index(catalog: Catalog) -> str:
         out += [
             f"### {flow.title}",
             "",
+            f"Dashboard: CloudWatch `{flow.dashboard}` in each stack (`namePrefix` from `Pulumi.<stack>.yaml`).",
+            "",
             table(
                 ["service", "team", "listens to", "does", "emits"],
                 (
@@ -190,11 +193,12 @@ def _subscribers(subscribers: list[Subscription]) -> str:
             ", ".join(f"v{n}" for n in s.versions),
             delivery_summary(s),
             f"`{json.dumps(s.filter, sort_keys=True)}`" if s.filter else "everything",
+            reads_summary(s),
             s.description,
         ]
         for s in subscribers
     ]
-    return table(["subscription", "versions", "delivery", "filter (on detail)", "description"], rows)
+    return table(["subscription", "versions", "delivery", "filter (on detail)", "reads", "description"], rows)
 
 
 def _steps(steps: list[Step], mode: str) -> str:

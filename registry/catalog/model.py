@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from registry.catalog.graph import Graph
+from registry.dashboards import dashboard_name
 from registry.model import EventContract, Registry, Subscription
 
 __all__ = [
+    "PREFIX_PLACEHOLDER",
     "Attribute",
     "Catalog",
     "Flow",
@@ -26,6 +28,9 @@ __all__ = [
     "consumer_name",
     "delivery_summary",
 ]
+
+
+PREFIX_PLACEHOLDER = "<namePrefix>"  # the catalog is per registry; dashboards are per stack
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Flow:
     events: tuple[str, ...]
     rows: tuple[ServiceRow, ...]
     graph: Graph
+    dashboard: str = ""  # its CloudWatch dashboard's name, `<namePrefix>` standing for each stack's prefix
 
 
 @dataclass(frozen=True)
@@ -239,7 +245,14 @@ def _flow(registry: Registry, team: str) -> Flow:
         for service, r in sorted(rows.items())
     )
     events = tuple(sorted({key for r in table for key in r.emits}))
-    return Flow(title=team, slug=team, events=events, rows=table, graph=graph)
+    return Flow(
+        title=team,
+        slug=team,
+        events=events,
+        rows=table,
+        graph=graph,
+        dashboard=dashboard_name(PREFIX_PLACEHOLDER, team),
+    )
 
 
 def _position(pointer: str) -> int:

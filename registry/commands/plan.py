@@ -40,7 +40,7 @@ _SHOWN: dict[str, tuple[str, ...]] = {
         "redrivePolicy",
     ),
     "aws:sqs/queuePolicy:QueuePolicy": ("policy",),
-    "aws:sns/topic:Topic": ("name", "kmsMasterKeyId"),
+    "aws:sns/topic:Topic": ("name", "kmsMasterKeyId", "tracingConfig"),
     "aws:sns/topicPolicy:TopicPolicy": ("policy",),
     "aws:sns/topicSubscription:TopicSubscription": (
         "endpoint",
@@ -56,7 +56,7 @@ _SHOWN: dict[str, tuple[str, ...]] = {
         "invocationRateLimitPerSecond",
     ),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
-    "aws:lambda/function:Function": ("name", "handler", "runtime", "sourceCodeHash", "environment"),
+    "aws:lambda/function:Function": ("name", "handler", "runtime", "sourceCodeHash", "environment", "tracingConfig"),
     "aws:lambda/eventSourceMapping:EventSourceMapping": (
         "eventSourceArn",
         "batchSize",
@@ -76,6 +76,17 @@ _SHOWN: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "dimensions", "threshold"),
     "aws:kms/key:Key": ("enableKeyRotation",),
     "aws:schemas/schema:Schema": ("name", "type"),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays", "kmsKeyId"),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyName", "policyDocument"),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
+    "aws:cloudwatch/eventEndpoint:EventEndpoint": ("name", "eventBuses", "replicationConfig", "routingConfig"),
+    "aws:route53/healthCheck:HealthCheck": (
+        "type",
+        "cloudwatchAlarmName",
+        "cloudwatchAlarmRegion",
+        "insufficientDataHealthStatus",
+    ),
+    "pulumi:providers:aws": ("region",),
 }
 
 

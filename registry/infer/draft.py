@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from registry.infer.schema import DRAFT_07, ID_NAME, infer_schema, widen
 from registry.loader import LOCK_FILE_NAME, entry_size, load_with_findings, schema_validator
 from registry.model import EventContract, Registry
 from registry.recorded import RecordedEvent
+from registry.replay import EVIDENCE_DIR
 
 __all__ = [
     "DOMAIN_RE",
@@ -40,7 +42,8 @@ __all__ = [
 
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 EVENT_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,79}$")
-_IGNORED_RULES = {"VERSION_UNLOCKED"}  # a draft is new by definition; `lock` comes after review
+# a draft is new by definition (`lock` comes after review); its samples are the evidence to commit next
+_IGNORED_RULES = {"VERSION_UNLOCKED", "EVIDENCE_MISSING"}
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,9 @@ def _gate(draft: Draft, contract: EventContract | None, registry: Registry) -> t
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (root / LOCK_FILE_NAME).write_text(json.dumps({"lockVersion": 1, "published": lock}), encoding="utf-8")
+        evidence = Path(registry.root) / EVIDENCE_DIR / (contract.key if contract else draft.key)
+        if evidence.is_dir():  # the producer's real events: the draft must accept them, and they prove corrections
+            shutil.copytree(evidence, root / EVIDENCE_DIR / evidence.parent.name / evidence.name)
         loaded, findings = load_with_findings(root, display_root=root)
         report = Report(list(findings))
         if Report(list(findings)).ok:

@@ -47,6 +47,7 @@ __all__ = [
     "Step",
     "Trace",
     "import_handler",
+    "new_trace_header",
     "policy_allows_send",
     "rule_arn",
 ]
@@ -77,6 +78,7 @@ class Trace:
     source: str
     detail_type: str
     steps: list[Step] = field(default_factory=list)
+    trace_header: str = ""  # the X-Ray header PutEvents carried (TraceHeader), passed on to every target
 
 
 @dataclass
@@ -151,6 +153,24 @@ def rule_arn(rule: Rule) -> str:
     return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{path}"
 
 
+def new_trace_header() -> str:
+    """A sampled X-Ray trace header with a fresh root: `Root=1-<epoch hex>-<96-bit hex>;Parent=<64-bit hex>;Sampled=1`."""
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=1"
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON objects among a handler's output lines (structured logs); other lines are skipped."""
+    found = []
+    for line in text.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
+
+
 class _Context:
     """The bits of a Lambda context object handlers commonly read."""
 
@@ -203,6 +223,8 @@ class Engine:
         self.handler_log_lines = 0
         self.logs: dict[str, list[str]] = {}  # function -> the lines it wrote (what CloudWatch Logs would hold)
         self._last_seconds = 0.0
+        self.event_log: list[tuple[str, str]] = []  # (log group, message): what the central event log received
+        self.traced: dict[str, int] = {}  # queue -> messages sent to it carrying an X-Ray trace header
         self.credentials: dict[str, Credentials] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # destination -> (tokens, when)
         self._tokens: dict[str, str] = {}
@@ -324,9 +346,20 @@ class Engine:
 
     # -- SQS, SNS, Lambda targets -------------------------------------------------------
     def _send(
-        self, queue: str, body: str, label: str, event_id: str, group: str | None = None, attrs: Any = None
+        self,
+        queue: str,
+        body: str,
+        label: str,
+        event_id: str,
+        group: str | None = None,
+        attrs: Any = None,
+        *,
+        trace_header: str = "",
     ) -> None:
         args: dict[str, Any] = {"QueueUrl": self.dep.queue_urls[queue], "MessageBody": body}
+        if trace_header:  # as EventBridge and SNS pass X-Ray context to SQS: the AWSTraceHeader system attribute
+            args["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+            self.traced[queue] = self.traced.get(queue, 0) + 1
         spec = self.topology.queues[queue]
         if spec.fifo:
             args["MessageGroupId"] = group or "default"
@@ -348,7 +381,7 @@ class Engine:
             "EXHAUSTED_RETRY_CONDITION": condition,
         }
         typed = {k: {"DataType": "String", "StringValue": v or "-"} for k, v in attrs.items()}
-        self._send(target.dlq, payload, trace.label, trace.event_id, attrs=typed)
+        self._send(target.dlq, payload, trace.label, trace.event_id, attrs=typed, trace_header=trace.trace_header)
         trace.steps.append(Step("dlq", target.dlq, False, condition))
 
     def _deliver_topic(self, trace: Trace, topic_name: str, message: str, envelope: Mapping[str, Any]) -> None:
@@ -382,10 +415,18 @@ class Engine:
                     Step("queue", sub.endpoint, False, f"its queue policy does not let {topic_arn} send")
                 )
                 if sub.dlq:
-                    self._send(sub.dlq, body, trace.label, f"{trace.event_id}-{sub.name}-dlq"[:128])
+                    self._send(
+                        sub.dlq,
+                        body,
+                        trace.label,
+                        f"{trace.event_id}-{sub.name}-dlq"[:128],
+                        trace_header=trace.trace_header,
+                    )
                     trace.steps.append(Step("dlq", sub.dlq, False, "subscription redrive"))
                 continue
-            self._send(sub.endpoint, body, trace.label, f"{trace.event_id}-{sub.name}"[:128])
+            self._send(
+                sub.endpoint, body, trace.label, f"{trace.event_id}-{sub.name}"[:128], trace_header=trace.trace_header
+            )
             trace.steps.append(Step("queue", sub.endpoint, True, "via SNS"))
 
     def _sns_notification(self, topic: str, message: str) -> dict[str, Any]:
@@ -408,16 +449,21 @@ class Engine:
             return
         attempts = 1 + min(target.retry_attempts, 2)  # async invoke: Lambda retries twice
         for attempt in range(attempts):
-            error, _ = self._invoke(function, handler, json.loads(payload))
+            error, _ = self._invoke(function, handler, json.loads(payload), trace.trace_header)
             if not error:
                 trace.steps.append(Step("function", function.name, True, f"ran after {attempt} retries"))
                 return
         trace.steps.append(Step("function", function.name, False, error))
         self._dead_letter(trace, rule, target, payload, error, "MaximumRetryAttemptsExhausted")
 
-    def _invoke(self, function: Function, handler: Handler, event: Any) -> tuple[str, Any]:
-        """Run the handler with its environment: (error text or '', what it returned)."""
+    def _invoke(self, function: Function, handler: Handler, event: Any, trace_header: str = "") -> tuple[str, Any]:
+        """Run the handler with its environment: (error text or '', what it returned).
+
+        `_X_AMZN_TRACE_ID` is set as Lambda sets it: the caller's header for an invocation EventBridge
+        makes with one, else a new trace of the invocation's own (an SQS poller starts its own trace;
+        the upstream header is on each record's `attributes.AWSTraceHeader`)."""
         env = {k: self.dep.tables.get(v, self._table_name(v)) for k, v in function.environment.items()}
+        env["_X_AMZN_TRACE_ID"] = trace_header or new_trace_header()
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         out = io.StringIO()
@@ -446,9 +492,20 @@ class Engine:
         return value
 
     # -- routing ------------------------------------------------------------------------
-    def route(self, envelope: Mapping[str, Any], label: str, redeliveries: int = 0, bus: str | None = None) -> Trace:
-        """Match every rule of `bus` (all buses when None); deliver to each match's targets `1 + redeliveries` times."""
-        trace = Trace(label, str(envelope["id"]), str(envelope.get("source")), str(envelope.get("detail-type")))
+    def route(
+        self,
+        envelope: Mapping[str, Any],
+        label: str,
+        redeliveries: int = 0,
+        bus: str | None = None,
+        trace_header: str = "",
+    ) -> Trace:
+        """Match every rule of `bus` (all buses when None); deliver to each match's targets `1 + redeliveries` times.
+
+        `trace_header` is PutEvents' TraceHeader: never part of the envelope, passed to targets beside it."""
+        trace = Trace(
+            label, str(envelope["id"]), str(envelope.get("source")), str(envelope.get("detail-type")), [], trace_header
+        )
         self._labels[trace.event_id] = label
         self.traces.append(trace)
         buses = self.buses.values() if bus is None else [self.buses[bus]] if bus in self.buses else []
@@ -458,9 +515,11 @@ class Engine:
             for target in rule.targets:
                 for _ in range(1 + redeliveries):
                     self._deliver(trace, rule, target, envelope)
-        if not any(s.kind == "rule" for s in trace.steps):
+        logged_only = {r.name for r in self.rules if r.targets and all(t.kind == "log" for t in r.targets)}
+        if not any(s.kind == "rule" and s.name not in logged_only for s in trace.steps):
             where = "any bus" if bus is None else f"bus {bus}"
-            trace.steps.append(Step("rule", "-", False, f"no rule on {where} matched"))
+            but = " (only the central event log kept it)" if any(s.kind == "log" for s in trace.steps) else ""
+            trace.steps.append(Step("rule", "-", False, f"no subscription's rule on {where} matched{but}"))
         return trace
 
     def _deliver(self, trace: Trace, rule: Rule, target: Target, envelope: Mapping[str, Any]) -> None:
@@ -475,7 +534,14 @@ class Engine:
             trace.steps.append(Step("queue", target.ref, False, f"its queue policy does not let {rule_arn(rule)} send"))
             self._dead_letter(trace, rule, target, payload, "AccessDenied", "not retried (permission)")
         elif target.kind == "queue":
-            self._send(target.ref, payload, trace.label, trace.event_id, target.message_group_id)
+            self._send(
+                target.ref,
+                payload,
+                trace.label,
+                trace.event_id,
+                target.message_group_id,
+                trace_header=trace.trace_header,
+            )
             trace.steps.append(Step("queue", target.ref, True, f"target {target.target_id}"))
         elif target.kind == "topic":
             self._deliver_topic(trace, target.ref, payload, envelope)
@@ -483,8 +549,16 @@ class Engine:
             self._deliver_api(trace, rule, target, payload)
         elif target.kind == "function":
             self._deliver_function(trace, rule, target, payload)
+        elif target.kind == "log":
+            self.event_log.append((target.ref, payload))
+            trace.steps.append(Step("log", target.ref, True, "central event log"))
         else:
             trace.steps.append(Step("target", target.arn, False, "target outside the stack: not delivered locally"))
+
+    @property
+    def handler_logs(self) -> list[dict[str, Any]]:
+        """The handlers' structured (JSON) log lines, every function's, each in the order it wrote them."""
+        return [line for lines in self.logs.values() for line in _json_lines("\n".join(lines))]
 
     def touched_queues(self) -> set[str]:
         """Queues that can hold messages: only the engine sends, and SQS moves to a queue's own DLQ."""

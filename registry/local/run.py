@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.local.endpoint import LocalEndpoint
-from registry.local.engine import Engine, Handler, import_handler
+from registry.local.engine import Engine, Handler, import_handler, new_trace_header
 from registry.local.monitor import is_monitor, monitor_counts, violations
 from registry.local.scenario import Scenario, ScenarioEvent
 from registry.local.standup import ACCOUNT, REGION, Deployment, connect, empty, stand_up
@@ -183,7 +183,8 @@ class _Bus:
                 "detail": json.loads(entry.get("Detail") or "{}"),
             }
             bus = _bus_name(entry.get("EventBusName"))
-            self.engine.route(envelope, self.current.label, self.current.redeliver, bus=bus)
+            header = str(entry.get("TraceHeader") or "")
+            self.engine.route(envelope, self.current.label, self.current.redeliver, bus=bus, trace_header=header)
             results.append({"EventId": event_id})
         return {"FailedEntryCount": 0, "Entries": results}
 
@@ -194,24 +195,44 @@ def _bus_name(value: Any) -> str:
     return text.split(":event-bus/", 1)[1] if text.startswith("arn:") and ":event-bus/" in text else text
 
 
+@contextlib.contextmanager
+def _traced_producer() -> Iterator[str]:
+    """Stand in for a producer running in a Lambda function with active tracing: `_X_AMZN_TRACE_ID` holds
+    a fresh trace header while it publishes (one trace per scenario event, its retries included)."""
+    from registry.producer import TRACE_ENV
+
+    saved = os.environ.get(TRACE_ENV)
+    os.environ[TRACE_ENV] = header = new_trace_header()
+    try:
+        yield header
+    finally:
+        if saved is None:
+            os.environ.pop(TRACE_ENV, None)
+        else:
+            os.environ[TRACE_ENV] = saved
+
+
 def _publish(registry: Registry, bus: _Bus, item: ScenarioEvent) -> list[str]:
     """Put one scenario event `repeat` times; returns why any could not be sent."""
+    from registry.producer import current_trace_header, publish
+
     contract = registry.events[item.event]
     unsent: list[str] = []
-    for _ in range(item.repeat):
-        if contract.external:  # its real producer puts it straight on the bus it publishes to
-            entry: dict[str, Any] = {
-                "Source": contract.source,
-                "DetailType": contract.detail_type,
-                "Detail": json.dumps(item.detail),
-                "EventBusName": contract.bus or bus.bus,
-            }
-            bus.put_events(Entries=[entry])
-            continue
-        from registry.producer import publish
-
-        result = publish([(item.event, item.detail)], registry=registry, client=bus, bus_name=bus.bus)
-        unsent += [f"{item.label}: {u.reason}" for u in result.unsent]
+    with _traced_producer():
+        for _ in range(item.repeat):
+            if contract.external:  # its real producer puts it straight on the bus it publishes to (traced alike)
+                entry: dict[str, Any] = {
+                    "Source": contract.source,
+                    "DetailType": contract.detail_type,
+                    "Detail": json.dumps(item.detail),
+                    "EventBusName": contract.bus or bus.bus,
+                }
+                if not contract.source.startswith("aws."):  # AWS services' own events carry no trace (X-Ray docs)
+                    entry["TraceHeader"] = current_trace_header()
+                bus.put_events(Entries=[entry])
+                continue
+            result = publish([(item.event, item.detail)], registry=registry, client=bus, bus_name=bus.bus)
+            unsent += [f"{item.label}: {u.reason}" for u in result.unsent]
     return unsent
 
 

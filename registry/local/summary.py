@@ -103,15 +103,19 @@ def _scenario_json(run: ScenarioRun) -> dict[str, Any]:
                 "id": t.event_id,
                 "source": t.source,
                 "detail-type": t.detail_type,
+                "trace_header": t.trace_header,
                 "steps": [{"kind": s.kind, "name": s.name, "ok": s.ok, "why": s.why} for s in t.steps],
             }
             for t in engine.traces
         ],
+        "handler_logs": engine.handler_logs,
+        "event_log": [{"log_group": group, "message": message} for group, message in engine.event_log],
         "queues": {
             name: {
                 "visible": v,
                 "in_flight": f,
                 "delivered": len(engine.delivered.get(name, [])),
+                "traced": engine.traced.get(name, 0),  # of those, carrying the producer's X-Ray header
                 "is_dlq": name in engine.topology.dlqs,
             }
             for name, (v, f) in run.depths.items()
@@ -189,13 +193,34 @@ def to_json(result: LocalRun) -> dict[str, Any]:
     }
 
 
+def _trace_root(header: str) -> str:
+    return next((p.strip()[5:] for p in header.split(";") if p.strip().startswith("Root=")), "")
+
+
+def _logged_with(run: ScenarioRun, root: str) -> list[str]:
+    """The handlers' log messages that carry this X-Ray trace id (one field or a list of them)."""
+    found = []
+    for line in run.engine.handler_logs:
+        ids = line.get("traceIds") or [line.get("traceId")]
+        if root and root in ids:
+            found.append(str(line.get("message", "")))
+    return found
+
+
 def _steps_text(run: ScenarioRun) -> list[str]:
     lines = []
+    shown: set[str] = set()
     for trace in run.engine.traces:
-        lines.append(f"  {trace.label}  ({trace.detail_type} from {trace.source}, id {trace.event_id[:8]})")
+        root = _trace_root(trace.trace_header)
+        traced = f", trace {root}" if root else ""
+        lines.append(f"  {trace.label}  ({trace.detail_type} from {trace.source}, id {trace.event_id[:8]}{traced})")
         for step in trace.steps:
             mark = "->" if step.ok else "x "
             lines.append(f"    {mark} {step.kind:12} {step.name}  {step.why}".rstrip())
+        if root and root not in shown:  # a producer retry shares its trace: show the log lines once
+            shown.add(root)
+            for message in _logged_with(run, root):
+                lines.append(f"    -> {'handler-log':12} {message}  (its JSON log line carries trace {root})")
     return lines
 
 
@@ -269,7 +294,7 @@ def render_text(result: LocalRun) -> str:
             failed = sum(i.failed for i in invocations)
             lines.append(
                 f"Lambda: {len(invocations)} invocation(s), {sum(i.records for i in invocations)} record(s), "
-                f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (CloudWatch's, not shown)"
+                f"{failed} reported failed, {run.engine.handler_log_lines} log line(s) (those carrying a trace id under their events; all in --json)"
             )
         lines += ["Metrics", *_metrics_text(run)]
         if run.monitor or run.violations:

@@ -48,6 +48,9 @@ API_DEST = "aws:cloudwatch/eventApiDestination:EventApiDestination"
 FUNCTION = "aws:lambda/function:Function"
 ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
 TABLE = "aws:dynamodb/table:Table"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+# Resources under this component run in a global endpoint's secondary region: a local run stands up the primary only.
+REPLICA_COMPONENT = "eventplane:index:RegionReplica"
 
 
 class PlanResource(Protocol):
@@ -77,7 +80,7 @@ class Queue:
 @dataclass(frozen=True)
 class Target:
     target_id: str
-    kind: str  # queue | topic | api | function | unknown
+    kind: str  # queue | topic | api | function | log | unknown
     ref: str  # logical name of the queue/topic/api destination/function, or the raw ARN
     arn: str  # as the program sends it
     retry_attempts: int = 185
@@ -229,7 +232,8 @@ class _Index:
             return None
         tail = ref.split(":", 5)[5] if ref.startswith("arn:") and ref.count(":") >= 5 else ref
         segments = [s for s in reversed(_SEGMENT.split(tail)) if s]
-        for wanted in (ref, *segments):
+        named = [tail.split(":", 1)[1]] if ":" in tail else []  # a name with slashes: `log-group:/aws/events/x`
+        for wanted in (ref, *named, *segments):
             for type_ in types:
                 for res in self.of(type_):
                     if wanted in (res.name, physical_name(res)):
@@ -338,7 +342,7 @@ def _api_destinations(index: _Index) -> dict[str, ApiDestination]:
 
 def _target(res: PlanResource, index: _Index) -> Target:
     arn = str(res.inputs.get("arn", ""))
-    kinds = ((QUEUE, "queue"), (TOPIC, "topic"), (API_DEST, "api"), (FUNCTION, "function"))
+    kinds = ((QUEUE, "queue"), (TOPIC, "topic"), (API_DEST, "api"), (FUNCTION, "function"), (LOG_GROUP, "log"))
     kind, ref = ("function" if ":lambda:" in arn else "unknown"), arn
     for type_, name in kinds:
         found = index.resolve(arn, type_)
@@ -477,9 +481,30 @@ def _tables(index: _Index) -> dict[str, Table]:
     return found
 
 
+def _primary_region(resources: Iterable[PlanResource]) -> list[PlanResource]:
+    """The resources not under a `RegionReplica` component (at any depth)."""
+    every = list(resources)
+    parents = {r.urn: r.parent for r in every}
+    replicas = {r.urn for r in every if r.type == REPLICA_COMPONENT}
+
+    def replicated(urn: str | None) -> bool:
+        seen: set[str] = set()
+        while urn and urn not in seen:
+            if urn in replicas:
+                return True
+            seen.add(urn)
+            urn = parents.get(urn)
+        return False
+
+    return [r for r in every if not replicated(r.urn)]
+
+
 def build_topology(resources: Iterable[PlanResource]) -> Topology:
-    """The delivery graph of a plan: rules and their targets, topics and subscriptions, queues, pollers."""
-    index = _Index(resources)
+    """The delivery graph of a plan: rules and their targets, topics and subscriptions, queues, pollers.
+
+    Only the primary region's: what a global endpoint replicates into its secondary region (under a
+    `RegionReplica` component) has the same physical names and would deliver every event twice."""
+    index = _Index(_primary_region(resources))
     return Topology(
         buses=tuple(sorted(physical_name(r) for r in index.of(BUS))),
         rules=_rules(index),

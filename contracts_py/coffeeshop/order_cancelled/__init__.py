@@ -6,18 +6,20 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from ..._runtime import first_accepting
-from . import v1
+from . import v1, v2
 
 __all__ = ["KEY", "LATEST", "VERSIONS", "Detail", "Parsed", "parse"]
 
 KEY = 'coffeeshop/OrderCancelled'
-VERSIONS = (v1.BINDING,)  # newest first: the order `parse` tries them in
-LATEST = v1
-Parsed = v1.Parsed
-Detail = v1.OrderCancelledV1
+VERSIONS = (v2.BINDING, v1.BINDING,)  # newest first: the order `parse` tries them in
+LATEST = v2
+Parsed = v2.Parsed | v1.Parsed
+Detail = v2.OrderCancelledV2 | v1.OrderCancelledV1
 
 
 def parse(envelope: Mapping[str, Any]) -> Parsed:
     """The model of the newest version that accepts the envelope; ContractMismatch naming each version's pointer."""
-    first_accepting(VERSIONS, envelope)  # raises ContractMismatch unless it accepts
+    version = first_accepting(VERSIONS, envelope)
+    if version == 2:
+        return v2.Parsed(2, cast(v2.Envelope, envelope))
     return v1.Parsed(1, cast(v1.Envelope, envelope))

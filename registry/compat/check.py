@@ -46,6 +46,7 @@ _SEMANTIC_HINT = {
 }
 
 _CACHE_LIMIT = 4096
+_DIRECTIONS = {"NONE": (), "BACKWARD": ("backward",), "FORWARD": ("forward",), "FULL": ("backward", "forward")}
 _DEPTH_PROBE = json.JSONEncoder(default=str)
 _documents: dict[int, tuple[Any, Document]] = {}
 
@@ -54,8 +55,7 @@ def directions(mode: str) -> tuple[str, ...]:
     """The comparisons a mode needs: 'backward' (old, new) and/or 'forward' (new, old)."""
     if mode not in MODES:
         raise UsageError(f"unknown compatibility mode {mode!r}; valid modes: {', '.join(MODES)}")
-    base = mode.removesuffix("_TRANSITIVE")
-    return {"NONE": (), "BACKWARD": ("backward",), "FORWARD": ("forward",), "FULL": ("backward", "forward")}[base]
+    return _DIRECTIONS[mode.removesuffix("_TRANSITIVE")]
 
 
 def load(schema: Any, file: str) -> Document:
@@ -110,7 +110,7 @@ def validate(document: Document, file: str) -> None:
         raise InputError(file, exc.message, pointer=exc.pointer, hint=exc.hint) from exc
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made per comparison, and frozen __init__ costs several times more
 class PairVerdict:
     """One comparison's outcome: which file writes, which reads, and how sure the verdict is."""
 

@@ -200,3 +200,23 @@ def test_mypy_catches_a_consumer_reading_a_field_its_contract_does_not_have(tmp_
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert 'has no key "amout"' in done.stdout
     assert errors and all("consumer.py:5:" in line for line in errors)  # the typo's line only; v1's read is fine
+
+
+def test_a_reader_model_carries_only_the_fields_its_subscription_reads(registry: Registry) -> None:
+    from contracts_py.subscriptions.metrics import waiting_completion as reads
+
+    sub = next(s for s in registry.subscriptions if (s.team, s.name) == ("metrics", "waiting-completion"))
+    contract = registry.events[sub.event]
+    assert [b.version for b in reads.VERSIONS] == sorted(sub.versions, reverse=True)
+    for binding in reads.VERSIONS:
+        model = getattr(
+            importlib.import_module(f"{reads.__name__}.v{binding.version}"), f"WaitingCompletionReadV{binding.version}"
+        )
+        assert set(model.__annotations__) == set(sub.reads)
+    example = dict(contract.latest.examples[0])
+    drifted = {**example, "orderNumber": {"unexpected": "shape"}}  # a field the subscription never reads
+    assert reads.parse(contract.envelope(drifted)).detail["drinkOrder"] == example["drinkOrder"]
+    with pytest.raises(ContractMismatch, match="/detail/drinkOrder"):
+        reads.parse(contract.envelope({**example, "drinkOrder": 7}))
+    with pytest.raises(ContractMismatch):
+        _module(contract).parse(contract.envelope(drifted))  # the whole contract does reject the drift

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from fastjsonschema import JsonSchemaValueException
 
 if TYPE_CHECKING:  # the generated models type what this handler reads; nothing is imported at run time
-    from contracts_py.coffeeshop import waiting_completion
+    from contracts_py.subscriptions.metrics import waiting_completion  # the fields its subscription reads
 
 __all__ = [
     "MAX_DRINK_BYTES",

@@ -6,13 +6,16 @@ Pure: `render_bindings(registry)` returns every file's path and text, sorted, so
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from registry.codegen.models import CodegenError, detail_models
 from registry.codegen.naming import class_name, module_name
+from registry.loader import fingerprint
 from registry.model import EventContract, Registry, SchemaVersion
+from registry.reads import project
 
 __all__ = ["GENERATED_MARKER", "GeneratedFile", "render_bindings"]
 
@@ -40,7 +43,45 @@ def render_bindings(registry: Registry) -> list[GeneratedFile]:
         base = modules[key].replace(".", "/")
         files.append(GeneratedFile(f"{base}/__init__.py", _event_module(contract)))
         files.extend(GeneratedFile(f"{base}/v{v.number}.py", _version_module(contract, v)) for v in contract.versions)
+    files.extend(_reader_modules(registry))
     return sorted(files, key=lambda f: f.path)
+
+
+def _reader_modules(registry: Registry) -> list[GeneratedFile]:
+    """Per subscription that declares `reads`: the versions it reads, projected onto what it reads.
+
+    A tolerant reader's model carries only its fields, so code reading anything else
+    fails type checking, and `parse` validates only those fields (as the metrics Lambda
+    does), so drift in a field it never reads does not reject the event.
+    """
+    readers = sorted((s for s in registry.subscriptions if s.reads), key=lambda s: (s.team, s.name))
+    if readers and "subscriptions" in {module_name(c.domain) for c in registry.events.values()}:
+        raise CodegenError("a domain named `subscriptions` would clash with the readers' bindings: rename the domain")
+    files = [GeneratedFile("subscriptions/__init__.py", f'"""What each subscription reads. {GENERATED_MARKER}"""\n')]
+    for team in sorted({s.team for s in readers}):
+        files.append(
+            GeneratedFile(
+                f"subscriptions/{module_name(team)}/__init__.py",
+                f'"""What the {team} team\'s subscriptions read. {GENERATED_MARKER}"""\n',
+            )
+        )
+    for sub in readers:
+        contract = registry.events[sub.event]
+        versions = tuple(
+            dataclasses.replace(
+                v, schema=(projected := project(v.schema, sub.reads)), fingerprint=fingerprint(projected)
+            )
+            for v in contract.versions
+            if v.number in sub.versions
+        )
+        reader = dataclasses.replace(contract, name=f"{contract.name}Read", versions=versions)
+        note = f"as {sub.team}.{sub.name} reads it ({', '.join(sorted(sub.reads))})"
+        base = f"subscriptions/{module_name(sub.team)}/{module_name(sub.name)}"
+        files.append(GeneratedFile(f"{base}/__init__.py", _event_module(reader, note, root="....")))
+        files.extend(
+            GeneratedFile(f"{base}/v{v.number}.py", _version_module(reader, v, note, root="....")) for v in versions
+        )
+    return files if readers else []
 
 
 def _module_paths(contracts: Iterable[EventContract]) -> dict[str, str]:
@@ -100,7 +141,8 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], ParsedEvent]] = {{}}
 '''
 
 
-def _event_module(contract: EventContract) -> str:
+def _event_module(contract: EventContract, note: str = "", root: str = "...") -> str:
+    """`note` says what the bindings are of, when not the whole event; `root` reaches the package from here."""
     newest_first = sorted(contract.versions, key=lambda v: -v.number)
     imports = ", ".join(f"v{v.number}" for v in sorted(contract.versions, key=lambda v: v.number))
     versions = ", ".join(f"v{v.number}.BINDING" for v in newest_first)
@@ -116,14 +158,14 @@ def _event_module(contract: EventContract) -> str:
         if len(newest_first) > 1
         else "first_accepting(VERSIONS, envelope)  # raises ContractMismatch unless it accepts"
     )
-    return f'''"""Bindings of {contract.key}: {contract.detail_type} from {contract.source}. {GENERATED_MARKER}"""
+    return f'''"""Bindings of {contract.key}{" " + note if note else ""}: {contract.detail_type} from {contract.source}. {GENERATED_MARKER}"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, cast
 
-from ..._runtime import first_accepting
+from {root}_runtime import first_accepting
 from . import {imports}
 
 __all__ = ["KEY", "LATEST", "VERSIONS", "Detail", "Parsed", "parse"]
@@ -142,7 +184,7 @@ def parse(envelope: Mapping[str, Any]) -> Parsed:
 '''
 
 
-def _version_module(contract: EventContract, version: SchemaVersion) -> str:
+def _version_module(contract: EventContract, version: SchemaVersion, note: str = "", root: str = "...") -> str:
     name = class_name(contract.name, version.number)
     imports, body = detail_models(version.schema, name, version.path)
     clash = [n for n in _RESERVED if f"class {n}(" in body or f"\n{n} = " in f"\n{body}"]
@@ -167,7 +209,7 @@ def _version_module(contract: EventContract, version: SchemaVersion) -> str:
     )
     header = "\n".join(
         [
-            f'"""{contract.key} v{version.number}, from {version.path}. {GENERATED_MARKER}"""',
+            f'"""{contract.key} v{version.number}{" " + note if note else ""}, from {version.path}. {GENERATED_MARKER}"""',
             "",
             "from __future__ import annotations",
             "",
@@ -175,7 +217,7 @@ def _version_module(contract: EventContract, version: SchemaVersion) -> str:
             f"from typing import {', '.join(sorted(typing_names))}",
             *kept,
             "",
-            "from ..._runtime import Binding",
+            f"from {root}_runtime import Binding",
         ]
     )
     return f'''{header}

@@ -8,13 +8,19 @@ Side by side: the same checks with every schema a fresh object per check
 (as a gate re-reading files would see them), so no loaded document is
 reused, on a subset scaled to the full count.
 
-Last line: BENCH compat events=1000 versions=5000 seconds=<s>
+Then the semantic layer (counterexample search + subschema proof per version pair and direction,
+default budget) on a subset of events, cold (empty cache) and cached (the same run again, as a CI rerun
+of an unchanged registry sees it), scaled per judged pair.
+
+Last line: BENCH compat events=1000 versions=5000 seconds=<s> cpu_seconds=<s> semantic_pairs=<n>
+semantic_cold_s_per_pair=<s> semantic_cached_s_per_pair=<s>
 """
 
 from __future__ import annotations
 
 import copy
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,11 +28,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry.compat import check_history
+from registry.compat.check import compare_history
+from registry.compat.semantic import Cache, Semantic
 
 EVENTS = 1000
 VERSIONS = 5
 MODE = "FULL_TRANSITIVE"
 SUBSET = 100
+SEMANTIC_EVENTS = 1  # cold judgements take up to the per-pair budget (2 s): a small subset keeps the bench short
 
 
 def _version(event: int, number: int) -> dict[str, Any]:
@@ -121,11 +130,24 @@ def _gate_fresh(prefixes: list[list[tuple[str, dict[str, Any]]]]) -> int:
     return sum(len(check_history(prefix, MODE)) for prefix in prefixes)
 
 
+def _semantic(histories: list[list[tuple[str, dict[str, Any]]]], semantic: Semantic) -> tuple[float, int]:
+    """Seconds and judged pairs for the semantic gate over every version of `histories`."""
+    pairs = 0
+    start = time.perf_counter()
+    for history in histories:
+        for k in range(2, len(history) + 1):
+            findings, verdicts = compare_history(history[:k], MODE, semantic=semantic)
+            if any(f.severity == "error" for f in findings):
+                raise SystemExit(f"semantic layer rejects a {MODE}-compatible evolution: {findings[0].render()}")
+            pairs += len(verdicts)
+    return time.perf_counter() - start, pairs
+
+
 def main() -> None:
     registry = _registry()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     findings = _gate(registry)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     if findings:
         raise SystemExit(f"bench registry is not {MODE}-compatible: {findings} finding(s)")
     prefixes = _fresh_copies(_registry()[:SUBSET])  # copied before timing: only loading is measured
@@ -138,7 +160,20 @@ def main() -> None:
         f"{fresh_seconds:.3f} s re-loading every schema per check (scaled from {SUBSET} events), "
         f"ratio {fresh_seconds / seconds:.1f}x"
     )
-    print(f"BENCH compat events={EVENTS} versions={EVENTS * VERSIONS} seconds={seconds:.3f}")
+    with tempfile.TemporaryDirectory() as cache_dir:
+        semantic = Semantic(cache=Cache(Path(cache_dir)))
+        subset = _registry()[:SEMANTIC_EVENTS]
+        cold, pairs = _semantic(subset, semantic)
+        cached, _ = _semantic(_registry()[:SEMANTIC_EVENTS], semantic)
+    print(
+        f"semantic layer, {pairs} pair judgements over {SEMANTIC_EVENTS} events: cold {cold:.2f} s "
+        f"({cold / pairs:.3f} s a pair), cached {cached:.3f} s ({cached / pairs * 1000:.2f} ms a pair)"
+    )
+    print(
+        f"BENCH compat events={EVENTS} versions={EVENTS * VERSIONS} seconds={seconds:.3f} cpu_seconds={cpu_seconds:.3f} "
+        f"semantic_pairs={pairs} semantic_cold_s_per_pair={cold / pairs:.3f} "
+        f"semantic_cached_s_per_pair={cached / pairs:.5f}"
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from typing import Any
 
 import fastjsonschema
 
-from registry import atomic
+from registry import atomic, drafts
 from registry.errors import InputError
 from registry.model import EventContract, Registry
 from registry.reads import project
@@ -172,6 +172,15 @@ def validator_sources(
                     version.path,
                     f"validator module name {name!r} clashes with another contract",
                     hint="rename the event directory so domain/Event differ after lowercasing",
+                )
+            draft = drafts.draft_of_or_none(version.schema)
+            if draft not in drafts.FAST_DRAFTS:
+                raise InputError(
+                    version.path,
+                    f"the metrics Lambda validates with fastjsonschema, which has no {draft or 'such'} draft "
+                    "(it would silently skip keywords such as prefixItems or unevaluatedProperties)",
+                    pointer="/$schema",
+                    hint="write the versions the metrics handler reads in draft-07, or drop its metrics subscription",
                 )
             try:
                 schema = project(version.schema, read) if read else dict(version.schema)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-__all__ = ["Finding", "Report", "Rule", "Severity", "rule_table"]
+__all__ = ["Finding", "Report", "Rule", "Severity", "grouped", "rule_table"]
 
 
 class Severity:
@@ -32,25 +32,85 @@ class Finding:
     new: Any = None
     hint: str = ""
     severity: str = Severity.ERROR
+    # The other versions a compatibility finding holds against (grouped: one finding per change, every
+    # pair it breaks listed), and one concrete event that shows the break (the counterexample).
+    pairs: tuple[str, ...] = ()
+    example: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["pairs"] = list(self.pairs)
+        return out
 
     def render(self) -> str:
         where = self.file + (f"#{self.pointer}" if self.pointer else "")
         text = f"{self.severity.upper():7} {self.rule_id}  {where}\n        {self.message}"
         if self.old is not None or self.new is not None:
             text += f"\n        {_short(self.old)} -> {_short(self.new)}"
+        if self.example is not None:
+            example = self.example
+            text += f"\n        counterexample: {_short(example.get('event'), 300)}"
+            text += f"\n          rejected at {example.get('instance_pointer') or '/'} by {example.get('rejected_by')}"
         if self.hint:
             text += f"\n        fix: {self.hint}"
         return text
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, limit: int = 120) -> str:
     if value is None:
         return "(absent)"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _verdict_summary(verdicts: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        kind = str(v["verdict"]).split(",")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return f"compatibility: {len(verdicts)} version pair(s) compared: {parts}"
+
+
+def _joined(names: Iterable[str]) -> str:
+    items = list(names)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def grouped(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per change: findings that differ only in the version pair they hold for (their `pairs`
+    named in the message) merge into one listing every pair, e.g. "readers of v1.json and v2.json"."""
+    groups: dict[str, list[Finding]] = {}
+    order: list[str] = []
+    for f in findings:
+        template = f.message
+        for name in f.pairs:
+            template = template.replace(name, "\0")
+        key = json.dumps(
+            [f.file, f.pointer, f.rule_id, f.severity, f.hint, template, f.new, bool(f.pairs)],
+            sort_keys=True,
+            default=str,
+        )
+        if not f.pairs:
+            key += str(len(order))  # nothing to group by: keep as is
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out: list[Finding] = []
+    for key in order:
+        members = groups[key]
+        first = members[0]
+        if len(members) == 1:
+            out.append(first)
+            continue
+        pairs = tuple(sorted({name for f in members for name in f.pairs}))
+        template = first.message
+        for name in first.pairs:
+            template = template.replace(name, "\0")
+        example = next((f.example for f in members if f.example is not None), None)
+        out.append(replace(first, message=template.replace("\0", _joined(pairs)), pairs=pairs, example=example))
+    return out
 
 
 @dataclass
@@ -58,6 +118,8 @@ class Report:
     """The sorted, deduplicated findings of one run."""
 
     findings: list[Finding] = field(default_factory=list)
+    # Compatibility verdict of every version pair compared (PairVerdict.to_json), shown by --json.
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
 
     def extend(self, items: Iterable[Finding]) -> None:
         self.findings.extend(items)
@@ -72,13 +134,14 @@ class Report:
 
     def sorted(self) -> list[Finding]:
         unique = {json.dumps(f.to_json(), sort_keys=True, default=str): f for f in self.findings}
-        return sorted(unique.values(), key=lambda f: (f.file, f.pointer, f.rule_id, f.message))
+        return sorted(grouped(unique.values()), key=lambda f: (f.file, f.pointer, f.rule_id, f.message))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "errors": len(self.errors),
             "findings": [f.to_json() for f in self.sorted()],
+            **({"compatibility": self.verdicts} if self.verdicts else {}),
         }
 
     def render(self, title: str = "") -> str:
@@ -87,6 +150,8 @@ class Report:
         lines += [f.render() for f in items]
         n_err = len(self.errors)
         n_warn = len(items) - n_err
+        if self.verdicts:
+            lines.append(_verdict_summary(self.verdicts))
         verdict = "REJECTED" if n_err else "OK"
         lines.append(f"{verdict}: {n_err} error(s), {n_warn} warning(s)")
         return "\n".join(lines)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry import strict
-from registry.compat import check_history
+from registry.compat.check import PairVerdict, compare_history
+from registry.compat.semantic import Cache, Semantic, default_cache_dir
 from registry.correction import Corrected, judge_corrections
 from registry.deploy_checks import delivery_findings, stacks_findings
 from registry.errors import UsageError
@@ -37,6 +38,7 @@ __all__ = [
     "baseline_from_git",
     "check_deployed",
     "checkout_to",
+    "default_semantic",
     "evaluate",
     "run_gate",
     "version_key",
@@ -63,9 +65,10 @@ def run_gate(
     *,
     deployed: Mapping[str, str] | None = None,
     baseline: Baseline | None = None,
+    semantic: Semantic | None = None,
     subscriptions: Callable[[Subscription], bool] | None = None,
 ) -> Report:
-    """Every finding against a loaded (valid) registry; `report.ok` decides.
+    """Every finding against a loaded (valid) registry; `report.ok` decides (`semantic`: counterexamples too).
 
     `subscriptions` limits the filter checks to the subscriptions it accepts (a domain stack's program
     re-checks only what it deploys); None checks every one, as `check` does."""
@@ -82,7 +85,9 @@ def run_gate(
     news_base = set(baseline.lock) | set(baseline.fingerprints) if baseline else set(registry.lock)
     correction_findings, corrected = judge_corrections(registry, evidence, news_base)
     report.extend(correction_findings)
-    report.extend(_compatibility(registry, baseline, corrected))
+    findings, verdicts = _compatibility(registry, baseline, corrected, semantic)
+    report.extend(findings)
+    report.verdicts.extend(v.to_json() for v in verdicts)
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     report.extend(mode_findings(registry, registry.lock_modes, "the lock", published))
     if baseline is not None:
@@ -213,23 +218,31 @@ def check_deployed(registry: Registry, deployed: Mapping[str, str]) -> list[Find
     return findings
 
 
-def _compatibility(registry: Registry, baseline: Baseline | None, corrected: Corrected) -> list[Finding]:
+def _compatibility(
+    registry: Registry, baseline: Baseline | None, corrected: Corrected, semantic: Semantic | None
+) -> tuple[list[Finding], list[PairVerdict]]:
     """Each version not yet published, checked against its history under the event's mode.
 
     A proven correction's corrected versions are left out of its history (registry.correction).
     """
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     findings: list[Finding] = []
+    verdicts: list[PairVerdict] = []
     for event in registry.events.values():
         for version in event.versions[1:]:
             if version_key(event.key, version.number) in published:
                 continue
             skipped = corrected.get((event.key, version.number), frozenset())
             history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
-            findings.extend(
-                spare_unread(registry.subscriptions_of(event.key), check_history(history, event.compatibility))
-            )
-    return findings
+            found, judged = compare_history(history, event.compatibility, semantic=semantic)
+            findings.extend(spare_unread(registry.subscriptions_of(event.key), found))
+            verdicts.extend(judged)
+    return findings, verdicts
+
+
+def default_semantic() -> Semantic:
+    """The semantic layer as `check`, `lock` and the program run it: default budget, cache under build/."""
+    return Semantic(cache=Cache(default_cache_dir()))
 
 
 def baseline_from_git(ref: str, contracts_dir: Path) -> Baseline:
@@ -306,18 +319,26 @@ def evaluate(
     deployed: Mapping[str, str] | None = None,
     subscriptions: Callable[[Subscription], bool] | None = None,
     stack_root: Path | None = None,
+    semantic: bool = True,
 ) -> GateResult:
     """Load, then gate: the one entry point of `check`, `lock` and the PR report.
 
     With `stack_root`, the stacks there that deploy these contracts are checked too, AWS quotas
-    included (the program checks only its own stack, as it deploys it).
+    included (the program checks only its own stack, as it deploys it). `semantic=False`: compatibility by
+    rules only.
     """
     registry, load_findings = load_with_findings(contracts_dir)
     loaded = Report(load_findings)
     if not loaded.ok:
         return GateResult(None, loaded, RegistryInvalid(loaded).exit_code)
     baseline = baseline_from_git(against, contracts_dir) if against else None
-    report = run_gate(registry, deployed=deployed, baseline=baseline, subscriptions=subscriptions)
+    report = run_gate(
+        registry,
+        deployed=deployed,
+        baseline=baseline,
+        semantic=default_semantic() if semantic else None,
+        subscriptions=subscriptions,
+    )
     if stack_root is not None:
         report.extend(stacks_findings(registry, stack_root))
         report.extend(check_quotas(registry, stack_root))

@@ -13,13 +13,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 
-from registry import file_schemas, strict
+from registry import drafts, file_schemas, strict
 from registry.contract_layout import layout_findings, valid_name
 from registry.errors import EventplaneError, InputError
 from registry.findings import Finding, Report
@@ -34,7 +33,7 @@ from registry.model import (
     SchemaVersion,
     Subscription,
 )
-from registry.schema_refs import NO_REMOTE, ref_problems, without_examples
+from registry.schema_refs import ref_problems, without_examples
 
 __all__ = [
     "LOCK_FILE_NAME",
@@ -53,12 +52,6 @@ __all__ = [
 MAX_ENTRY_BYTES = 256 * 1024
 LOCK_FILE_NAME = "registry.lock.json"
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.json$")
-_DRAFT_07 = {
-    "http://json-schema.org/draft-07/schema#",
-    "http://json-schema.org/draft-07/schema",
-    "https://json-schema.org/draft-07/schema#",
-    "https://json-schema.org/draft-07/schema",
-}
 _ENVELOPE_FIELDS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
 _UNREADABLE = {"JSON_SYNTAX_ERROR", "FILE_UNREADABLE", "JSON_NUMBER_INVALID", "JSON_TOO_DEEP"}
 MAX_DEPTH = 128  # JSON nesting the tools read; real contracts stay far below, recursion limits far above
@@ -99,13 +92,8 @@ def schema_validator(schema: Any) -> Callable[[Any], Any]:
     data it validates: checked against the metaschema, a contract would gain
     `"definitions": {}` and the like before its fingerprint is taken.
     """
-    return fastjsonschema.compile(without_examples(schema), use_default=False, handlers=NO_REMOTE)
-
-
-@cache
-def _metaschema_validator() -> Callable[[Any], Any]:
-    path = Path(__file__).with_name("metaschemas") / "draft-07.json"
-    return schema_validator(json.loads(path.read_text()))
+    # fastjsonschema up to draft-07 (never fetching a remote $ref), jsonschema-rs (offline) for 2019-09 / 2020-12
+    return drafts.compile_validator(without_examples(schema))
 
 
 _FORMAT_VALIDATORS = {
@@ -292,18 +280,18 @@ class _Loader:
             self.add(_REF_RULES[problem.kind], path, problem.pointer, problem.message, hint=problem.hint)
         if problems:
             return None
-        if declared is not None and (not isinstance(declared, str) or declared not in _DRAFT_07):
+        if declared is not None and drafts.draft_of_or_none(schema) not in drafts.CONTRACT_DRAFTS:
             self.add(
                 "SCHEMA_DRAFT_UNSUPPORTED",
                 path,
                 "/$schema",
-                f"unsupported $schema {declared!r}",
+                f"unsupported $schema {declared!r} (contracts are draft-07, 2019-09 or 2020-12)",
                 old=declared,
                 new="http://json-schema.org/draft-07/schema#",
             )
             return None
         try:
-            _metaschema_validator()(schema)
+            drafts.metaschema_errors(schema)
             validate = schema_validator(schema)
         except fastjsonschema.JsonSchemaValueException as exc:
             self.add("SCHEMA_INVALID", path, _pointer(exc.path), _value_error_message(exc))

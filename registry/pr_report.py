@@ -381,7 +381,7 @@ def _routing_changes(subs: Sequence[SubscriptionChange]) -> list[SubscriptionCha
 
 def _findings_table(findings: Sequence[Finding]) -> list[str]:
     return _table(
-        ["severity", "rule", "where", "what", "old -> new", "fix"],
+        ["severity", "rule", "where", "what", "old -> new", "breaking event", "fix"],
         (
             [
                 f.severity,
@@ -389,11 +389,21 @@ def _findings_table(findings: Sequence[Finding]) -> list[str]:
                 f.file + (f"#{f.pointer}" if f.pointer else ""),
                 f.message,
                 "-" if f.old is None and f.new is None else f"{_cell(f.old, 120)} -> {_cell(f.new, 120)}",
+                _counterexample_cell(f.example),
                 f.hint or "-",
             ]
             for f in findings
         ),
     )
+
+
+def _counterexample_cell(example: Any) -> str:
+    """The counterexample as a team reads it: the event, and where (and by which version) it is rejected."""
+    if not isinstance(example, dict):
+        return "-"
+    event = _cell(example.get("event"), 200).replace("`", "'")
+    where = example.get("instance_pointer") or "/"
+    return f"`{event}` rejected at `{where}` by `{example.get('rejected_by')}`"
 
 
 def _cell(value: Any, limit: int = 0) -> str:

@@ -126,6 +126,15 @@ def test_schema_fastjsonschema_cannot_compile_is_an_input_error_naming_the_file(
     assert "Unknown type" in caught.value.message
 
 
+def test_a_2020_12_version_the_metrics_handler_reads_is_refused_naming_file_and_draft(tmp_path):
+    newer = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
+    with pytest.raises(InputError) as caught:
+        build_bundle_from_registry(registry(contract("coffeeshop/WaitingCompletion", WAITING, newer)), tmp_path)
+    assert caught.value.file == "contracts/events/coffeeshop/WaitingCompletion/v1.json"
+    assert caught.value.pointer == "/$schema"
+    assert "2020-12" in caught.value.message and "draft-07" in caught.value.hint
+
+
 def test_metrics_subscription_to_an_event_the_handler_cannot_count_is_an_input_error(tmp_path):
     other = contract("checkout/CheckoutPlaced", "CheckoutPlaced", CANCELLED_V1, source="com.example.checkout")
     sub = Subscription(

@@ -85,3 +85,32 @@ def test_bad_inputs_exit_2_with_one_clear_message(tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr
         assert result.stdout == ""
+
+
+SEMANTIC = Path(__file__).parent / "compat_semantic"
+
+
+def test_diff_reports_the_semantic_verdict_and_no_semantic_gives_the_rules_alone(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("EVENTPLANE_COMPAT_CACHE", str(tmp_path / "cache"))
+    old, new = (str(SEMANTIC / "if_then_else_changed" / n) for n in ("old.json", "new.json"))
+    assert main(["diff", old, new, "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["compatible"] is False and result["changes"] == []
+    [finding] = result["findings"]
+    assert finding["rule_id"] == "WRITER_EVENT_REJECTED_BY_READER" and finding["pointer"] == "/then/required"
+    assert finding["example"]["rejected_by"] == f"{new}#/then/required"
+    [verdict] = result["verdicts"]
+    assert verdict["verdict"] == "incompatible" and verdict["semantic"]["counterexample"]["event"]["kind"] == "card"
+    assert list((tmp_path / "cache").rglob("*.json"))  # cached by fingerprint pair
+    assert main(["diff", old, new, "--no-semantic"]) == 0
+    out = capsys.readouterr().out
+    assert "BACKWARD: " in out and "compatible by rules" in out and out.rstrip().endswith("COMPATIBLE under BACKWARD")
+
+
+def test_diff_text_shows_the_counterexample_and_the_pair_verdicts(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("EVENTPLANE_COMPAT_CACHE", str(tmp_path / "cache"))
+    old, new = (str(SEMANTIC / "const_versus_one_element_enum" / n) for n in ("old.json", "new.json"))
+    assert main(["diff", old, new, "--mode", "FULL"]) == 0  # a proved false alarm passes ...
+    out = capsys.readouterr().out
+    assert "WARNING TYPE_CHANGED" in out and "proved compatible" in out  # ... and stays visible
+    assert main(["diff", old, new, "--mode", "FULL", "--no-semantic"]) == 1

@@ -196,3 +196,31 @@ def test_the_repository_contracts_pass_the_gate_and_are_all_locked() -> None:
     result = evaluate(ROOT / "contracts")
     assert result.exit_code == 0, result.report.render()
     assert result.report.findings == [], "new versions must be locked: run `python -m registry lock`"
+
+
+def test_check_finds_a_break_no_rule_names_and_no_semantic_turns_the_layer_off(tmp_path: Path) -> None:
+    v1 = order_schema(closed=False)
+    v2 = order_schema(closed=False)
+    v2["required"] = [*v2["required"], "tenant"]  # a required name without a property entry
+    v2["examples"] = [{**v2["examples"][0], "tenant": "t-1"}]
+    root = locked_registry(tmp_path, [v1])
+    write_event(root, KEY, [v1, v2], compatibility="FULL_TRANSITIVE")
+    env_cache = ["--contracts", str(root), "--json"]
+    semantic = subprocess.run(
+        [sys.executable, "-m", "registry", "check", *env_cache],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "EVENTPLANE_COMPAT_CACHE": str(tmp_path / "c")},
+        check=False,
+    )
+    assert semantic.returncode == 1, semantic.stdout + semantic.stderr
+    report = json.loads(semantic.stdout)
+    rejected = [f for f in report["findings"] if f["rule_id"] == "WRITER_EVENT_REJECTED_BY_READER"]
+    assert [(f["file"], f["pointer"], f["pairs"]) for f in rejected] == [
+        (str(root / "events" / KEY / "v2.json"), "/required", [str(root / "events" / KEY / "v1.json")])
+    ]
+    assert "tenant" not in json.dumps(rejected[0]["example"]["event"])
+    assert {v["direction"] for v in report["compatibility"]} == {"BACKWARD", "FORWARD"}
+    rules_only = run_cli("check", "--contracts", str(root), "--no-semantic")
+    assert "WRITER_EVENT_REJECTED_BY_READER" not in rules_only.stdout

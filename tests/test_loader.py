@@ -87,10 +87,27 @@ def test_invalid_schema_points_at_the_keyword(tmp_path: Path) -> None:
     assert rules(tmp_path) == [("SCHEMA_INVALID", "events/shop/OrderPlaced/v1.json", "/properties/amount/minimum")]
 
 
-def test_other_drafts_are_refused(tmp_path: Path) -> None:
-    schema = order_schema() | {"$schema": "https://json-schema.org/draft/2020-12/schema"}
-    write_event(tmp_path, "shop/OrderPlaced", [schema])
-    assert rules(tmp_path) == [("SCHEMA_DRAFT_UNSUPPORTED", "events/shop/OrderPlaced/v1.json", "/$schema")]
+def test_drafts_other_than_07_2019_09_and_2020_12_are_refused(tmp_path: Path) -> None:
+    write_event(tmp_path, "shop/Old", [order_schema() | {"$schema": "http://json-schema.org/draft-04/schema#"}])
+    write_event(tmp_path, "shop/Odd", [order_schema() | {"$schema": "https://example.com/my-draft"}])
+    assert rules(tmp_path) == [
+        ("SCHEMA_DRAFT_UNSUPPORTED", "events/shop/Odd/v1.json", "/$schema"),
+        ("SCHEMA_DRAFT_UNSUPPORTED", "events/shop/Old/v1.json", "/$schema"),
+    ]
+
+
+def test_2020_12_contracts_load_and_their_examples_are_validated_with_2020_12_keywords(tmp_path: Path) -> None:
+    good = order_schema(extra={"pair": {"type": "array", "prefixItems": [{"type": "string"}], "items": False}})
+    good["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    bad = dict(good, examples=[{"orderId": "o", "amount": 1, "pair": ["a", "extra"]}])
+    broken = dict(good, type="objekt")
+    write_event(tmp_path, "shop/Good", [good])
+    write_event(tmp_path, "shop/Bad", [bad])
+    write_event(tmp_path, "shop/Broken", [broken])
+    assert rules(tmp_path) == [
+        ("EXAMPLE_INVALID", "events/shop/Bad/v1.json", "/examples/0/pair/1"),
+        ("SCHEMA_INVALID", "events/shop/Broken/v1.json", "/type"),
+    ]
 
 
 def test_examples_must_exist_validate_and_fit_256_kb(tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def test_warnings_alone_still_say_safe_and_are_listed(base: Registry) -> None:
     )
     text = render_pr_report(None, base, Report([warning]), None)
     assert "**Safe to merge**" in text and "(1 warning(s) below)" in text
-    assert "| warning | `VERSION_UNLOCKED` | contracts/x.json | new and not yet locked | - | run lock |" in text
+    assert "| warning | `VERSION_UNLOCKED` | contracts/x.json | new and not yet locked | - | - | run lock |" in text
     assert "| orders/OrderCreated | added | v1, v2 |" in text  # no base: everything is new
 
 
@@ -302,6 +302,25 @@ def test_markdown_report_of_unloadable_contracts_lists_the_load_findings(tmp_pat
     text = markdown_report(None, Report([broken]), tmp_path, "main", tmp_path)
     assert "**Not safe to merge**: the contract files could not be loaded" in text
     assert (
-        "| error | `JSON_SYNTAX_ERROR` | contracts/events/a/B/v1.json | Expecting value | - | fix the JSON syntax |"
+        "| error | `JSON_SYNTAX_ERROR` | contracts/events/a/B/v1.json | Expecting value | - | - | fix the JSON syntax |"
         in text
     )
+
+
+def test_rule_findings_show_a_breaking_event_in_the_pr_report(base: Registry, tmp_path: Path) -> None:
+    from registry.compat.semantic import Budget, Semantic
+
+    v3 = copy.deepcopy(EVENTS["orders/OrderCreated"][1][1])
+    v3["properties"]["data"]["properties"]["amount"] = {"type": "string"}
+    v3["examples"] = [{"metadata": {"idempotency-key": "k-3", "version": 3}, "data": {"orderId": "o", "amount": "1"}}]
+    head = _head(tmp_path, _with_version(EVENTS, "orders/OrderCreated", v3))
+    fingerprints = {f"{e.key}/v{v.number}": v.fingerprint for e in base.events.values() for v in e.versions}
+    baseline = Baseline(ref="main", fingerprints=fingerprints, lock=dict(base.lock))
+    report = run_gate(head, baseline=baseline, semantic=Semantic(Budget(examples=15, seconds=60.0)))
+    changed = [f for f in report.errors if f.rule_id == "TYPE_CHANGED"]
+    assert changed and all(f.example is not None for f in changed)
+    assert report.to_json()["compatibility"]  # every compared pair has its verdict
+    text = render_pr_report(base, head, report, None)
+    assert "| breaking event |" in text
+    event = json.dumps(changed[0].example["event"], sort_keys=True, ensure_ascii=False)
+    assert f"`{event}` rejected at `/data/amount`" in text

@@ -16,6 +16,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--against", metavar="REF", help="git ref of the base branch: its versions count as published")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(
+        "--no-semantic",
+        action="store_true",
+        help="compatibility by Confluent's rules only: no counterexample search, no subschema proof",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "markdown"),
         default="text",
@@ -36,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("choose one of --json and --format markdown")
     if args.events and args.format != "markdown":
         raise UsageError("--events feeds the PR report: use it with --format markdown")
-    result = evaluate(args.contracts, against=args.against, stack_root=stack_root(args.contracts))
+    result = evaluate(
+        args.contracts, against=args.against, stack_root=stack_root(args.contracts), semantic=not args.no_semantic
+    )
     if args.format == "markdown":
         from registry.pr_report import markdown_report  # plans import pulumi: only when asked
 

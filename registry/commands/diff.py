@@ -9,11 +9,12 @@ import argparse
 import json
 from typing import Any
 
-from registry.compat import MODES, check_compatibility
-from registry.compat.check import directions, load, validate
+from registry.compat import MODES
+from registry.compat.check import compare_versions, directions, load, validate
 from registry.compat.engine import diff_documents
 from registry.errors import InputError
 from registry.findings import Report
+from registry.gate import default_semantic
 from registry.jsonfile import read_json_file
 from registry.schema_refs import ref_problems
 
@@ -27,6 +28,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--mode", default="BACKWARD", metavar="MODE", help=f"one of {', '.join(MODES)} (default BACKWARD)"
     )
     parser.add_argument("--json", action="store_true", help="machine-readable result")
+    parser.add_argument(
+        "--no-semantic",
+        action="store_true",
+        help="Confluent's rules only: no counterexample search, no subschema proof",
+    )
     parser.set_defaults(run=run)
 
 
@@ -40,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     old_doc, new_doc = load(old, args.old), load(new, args.new)
     validate(old_doc, args.old)
     validate(new_doc, args.new)
-    report = Report()
-    report.extend(check_compatibility(old, new, mode, old_file=args.old, new_file=args.new))
+    semantic = None if args.no_semantic else default_semantic()
+    findings, verdicts = compare_versions(old, new, mode, old_file=args.old, new_file=args.new, semantic=semantic)
+    report = Report(findings)
     if args.json:
         changes = [{"direction": "backward", **c.to_json()} for c in diff_documents(old_doc.root, new_doc.root)]
         if "forward" in directions(mode):
@@ -52,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
                     "compatible": report.ok,
                     "mode": mode,
                     "findings": [f.to_json() for f in report.sorted()],
+                    "verdicts": [v.to_json() for v in verdicts],
                     "changes": changes,
                 },
                 indent=2,
@@ -61,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         print(report.render(f"compatibility of {args.new} against {args.old} ({mode})"))
+        for v in verdicts:
+            print(f"{v.direction}: {v.reader} reading data of {v.writer}: {v.verdict}")
         print(f"{'COMPATIBLE' if report.ok else 'INCOMPATIBLE'} under {mode}")
     return 0 if report.ok else 1
 

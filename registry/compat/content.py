@@ -21,25 +21,44 @@ from registry.compat.nodes import Node, is_map
 __all__ = ["compare_array", "compare_object"]
 
 
+def _fully_open(uneval: Node | None) -> bool:
+    """2019-09+: with `additional*` absent, an `unevaluated*` that is absent or true leaves the model open."""
+    return uneval is None or uneval.is_empty
+
+
+def _uneval_partial(uneval: Node | None) -> Node | None:
+    """With `additional*` absent, an `unevaluated*` schema (neither true nor false) is the partial model."""
+    return uneval if uneval is not None and uneval.kind != "false" and not uneval.is_empty else None
+
+
 def _is_open(node: Node) -> bool:
-    return not node.pattern_properties and node.additional_schema is None and node.permits_additional
+    return (
+        not node.pattern_properties
+        and node.additional_schema is None
+        and node.permits_additional
+        and _fully_open(node.unevaluated("unevaluatedProperties"))
+    )
 
 
 def _partial_schema(node: Node, name: str) -> Node | None:
     for regex, schema in node.pattern_properties:
         if regex.search(name):
             return schema
-    return node.additional_schema
+    if node.additional_schema is not None:
+        return node.additional_schema
+    if node.permits_additional:
+        return _uneval_partial(node.unevaluated("unevaluatedProperties"))
+    return None
 
 
 def compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
     _compare_required(ctx, o, u)
     o_props, u_props = o.raw_properties, u.raw_properties
-    o_refs, u_refs = o.doc.ref_holders, u.doc.ref_holders
+    o_refs = o.doc.ref_holders_in(o_props)  # one walk of the properties; each lookup below is then a get
     for name in sorted(o_props.keys() | u_props.keys()):
         if name in o_props and name in u_props:
             a_raw, b_raw = o_props[name], u_props[name]
-            if a_raw == b_raw and id(a_raw) not in o_refs and id(b_raw) not in u_refs:
+            if a_raw == b_raw and not o_refs.get(id(a_raw)):  # equal JSON: both hold a `$ref` or neither does
                 continue  # unchanged and free of references: skip without loading it
         here = ctx.sub("properties", name)
         a, b = o.property_schema(name), u.property_schema(name)
@@ -63,6 +82,7 @@ def compare_object(ctx: _Ctx, o: Node, u: Node) -> None:
         u.additional_schema,
         "ADDITIONAL_PROPERTIES",
     )
+    _compare_unevaluated(ctx, o, u, "unevaluatedProperties", "UNEVALUATED_PROPERTIES")
     _bound(ctx, o, u, "maxProperties", o.max_properties, u.max_properties, "MAX_PROPERTIES")
     _bound(ctx, o, u, "minProperties", o.min_properties, u.min_properties, "MIN_PROPERTIES")
 
@@ -152,7 +172,7 @@ def _property_added(here: _Ctx, o: Node, b: Node, u: Node, name: str) -> None:
 
 
 def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
-    if "dependencies" not in o.raw and "dependencies" not in u.raw:
+    if "dependencies" not in o.raw and "dependencies" not in u.raw and not (o.doc.newer or u.doc.newer):
         return
     here = ctx.sub("dependencies")
     od, ud = o.property_dependencies, u.property_dependencies
@@ -172,8 +192,8 @@ def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
             rule = "DEPENDENCY_ARRAY_CHANGED"
         here.add(
             rule,
-            _at(o, "dependencies", name),
-            _at(u, "dependencies", name),
+            _dependency_at(o, name),
+            _dependency_at(u, name),
             _dependency(o, name),
             _dependency(u, name),
             name,
@@ -194,8 +214,45 @@ def _compare_dependencies(ctx: _Ctx, o: Node, u: Node) -> None:
 
 
 def _dependency(node: Node, name: str) -> Any:
-    deps = _raw(node, "dependencies")
-    return deps.get(name) if is_map(deps) else None
+    for keyword in ("dependencies", "dependentRequired", "dependentSchemas"):
+        deps = _raw(node, keyword)
+        if is_map(deps) and name in deps:
+            return deps[name]
+    return None
+
+
+def _dependency_at(node: Node, name: str) -> str | None:
+    for keyword in ("dependencies", "dependentRequired", "dependentSchemas"):
+        pointer = _at(node, keyword, name)
+        if pointer is not None:
+            return pointer
+    return None
+
+
+def _compare_unevaluated(ctx: _Ctx, o: Node, u: Node, keyword: str, prefix: str) -> None:
+    """Confluent's compareUnevaluated{Properties,Items}: false closes, true / absent open, a schema narrows."""
+    a, b = o.unevaluated(keyword), u.unevaluated(keyword)
+    if a is None and b is None:
+        return
+    here = ctx.sub(keyword)
+    if a is None:
+        rule = "_REMOVED" if b is not None and b.kind == "false" else "_NARROWED"
+    elif b is None:
+        rule = "_ADDED" if a.kind == "false" else "_EXTENDED"
+    elif a.kind == "false" and b.kind != "false":
+        rule = "_ADDED"
+    elif a.kind != "false" and b.kind == "false":
+        rule = "_REMOVED"
+    elif a.is_empty and not b.is_empty:
+        rule = "_NARROWED"
+    elif not a.is_empty and b.is_empty:
+        rule = "_EXTENDED"
+    else:
+        here.compare(a, b)
+        ctx.changes.extend(here.changes)
+        return
+    here.add(prefix + rule, _at(o, keyword), _at(u, keyword), _raw(o, keyword), _raw(u, keyword))
+    ctx.changes.extend(here.changes)
 
 
 def _compare_additional(
@@ -228,7 +285,17 @@ def _compare_additional(
 
 
 def _is_open_array(node: Node) -> bool:
-    return node.permits_additional_items and node.additional_items_schema is None
+    return (
+        node.permits_additional_items
+        and node.additional_items_schema is None
+        and _fully_open(node.unevaluated("unevaluatedItems"))
+    )
+
+
+def _array_partial(node: Node) -> Node | None:
+    if node.additional_items_schema is not None:
+        return node.additional_items_schema
+    return _uneval_partial(node.unevaluated("unevaluatedItems")) if node.permits_additional_items else None
 
 
 def compare_array(ctx: _Ctx, o: Node, u: Node) -> None:
@@ -256,16 +323,19 @@ def compare_array(ctx: _Ctx, o: Node, u: Node) -> None:
         u.additional_items_schema,
         "ADDITIONAL_ITEMS",
     )
+    _compare_unevaluated(ctx, o, u, "unevaluatedItems", "UNEVALUATED_ITEMS")
     _bound(ctx, o, u, "maxItems", o.max_items, u.max_items, "MAX_ITEMS")
     _bound(ctx, o, u, "minItems", o.min_items, u.min_items, "MIN_ITEMS")
     if o.unique_items != u.unique_items:
         rule = "UNIQUE_ITEMS_REMOVED" if o.unique_items else "UNIQUE_ITEMS_ADDED"
         ctx.add(rule, _at(o, "uniqueItems"), _at(u, "uniqueItems"), o.unique_items, u.unique_items, "uniqueItems")
+    _bound(ctx, o, u, "maxContains", o.max_contains, u.max_contains, "MAX_CONTAINS")
+    _bound(ctx, o, u, "minContains", o.min_contains, u.min_contains, "MIN_CONTAINS")
 
 
 def _item_removed(here: _Ctx, a: Node, u: Node) -> None:
     is_open = _is_open_array(u)
-    _removed(here, a, "ITEM", is_open, None if is_open else u.additional_items_schema)
+    _removed(here, a, "ITEM", is_open, None if is_open else _array_partial(u))
 
 
 def _item_added(here: _Ctx, o: Node, b: Node) -> None:
@@ -274,8 +344,9 @@ def _item_added(here: _Ctx, o: Node, b: Node) -> None:
             "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL" if b.is_empty else "ITEM_ADDED_TO_OPEN_CONTENT_MODEL"
         )
         here.add(rule, None, b.pointer, None, b.raw)
-    elif o.additional_items_schema is not None:
-        partial = o.additional_items_schema
+    elif _array_partial(o) is not None:
+        partial = _array_partial(o)
+        assert partial is not None
         covered = _coverage(here, partial, b)
         here.add(
             f"ITEM_ADDED_{covered}_BY_PARTIALLY_OPEN_CONTENT_MODEL", partial.pointer, b.pointer, partial.raw, b.raw

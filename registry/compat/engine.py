@@ -13,6 +13,7 @@ and a pair of nodes met again while still being compared (recursion through
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -27,6 +28,12 @@ from registry.compat.context import raw as _raw
 from registry.compat.nodes import Node
 
 __all__ = ["Change", "diff_documents"]
+
+
+_MEMO_LIMIT = 100_000
+_MEMO_KINDS = frozenset({"object", "array", "combined"})  # leaves compare faster than their key is built
+# (document roots are not memoised: asking whether a root holds a `$ref` walks the whole document)
+_COMPATIBLE_PAIRS: set[bytes] = set()
 
 
 def diff_documents(original: Node, update: Node, *, incompatible_only: bool = False) -> list[Change]:
@@ -71,16 +78,29 @@ def _compare(ctx: _Ctx, o: Node | None, u: Node | None) -> None:
             u.raw.get("$ref") if ru is None else None,
         )
         return
-    if ro.kind == ru.kind and ro.part == ru.part and not ro.has_ref and not ru.has_ref and ro.raw == ru.raw:
+    if ro.kind == ru.kind and ro.part == ru.part and ro.raw == ru.raw and not ro.has_ref and not ru.has_ref:
         return  # the same JSON without references loads to the same schema: nothing can differ
+    memo = None
+    if ro.pointer and ro.kind in _MEMO_KINDS and not ctx.shared.keep_compatible and not ro.has_ref and not ru.has_ref:
+        # A ref-free pair's verdict depends on its JSON (and drafts) only: one found compatible once
+        # (no incompatible change) is compatible wherever it recurs, in this comparison or a later one.
+        # kept as a 16-byte digest: the keys are whole subtrees' JSON, which would hold megabytes
+        memo = hashlib.blake2b(f"{ro.doc.draft}\0{ru.doc.draft}\0{ro.key}\0{ru.key}".encode(), digest_size=16).digest()
+        if memo in _COMPATIBLE_PAIRS:
+            return
     key = (id(ro), id(ru))
     if key in ctx.shared.in_progress:
         return  # recursion: assume compatible while the outer comparison of this pair decides
     ctx.shared.in_progress.add(key)
+    before = len(ctx.changes)
     try:
         _compare_resolved(ctx, ro, ru)
     finally:
         ctx.shared.in_progress.discard(key)
+    if memo is not None and len(ctx.changes) == before:
+        if len(_COMPATIBLE_PAIRS) >= _MEMO_LIMIT:
+            _COMPATIBLE_PAIRS.clear()
+        _COMPATIBLE_PAIRS.add(memo)
 
 
 def _first_compatible(ctx: _Ctx, pairs: list[tuple[Node, Node]]) -> bool:

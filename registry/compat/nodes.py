@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar, overload
+
+from registry import drafts
 
 _T = TypeVar("_T")
 
@@ -37,7 +39,12 @@ _OBJECT_KEYS = (
 _ARRAY_KEYS = ("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains")
 _NUMBER_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _STRING_KEYS = ("minLength", "maxLength", "pattern", "format")
+# 2019-09 / 2020-12 keywords that also make a schema without `type` an object or array schema
+_NEWER_OBJECT_KEYS = (*_OBJECT_KEYS, "dependentRequired", "dependentSchemas", "unevaluatedProperties")
+_NEWER_ARRAY_KEYS = (*_ARRAY_KEYS, "prefixItems", "minContains", "maxContains", "unevaluatedItems")
 _TYPES = ("string", "number", "integer", "boolean", "null", "object", "array")
+# keys that make everit split one JSON object into several schemas (or a reference)
+_SPLITTING_KEYS = frozenset({"$ref", "enum", "allOf", "anyOf", "oneOf", "not", "const"})
 _COMBINERS = ("allOf", "anyOf", "oneOf")
 
 
@@ -122,10 +129,10 @@ class Node:
         """everit's `instanceof EmptySchema` (TrueSchema extends EmptySchema)."""
         return self.kind in ("empty", "true")
 
-    @property
+    @cached_property
     def has_ref(self) -> bool:
         """Whether a `$ref` sits anywhere below (equal JSON may then still mean different schemas)."""
-        return id(self.raw) in self.doc.ref_holders
+        return self.doc.holds_ref(self.raw)
 
     @cached_property
     def key(self) -> str:
@@ -214,10 +221,18 @@ class Node:
         return checked
 
     def property_schema(self, name: str) -> Node | None:
+        cache = self.__dict__.get("_property_nodes")
+        if cache is None:
+            cache = self.__dict__["_property_nodes"] = {}
+        elif name in cache:
+            return cache[name]  # type: ignore[no-any-return]
         raw = self.raw_properties.get(name)
         if raw is None and name not in self.raw_properties:
-            return None
-        return self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
+            node = None
+        else:
+            node = self.doc.load(raw, f"{self.pointer}/properties/{_escape(name)}")
+        cache[name] = node
+        return node
 
     @property
     def properties(self) -> dict[str, Node]:
@@ -276,6 +291,16 @@ class Node:
                 names[name] = frozenset(dep)
             else:
                 schemas[name] = self.doc.load(dep, f"{self.pointer}/dependencies/{_escape(name)}")
+        if self.doc.newer:  # 2019-09 split `dependencies` in two; Confluent maps them back onto it
+            for keyword, is_names in (("dependentRequired", True), ("dependentSchemas", False)):
+                split = self.raw.get(keyword, {})
+                if not is_map(split):
+                    raise SchemaError(self.pointer + "/" + keyword, f"{keyword} must be an object", "map names")
+                for name, dep in split.items():
+                    if is_names and isinstance(dep, list):
+                        names[name] = frozenset(dep)
+                    elif not is_names:
+                        schemas[name] = self.doc.load(dep, f"{self.pointer}/{keyword}/{_escape(name)}")
         return names, schemas
 
     @property
@@ -287,25 +312,56 @@ class Node:
         return self._dependencies[1]
 
     # --- array --------------------------------------------------------------------------------
+    @property
+    def _tuple_keywords(self) -> tuple[str, str]:
+        """(tuple keyword, keyword for items after it): 2020-12 spells `items`/`additionalItems` as
+        `prefixItems`/`items`, which Confluent's translator maps back onto the draft-07 pair."""
+        if self.doc.draft == "2020-12":
+            return "prefixItems", "items" if "prefixItems" in self.raw else "additionalItems-ignored"
+        return "items", "additionalItems"
+
     @cached_property
     def all_items(self) -> Node | None:
         items = self.raw.get("items")
+        if self.doc.draft == "2020-12" and "prefixItems" in self.raw:
+            return None
         return None if items is None or isinstance(items, list) else self.doc.load(items, self.pointer + "/items")
 
     @cached_property
     def item_schemas(self) -> tuple[Node, ...]:
-        items = self.raw.get("items")
+        keyword = self._tuple_keywords[0]
+        items = self.raw.get(keyword)
         if not isinstance(items, list):
             return ()
-        return tuple(self.doc.load(s, f"{self.pointer}/items/{i}") for i, s in enumerate(items))
+        return tuple(self.doc.load(s, f"{self.pointer}/{keyword}/{i}") for i, s in enumerate(items))
 
     @property
     def permits_additional_items(self) -> bool:
-        return self.raw.get("additionalItems", True) is not False
+        return self.raw.get(self._tuple_keywords[1], True) is not False
 
     @cached_property
     def additional_items_schema(self) -> Node | None:
-        return self._optional_child("additionalItems")
+        return self._optional_child(self._tuple_keywords[1])
+
+    @cached_property
+    def min_contains(self) -> Any:
+        """2019-09+: Confluent's translator records minContains (default 1) wherever `contains` is."""
+        if not self.doc.newer or "contains" not in self.raw:
+            return None
+        value = _number(self.raw, "minContains", self.pointer)
+        return 1 if value is None else value
+
+    @cached_property
+    def max_contains(self) -> Any:
+        if not self.doc.newer or "contains" not in self.raw:
+            return None
+        return _number(self.raw, "maxContains", self.pointer)
+
+    def unevaluated(self, keyword: str) -> Node | None:
+        """`unevaluatedProperties` / `unevaluatedItems` (2019-09+) as a node (true/false ones too), or None."""
+        if not self.doc.newer or keyword not in self.raw:
+            return None
+        return self.doc.load(self.raw[keyword], f"{self.pointer}/{keyword}")
 
     # --- enum / const / combined / not / ref ------------------------------------------------------
     @cached_property
@@ -346,9 +402,11 @@ class Node:
                 *(n for _, n in self.pattern_properties),
                 *self.schema_dependencies.values(),
             ]
-            return out + ([self.additional_schema] if self.additional_schema else [])
+            extra = [self.additional_schema, self.unevaluated("unevaluatedProperties")]
+            return out + [n for n in extra if n is not None]
         if self.kind == "array":
-            return [*self.item_schemas, *(n for n in (self.all_items, self.additional_items_schema) if n)]
+            extra = [self.all_items, self.additional_items_schema, self.unevaluated("unevaluatedItems")]
+            return [*self.item_schemas, *(n for n in extra if n is not None)]
         if self.kind == "combined":
             return list(self.subschemas)
         if self.kind == "not":
@@ -358,7 +416,7 @@ class Node:
 
 _SCALARS = {
     "object": ("required", "min_properties", "max_properties"),
-    "array": ("min_items", "max_items"),
+    "array": ("min_items", "max_items", "min_contains", "max_contains"),
     "string": ("min_length", "max_length", "pattern"),
     "number": ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of"),
 }
@@ -369,9 +427,11 @@ class Document:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
-        self.ref_holders: set[int] = set()
-        _collect_ref_holders(raw, self.ref_holders)
+        self.draft = (drafts.draft_of_or_none(raw) if is_map(raw) else None) or "draft-07"
+        self.newer = self.draft not in drafts.FAST_DRAFTS  # 2019-09 or 2020-12 keywords apply
+        self._holds_ref: dict[int, bool] = {}  # id of a JSON container -> whether a `$ref` sits inside
         self._by_pointer: dict[str, Node] = {}
+        self._resolved: dict[str, Node | None] = {}
         self.root = self.load(raw, "")
 
     def load(self, raw: Any, pointer: str) -> Node:
@@ -382,16 +442,38 @@ class Document:
         self._by_pointer[pointer] = node
         return node
 
+    def ref_holders_in(self, raw: Any) -> dict[int, bool]:
+        """Walk `raw` once (if not yet walked) and return the id -> holds-a-`$ref` map for its containers."""
+        self.holds_ref(raw)
+        return self._holds_ref
+
+    def holds_ref(self, raw: Any) -> bool:
+        """Whether a `$ref` sits anywhere in `raw` (a part of this document), worked out on first ask: a
+        comparison asks only about the subtrees it meets, so most of a large document is never walked."""
+        if raw.__class__ is bool:
+            return False
+        known = self._holds_ref.get(id(raw))
+        if known is None:
+            known = _collect_ref_holders(raw, self._holds_ref)
+        return known
+
     def resolve(self, ref: str) -> Node | None:
         """The node a local `$ref` names, or None when it points outside this document or nowhere."""
+        if ref in self._resolved:
+            return self._resolved[ref]
+        node = self._resolve(ref)
+        self._resolved[ref] = node
+        return node
+
+    def _resolve(self, ref: str) -> Node | None:
         if ref == "#":
             return self.root
         if not ref.startswith("#/"):
             return None
         target: Any = self.raw
         pointer = ""
-        for token in ref[2:].split("/"):
-            token = _unescape(token)
+        for escaped in ref[2:].split("/"):
+            token = _unescape(escaped)
             if is_map(target) and token in target:
                 target = target[token]
             elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
@@ -425,9 +507,10 @@ def load_document(raw: Any) -> Document:
     return Document(raw)
 
 
-def _collect_ref_holders(raw: Any, holders: set[int]) -> bool:
-    """Record the id of every JSON container with a `$ref` somewhere inside; returns whether `raw` has one."""
-    if is_map(raw):
+def _collect_ref_holders(raw: Any, memo: dict[int, bool]) -> bool:
+    """Whether `raw` holds a `$ref`, recording the answer for `raw` and every container inside it."""
+    values: Iterable[Any]
+    if raw.__class__ is dict or isinstance(raw, Mapping):
         found = "$ref" in raw
         values = raw.values()
     elif raw.__class__ is list or isinstance(raw, list):
@@ -436,17 +519,13 @@ def _collect_ref_holders(raw: Any, holders: set[int]) -> bool:
         return False
     for value in values:
         cls = value.__class__
-        if (
-            cls is not str
-            and cls is not int
-            and cls is not float
-            and cls is not bool
-            and value is not None
-            and _collect_ref_holders(value, holders)
-        ):
-            found = True
-    if found:
-        holders.add(id(raw))
+        if cls is str or cls is int or cls is float or cls is bool or value is None:
+            continue
+        known = memo.get(id(value))
+        if known is None:
+            known = _collect_ref_holders(value, memo)
+        found = found or known
+    memo[id(raw)] = found
     return found
 
 
@@ -461,6 +540,9 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
             f"expected a schema (object or boolean), found {canonical(raw)[:60]}",
             'use an object such as {"type": "string"}',
         )
+    declared = raw.get("type")
+    if declared.__class__ is str and raw.keys().isdisjoint(_SPLITTING_KEYS):
+        return _typed(doc, raw, pointer, declared, "")  # the common case: one typed schema, nothing to split
     if "$ref" in raw:
         if not isinstance(raw["$ref"], str):
             raise SchemaError(pointer + "/$ref", "$ref must be a string", 'write "$ref": "#/definitions/Name"')
@@ -484,7 +566,7 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
         parts.append(Node("not", pointer, raw, doc, "not"))
     if "const" in raw:
         parts.append(Node("const", pointer, raw, doc, "const"))
-    parts.extend(_typed_parts(doc, raw, pointer))
+    parts.extend(_typed_parts(doc, raw, pointer, doc.newer))
     if not parts:
         return Node("empty", pointer, raw, doc)
     if len(parts) == 1:
@@ -493,7 +575,7 @@ def _load(doc: Document, raw: Any, pointer: str) -> Node:
     return Node("combined", pointer, raw, doc, criterion="allOf", subschemas=tuple(parts))
 
 
-def _typed_parts(doc: Document, raw: Mapping[str, Any], pointer: str) -> list[Node]:
+def _typed_parts(doc: Document, raw: Mapping[str, Any], pointer: str, newer: bool) -> list[Node]:
     if "type" in raw:
         declared = raw["type"]
         if isinstance(declared, str):
@@ -509,8 +591,8 @@ def _typed_parts(doc: Document, raw: Mapping[str, Any], pointer: str) -> list[No
     return [
         _typed(doc, raw, pointer, kind)
         for kind, keys in (
-            ("object", _OBJECT_KEYS),
-            ("array", _ARRAY_KEYS),
+            ("object", _NEWER_OBJECT_KEYS if newer else _OBJECT_KEYS),
+            ("array", _NEWER_ARRAY_KEYS if newer else _ARRAY_KEYS),
             ("number", _NUMBER_KEYS),
             ("string", _STRING_KEYS),
         )
@@ -518,12 +600,12 @@ def _typed_parts(doc: Document, raw: Mapping[str, Any], pointer: str) -> list[No
     ]
 
 
-def _typed(doc: Document, raw: Mapping[str, Any], pointer: str, kind: str) -> Node:
+def _typed(doc: Document, raw: Mapping[str, Any], pointer: str, kind: str, part: str | None = None) -> Node:
     if kind not in _TYPES:
         raise SchemaError(pointer + "/type", f"unknown type {kind!r}", f"use one of {', '.join(_TYPES)}")
     if kind == "integer":
-        return Node("number", pointer, raw, doc, "integer", integer=True)
-    return Node(kind, pointer, raw, doc, kind)
+        return Node("number", pointer, raw, doc, "integer" if part is None else part, integer=True)
+    return Node(kind, pointer, raw, doc, kind if part is None else part)
 
 
 def _number(raw: Mapping[str, Any], key: str, pointer: str) -> Any:

@@ -60,6 +60,38 @@ def _bounds(prefix: str, keyword: str, loosen_when: tuple[str, ...]) -> list[Rul
     return out
 
 
+def _unevaluated(prefix: str, keyword: str, what: str) -> list[Rule]:
+    """2019-09 / 2020-12 `unevaluated*` (Confluent's 2020-12 diff): ADDED / EXTENDED open, REMOVED / NARROWED close."""
+    return [
+        Rule(
+            f"{prefix}_ADDED",
+            True,
+            f"Checks that lifting `{keyword}: false` only widens what is accepted.",
+            "no action needed",
+        ),
+        Rule(
+            f"{prefix}_EXTENDED",
+            True,
+            f"Checks that dropping the `{keyword}` schema only widens what is accepted.",
+            "no action needed",
+        ),
+        Rule(
+            f"{prefix}_REMOVED",
+            False,
+            f"Checks that `{keyword}: false` does not close a model old data may carry extra {what} in.",
+            f"leave `{keyword}` open; close models only in a new event type",
+            forward_hint=f"older readers reject unevaluated {what}: keep `{keyword}: false`",
+        ),
+        Rule(
+            f"{prefix}_NARROWED",
+            False,
+            f"Checks that no `{keyword}` schema constrains {what} old data may carry freely.",
+            f"leave `{keyword}` as it was",
+            forward_hint=f"older readers check unevaluated {what} against their `{keyword}` schema: keep it",
+        ),
+    ]
+
+
 _R = Rule
 _TABLE: list[Rule] = [
     _R(
@@ -334,6 +366,10 @@ _TABLE: list[Rule] = [
     ),
     *_bounds("MAX_ITEMS", "maxItems", ("REMOVED", "INCREASED")),
     *_bounds("MIN_ITEMS", "minItems", ("REMOVED", "DECREASED")),
+    *_bounds("MAX_CONTAINS", "maxContains", ("REMOVED", "INCREASED")),
+    *_bounds("MIN_CONTAINS", "minContains", ("REMOVED", "DECREASED")),
+    *_unevaluated("UNEVALUATED_PROPERTIES", "unevaluatedProperties", "properties"),
+    *_unevaluated("UNEVALUATED_ITEMS", "unevaluatedItems", "items"),
     _R(
         "UNIQUE_ITEMS_ADDED",
         False,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from registry.errors import InputError
 from registry.model import EventContract, Registry
@@ -35,28 +34,29 @@ def _bus_of(contract: EventContract) -> str:
     return contract.bus or OUR_BUS
 
 
-def _by_source(contracts: Iterable[EventContract]) -> list[dict[str, Any]]:
+def _render(pairs: Sequence[tuple[str, str]]) -> str:
+    """One pattern for these (source, detail-type) pairs: a branch per source, `$or` across sources."""
     groups: dict[str, list[str]] = {}
-    for contract in contracts:
-        groups.setdefault(contract.source, []).append(contract.detail_type)
-    return [{"source": [s], "detail-type": sorted(set(d))} for s, d in sorted(groups.items())]
-
-
-def _pattern(branches: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    return dict(branches[0]) if len(branches) == 1 else {"$or": list(branches)}
+    for source, detail_type in pairs:
+        groups.setdefault(source, []).append(detail_type)
+    branches = [{"source": [s], "detail-type": sorted(set(d))} for s, d in sorted(groups.items())]
+    return to_aws_json(dict(branches[0]) if len(branches) == 1 else {"$or": branches})
 
 
 def contract_patterns(contracts: Iterable[EventContract], max_chars: int = PATTERN_MAX_CHARS) -> list[str]:
-    """Patterns matching exactly these contracts' (source, detail-type) pairs, each within `max_chars`."""
+    """Patterns matching exactly these contracts' (source, detail-type) pairs, each within `max_chars`.
+
+    Pairs are packed in sorted order and a pattern is closed when the next pair would
+    overflow it, so one source with hundreds of detail-types is split too."""
     patterns: list[str] = []
-    chunk: list[dict[str, Any]] = []
-    for branch in _by_source(contracts):
-        if chunk and len(to_aws_json(_pattern([*chunk, branch]))) > max_chars:
-            patterns.append(to_aws_json(_pattern(chunk)))
+    chunk: list[tuple[str, str]] = []
+    for pair in sorted({(c.source, c.detail_type) for c in contracts}):
+        if chunk and len(_render([*chunk, pair])) > max_chars:
+            patterns.append(_render(chunk))
             chunk = []
-        chunk.append(branch)
+        chunk.append(pair)
     if chunk:
-        patterns.append(to_aws_json(_pattern(chunk)))
+        patterns.append(_render(chunk))
     return patterns
 
 

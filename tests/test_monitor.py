@@ -109,6 +109,14 @@ def test_patterns_match_exactly_the_contracted_pairs_and_split_under_the_size_li
     assert not any(c.matches(crossed) for c in compiled)
 
 
+def test_one_source_with_hundreds_of_detail_types_is_split_too() -> None:
+    contracts = [_contract("com.example.big", f"Event{t:03d}HappenedSomewhere") for t in range(500)]
+    patterns = contract_patterns(contracts)
+    assert len(patterns) > 1 and all(len(p) <= 2048 for p in patterns)
+    compiled = [compile_pattern(json.loads(p)) for p in patterns]
+    assert all(sum(c.matches(each.envelope({})) for c in compiled) == 1 for each in contracts)
+
+
 # -- the handler ----------------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ from registry import drafts
 
 __all__ = ["Budget", "Cache", "Counterexample", "Judgement", "Semantic", "default_cache_dir", "judge"]
 
-_VERSION = "1"  # part of every cache key: bump when the search or the proof changes
+_VERSION = "2"  # part of every cache key: bump when the search or the proof changes
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,9 @@ def _search(writer: Any, reader: Any, budget: Budget) -> tuple[Counterexample | 
         return None, 0, "a schema does not compile, so no event was generated"
     if writer is False:
         return None, 0, "the writer accepts nothing"
+    for tries, event in enumerate(_probes(reader), start=1):
+        if writer_accepts(event) and not reader_accepts(event):
+            return _counterexample(event, reader, writer_accepts, reader_accepts), tries, ""
     try:
         with _quiet():
             # deep copies: hypothesis-jsonschema and jsonsubschema rewrite the schemas they are given in place
@@ -255,15 +258,35 @@ def _search(writer: Any, reader: Any, budget: Budget) -> tuple[Counterexample | 
         note = f"generation failed ({type(exc).__name__})"
     if not found:
         return None, tries, note
+    return _counterexample(found[-1], reader, writer_accepts, reader_accepts), tries, note
 
+
+_PROBE_VALUES: tuple[Any, ...] = (None, True, 0, 1.5, "", "x", [], {})
+
+
+def _probes(reader: Any) -> Iterator[dict[str, Any]]:
+    """One-property events with a value of every JSON type under each property the reader declares.
+
+    An open (or pattern-named) writer accepts a property it never declared with any value, and
+    random generation almost never hits the reader's exact name: these probes find that break at once.
+    """
+    properties = reader.get("properties") if isinstance(reader, dict) else None
+    for name in sorted(properties) if isinstance(properties, dict) else ():
+        for value in _PROBE_VALUES:
+            yield {name: value}
+
+
+def _counterexample(
+    found: Any, reader: Any, writer_accepts: Callable[[Any], bool], reader_accepts: Callable[[Any], bool]
+) -> Counterexample:
     def breaks(event: Any) -> bool:
         return writer_accepts(event) and not reader_accepts(event)
 
-    event = _minimise(found[-1], breaks)
+    event = _minimise(found, breaks)
     where = drafts.rejection(reader, event)
     if where is None:  # the reader's own validator rejected it; jsonschema-rs could not say where
         where = drafts.Rejection("", "", "rejected by the reader's validator")
-    return Counterexample(event, where.instance_pointer, where.schema_pointer, where.message), tries, note
+    return Counterexample(event, where.instance_pointer, where.schema_pointer, where.message)
 
 
 def _minimise(event: Any, breaks: Callable[[Any], bool], budget: int = 2000) -> Any:

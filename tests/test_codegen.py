@@ -220,3 +220,11 @@ def test_a_reader_model_carries_only_the_fields_its_subscription_reads(registry:
         reads.parse(contract.envelope({**example, "drinkOrder": 7}))
     with pytest.raises(ContractMismatch):
         _module(contract).parse(contract.envelope(drifted))  # the whole contract does reject the drift
+
+
+def test_an_output_folder_under_a_file_is_a_clear_error_and_nothing_is_written(tmp_path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["codegen", "--contracts", str(ROOT / "contracts"), "--out", str(blocker / "py")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"

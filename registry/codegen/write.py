@@ -8,6 +8,7 @@ from pathlib import Path
 
 from registry import atomic
 from registry.codegen.render import GENERATED_MARKER, GeneratedFile
+from registry.errors import InputError
 
 __all__ = ["RUNTIME_FILES", "stale_files", "write_bindings"]
 
@@ -31,22 +32,22 @@ def write_bindings(files: Sequence[GeneratedFile], out: Path) -> tuple[list[str]
 
     Returns (written, removed). Files without the generated marker are never touched.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    for name in RUNTIME_FILES:
-        if not (out / name).exists() and (_RUNTIME_SOURCE / name).resolve() != (out / name).resolve():
-            shutil.copyfile(_RUNTIME_SOURCE / name, out / name)
-    written = []
-    for file in files:
-        target = out / file.path
-        if _read(target) == file.text:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(target, file.text)
-        written.append(file.path)
+    changed = {f.path: f.text for f in files if _read(out / f.path) != f.text}
+    runtime = {
+        name: (_RUNTIME_SOURCE / name).read_text(encoding="utf-8")
+        for name in RUNTIME_FILES
+        if not (out / name).exists() and (_RUNTIME_SOURCE / name).resolve() != (out / name).resolve()
+    }
+    if changed or runtime:  # staged beside `out`, then swapped in: a clear error, never half a package
+        atomic.write_tree(out, {**runtime, **changed})
+    written = sorted(changed)
     wanted = {f.path for f in files}
     removed = [path for path in _generated_on_disk(out) if path not in wanted]
     for path in removed:
-        (out / path).unlink()
+        try:
+            (out / path).unlink()
+        except OSError as exc:
+            raise InputError(str(out / path), f"cannot remove a stale generated file: {exc.strerror or exc}") from exc
     for folder in sorted({(out / p).parent for p in removed}, key=lambda d: -len(d.parts)):
         if folder != out and folder.is_dir() and not any(p for p in folder.iterdir() if p.name != "__pycache__"):
             shutil.rmtree(folder)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry import strict
-from registry.compat.check import PairVerdict, compare_history
+from registry.compat.check import PairVerdict, compare_history, gc_paused
 from registry.compat.semantic import Cache, Semantic, default_cache_dir
 from registry.correction import Corrected, judge_corrections
 from registry.deploy_checks import delivery_findings, stacks_findings
@@ -228,15 +228,16 @@ def _compatibility(
     published = set(registry.lock) | set(baseline.fingerprints if baseline else ())
     findings: list[Finding] = []
     verdicts: list[PairVerdict] = []
-    for event in registry.events.values():
-        for version in event.versions[1:]:
-            if version_key(event.key, version.number) in published:
-                continue
-            skipped = corrected.get((event.key, version.number), frozenset())
-            history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
-            found, judged = compare_history(history, event.compatibility, semantic=semantic)
-            findings.extend(spare_unread(registry.subscriptions_of(event.key), found))
-            verdicts.extend(judged)
+    with gc_paused():  # one collector pass after the whole registry, not one per history
+        for event in registry.events.values():
+            for version in event.versions[1:]:
+                if version_key(event.key, version.number) in published:
+                    continue
+                skipped = corrected.get((event.key, version.number), frozenset())
+                history = [(v.path, v.schema) for v in event.versions[: version.number] if v.number not in skipped]
+                found, judged = compare_history(history, event.compatibility, semantic=semantic)
+                findings.extend(spare_unread(registry.subscriptions_of(event.key), found))
+                verdicts.extend(judged)
     return findings, verdicts
 
 

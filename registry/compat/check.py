@@ -34,6 +34,7 @@ __all__ = [
     "compare_versions",
     "diff_schemas",
     "directions",
+    "gc_paused",
     "load",
     "validate",
 ]
@@ -261,7 +262,7 @@ def compare_history(
     earlier = history[:-1] if mode.endswith("_TRANSITIVE") else history[-2:-1]
     findings: list[Finding] = []
     verdicts: list[PairVerdict] = []
-    with _gc_paused():
+    with gc_paused():
         for old_file, old in earlier:
             found, judged = compare_versions(old, new, mode, old_file=old_file, new_file=new_file, semantic=semantic)
             findings.extend(found)
@@ -270,10 +271,12 @@ def compare_history(
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Comparisons allocate many small, short-lived objects while the loaded documents stay alive: the cyclic
     collector's passes over those documents cost 10-20% of a registry check and free nothing (reference
-    counting frees the temporaries). Paused for one history, restored after, even on error."""
+    counting frees the temporaries). Paused for one history, restored after, even on error. Nested pauses are
+    free: a caller checking many histories pauses once around them all, so the collector runs once at the
+    end instead of once per history (each of those passes rescans every document loaded so far)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

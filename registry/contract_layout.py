@@ -17,7 +17,7 @@ from pathlib import Path
 from registry.findings import Finding
 from registry.gate_rules import finding
 
-__all__ = ["LAYOUT", "NAME_RULE", "layout_findings", "valid_name"]
+__all__ = ["EVIDENCE_DIR", "LAYOUT", "NAME_RULE", "layout_findings", "valid_name"]
 
 LAYOUT = (
     "contracts/events/<domain>/<Event>/event.json and v<N>.json, "
@@ -26,7 +26,8 @@ LAYOUT = (
 )
 NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_TOP = {"events", "subscriptions", "registry.lock.json", "evidence"}  # evidence: read by conform and replay
+EVIDENCE_DIR = "evidence"  # under the contracts folder: recorded events of each contract's producers
+_TOP = {"events", "subscriptions", "registry.lock.json", EVIDENCE_DIR}
 _VERSION_OR_EVENT = re.compile(r"^(event|v[0-9]+)\.json$", re.IGNORECASE)
 
 

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Set
 from pathlib import Path
 
 from registry.compat import check_compatibility
-from registry.evidence import EVIDENCE_DIR, Evidence
+from registry.contract_layout import EVIDENCE_DIR
+from registry.evidence import Evidence
 from registry.findings import Finding
 from registry.gate_rules import finding
 from registry.model import Correction, EventContract, Registry

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.conform import Verdict, contract_index, judge
+from registry.contract_layout import EVIDENCE_DIR
 from registry.errors import InputError
 from registry.findings import Finding
 from registry.gate_rules import finding
 from registry.model import Registry
 from registry.recorded import BadLine, iter_recorded
-from registry.replay import EVIDENCE_DIR
 
-__all__ = ["EVIDENCE_DIR", "Evidence", "check_evidence", "read_evidence"]
+__all__ = ["Evidence", "check_evidence", "read_evidence"]
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from registry.contract_layout import EVIDENCE_DIR
 from registry.errors import EventplaneError
 from registry.model import Registry, Subscription
 from registry.recorded import RECORDED_SUFFIXES, BadLine, RecordedEvent
 from registry.routing.deliveries import SubscriptionRoutes
 
 __all__ = [
-    "EVIDENCE_DIR",
     "SAMPLES",
     "Replay",
     "SubscriptionReplay",
@@ -35,7 +35,6 @@ __all__ = [
     "routes_of",
 ]
 
-EVIDENCE_DIR = "evidence"  # under the contracts folder: recorded events of each contract's producers
 SAMPLES = 3
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.catalog.graph import Graph
+from registry.contract_layout import EVIDENCE_DIR
 from registry.dashboards import dashboard_name
 from registry.model import EventContract, Registry, Subscription
 
@@ -104,7 +105,7 @@ def build_catalog(registry: Registry, monitor: Mapping[str, Mapping[str, Any]] |
 
 def evidence_files(registry: Registry) -> dict[str, int]:
     """How many recorded-event files back each contract (`<contracts>/evidence/<domain>/<Event>/*`)."""
-    base = Path(registry.root) / "evidence"
+    base = Path(registry.root) / EVIDENCE_DIR
     counts: dict[str, int] = {}
     for key in sorted(registry.events):
         folder = base / key

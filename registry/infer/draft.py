@@ -18,6 +18,7 @@ from typing import Any
 
 import fastjsonschema
 
+from registry.contract_layout import EVIDENCE_DIR
 from registry.errors import InputError, UsageError
 from registry.findings import Finding, Report, Severity
 from registry.gate import run_gate, version_key
@@ -27,7 +28,6 @@ from registry.infer.schema import DRAFT_07, ID_NAME, infer_schema, widen
 from registry.loader import LOCK_FILE_NAME, entry_size, load_with_findings, schema_validator
 from registry.model import EventContract, Registry
 from registry.recorded import RecordedEvent
-from registry.replay import EVIDENCE_DIR
 
 __all__ = [
     "DOMAIN_RE",

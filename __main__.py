@@ -206,7 +206,7 @@ def declare(
         )
     outputs: dict[str, Any] = dict(bus.outputs)
     if layout.metrics:
-        zip_path = bundle.build_bundle_from_registry(registry, ROOT / "build" / config.stack)
+        zip_path = bundle.build_bundle_from_registry(registry, bundle.bundle_dir(ROOT, config.stack, registry.root))
         metrics = MetricsPipeline(
             f"{tag}metrics",
             MetricsPipelineArgs(
@@ -224,7 +224,9 @@ def declare(
         outputs["metricsTableName"] = metrics.table.name
         shared_table = SharedTable(metrics.table.name, metrics.table.arn, config.region)
     if watched:
-        zip_path = bundle.build_monitor_bundle([c for b in watched for c in b.contracts], ROOT / "build" / config.stack)
+        zip_path = bundle.build_monitor_bundle(
+            [c for b in watched for c in b.contracts], bundle.bundle_dir(ROOT, config.stack, registry.root)
+        )
         code = BundledCode(zip_path, bundle.source_code_hash(zip_path), bundle.MONITOR_HANDLER, bundle.LAMBDA_RUNTIME)
         monitor = ContractMonitor(
             "monitor", ContractMonitorArgs(route, tuple(watched), code, config.monitor.sample_rate)

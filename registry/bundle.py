@@ -51,6 +51,7 @@ __all__ = [
     "build_bundle_from_registry",
     "build_metrics_bundle",
     "build_monitor_bundle",
+    "bundle_dir",
     "metrics_contracts",
     "metrics_reads",
     "sha256_hex",
@@ -309,6 +310,16 @@ def build_metrics_bundle(contracts_dir: Path, out_dir: Path) -> Path:
     from registry.loader import load_registry
 
     return build_bundle_from_registry(load_registry(Path(contracts_dir)), out_dir)
+
+
+def bundle_dir(root: Path, stack: str, contracts: Path | str) -> Path:
+    """Where the program builds a stack's zips: one folder per contracts folder as well as per stack.
+
+    Plans of the same stack over different registries (tests, benches, `--contracts`) may run at
+    once; with one shared folder a plan could ship, or the embedded run load, another registry's
+    zip written a moment later. Atomic writes alone only keep each zip whole."""
+    digest = hashlib.sha256(str(Path(contracts).resolve()).encode()).hexdigest()[:12]
+    return Path(root) / "build" / stack / digest
 
 
 def sha256_hex(path: Path) -> str:
